@@ -1,0 +1,184 @@
+"""The validated, frozen description of one EM run.
+
+Everything the user can choose lives here and is checked once, in the constructor, with
+messages that say what is wrong and what to do. The engine then trusts it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+INITIALISATIONS = ("random_range", "same_point", "kmeans", "k-means++", "random", "random_from_data")
+INIT_COVARIANCES = ("identity", "data")
+SAME_POINT_LOCATIONS = ("origin", "centroid")
+SINGLE_RULES = ("det", "relative_det", "needle")
+RULES = ("none", "det", "relative_det", "needle", "det+needle", "relative_det+needle")
+RECOVERIES = ("random_range", "worst_point", "flag")
+
+#: Settings that can change while a run goes on, without restarting it.
+LIVE_SETTINGS = frozenset(
+    {"rule", "threshold", "condition_limit", "recovery", "recovery_weight", "reg_covar", "tol",
+     "max_iter"}
+)
+
+
+class ConfigError(ValueError):
+    """A setting is out of range or of the wrong kind; the message says how to fix it."""
+
+
+def _choice(name, value, allowed):
+    if value not in allowed:
+        options = ", ".join(repr(a) for a in allowed)
+        raise ConfigError(f"{name} must be one of {options}; got {value!r}.")
+
+
+def _positive_number(name, value, *, allow_zero=False, upper=None):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number; got {value!r}.") from None
+    if not np.isfinite(number):
+        raise ConfigError(f"{name} must be a finite number; got {value!r}.")
+    if number < 0 or (number == 0 and not allow_zero):
+        bound = "zero or more" if allow_zero else "greater than zero"
+        raise ConfigError(f"{name} must be {bound}; got {value!r}.")
+    if upper is not None and number > upper:
+        raise ConfigError(f"{name} must be at most {upper:g}; got {value!r}.")
+    return number
+
+
+def _whole_number(name, value, *, minimum, maximum=None):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ConfigError(f"{name} must be a whole number; got {value!r}.")
+    if value < minimum or (maximum is not None and value > maximum):
+        span = f"from {minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
+        raise ConfigError(f"{name} must be {span}; got {value}.")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class EMConfig:
+    """Settings of one EM run (validated on construction).
+
+    Parameters
+    ----------
+    n_components : int
+        Number of Gaussians, k.
+    covariance_type : {"full", "tied", "diag", "spherical"}
+        As in :class:`sklearn.mixture.GaussianMixture`.
+    init : str
+        ``"random_range"`` (the study's: means uniform in the data's bounding box),
+        ``"same_point"`` (every mean at one point), or scikit-learn's ``"kmeans"``,
+        ``"k-means++"``, ``"random"``, ``"random_from_data"``.
+    init_covariance : {"identity", "data"}
+        For ``random_range``/``same_point``: start covariances at the identity (the study)
+        or at the data's covariance.
+    same_point_location : {"origin", "centroid"}
+        Where ``same_point`` puts the means.
+    perturb : bool
+        For ``same_point``: add a tiny seeded perturbation so that components can separate.
+        Without it the exact tie is a fixed point of EM and is preserved.
+    weights_init, means_init, precisions_init : array-like or None
+        Explicit initial parameters with scikit-learn's meaning; they override ``init``.
+    reg_covar : float
+        Added to the diagonal of every covariance.
+    tol : float
+        Convergence threshold on the change of the mean per-sample log-likelihood.
+    max_iter : int
+        Iterations after which the run counts as finished.
+    rule : str
+        Singularity rule: ``"none"``, ``"det"`` (the study's ``|det(cov)| < threshold``),
+        ``"relative_det"`` (det relative to the data covariance's det), ``"needle"``
+        (condition number above ``condition_limit`` or N_k below D + 1), or a
+        ``"+"``-combination such as ``"det+needle"``.
+    threshold : float
+        Threshold of the det rules.
+    condition_limit : float
+        Condition number above which the needle rule fires.
+    recovery : {"random_range", "worst_point", "flag"}
+        What to do with a component a rule caught: re-place it at random in the data range
+        with a high weight (the study), re-place it at the point the model explains worst,
+        or only flag it.
+    recovery_weight : float
+        Mixing weight given to a re-placed component before renormalising (0 < w < 1).
+    random_state : int or None
+        Seed for everything random in the run (initialisation, perturbation, recovery).
+    compute_labels : bool
+        Compute hard labels in every snapshot (the app needs them; a plain fit does not).
+    """
+
+    n_components: int = 5
+    covariance_type: str = "full"
+    init: str = "random_range"
+    init_covariance: str = "identity"
+    same_point_location: str = "origin"
+    perturb: bool = True
+    weights_init: object = None
+    means_init: object = None
+    precisions_init: object = None
+    reg_covar: float = 1e-6
+    tol: float = 1e-3
+    max_iter: int = 100
+    rule: str = "det"
+    threshold: float = 1e-2
+    condition_limit: float = 1e4
+    recovery: str = "random_range"
+    recovery_weight: float = 0.5
+    random_state: int | None = 0
+    compute_labels: bool = True
+
+    def __post_init__(self):
+        _whole_number("n_components (k)", self.n_components, minimum=1, maximum=1000)
+        _choice("covariance_type", self.covariance_type, COVARIANCE_TYPES)
+        _choice("init", self.init, INITIALISATIONS)
+        _choice("init_covariance", self.init_covariance, INIT_COVARIANCES)
+        _choice("same_point_location", self.same_point_location, SAME_POINT_LOCATIONS)
+        _choice("rule", self.rule, RULES)
+        _choice("recovery", self.recovery, RECOVERIES)
+        _positive_number("reg_covar", self.reg_covar, allow_zero=True, upper=1e6)
+        _positive_number("tol", self.tol, allow_zero=True)
+        _whole_number("max_iter", self.max_iter, minimum=0, maximum=10_000_000)
+        _positive_number("threshold", self.threshold, allow_zero=True)
+        _positive_number("condition_limit", self.condition_limit)
+        if not self.condition_limit > 1:
+            raise ConfigError(
+                f"condition_limit must be greater than 1 (a condition number is never "
+                f"below 1); got {self.condition_limit!r}."
+            )
+        weight = _positive_number("recovery_weight", self.recovery_weight)
+        if not weight < 1:
+            raise ConfigError(f"recovery_weight must be between 0 and 1; got {weight!r}.")
+        if self.random_state is not None:
+            _whole_number("random_state (seed)", self.random_state, minimum=0,
+                          maximum=2**32 - 1)
+        # Store plain Python floats so that configs compare and print cleanly.
+        for name in ("reg_covar", "tol", "threshold", "condition_limit", "recovery_weight"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+
+    @property
+    def rules(self) -> tuple:
+        """The individual rule names that are active (empty for ``"none"``)."""
+        return () if self.rule == "none" else tuple(self.rule.split("+"))
+
+    def with_changes(self, **changes) -> "EMConfig":
+        """A new validated config with ``changes`` applied."""
+        unknown = set(changes) - {f.name for f in fields(self)}
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}.")
+        return replace(self, **changes)
+
+    def restarts_run(self, other: "EMConfig") -> bool:
+        """True when going from this config to ``other`` needs a restart from iteration 0."""
+        for f in fields(self):
+            if f.name in LIVE_SETTINGS:
+                continue
+            a, b = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+                if a is None or b is None or not np.array_equal(a, b):
+                    return True
+            elif a != b:
+                return True
+        return False

@@ -1,0 +1,213 @@
+"""Gaussian parameters from sufficient statistics, per covariance type.
+
+All covariances are kept internally as full ``(n_components, D, D)`` matrices, whatever the
+covariance type, so that the E-step, the diagnostics and the views need no dispatch; the
+type only decides how the M-step pools the second moments (a dict of estimators below)
+and how parameters are presented in scikit-learn's shapes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import linalg
+
+#: scikit-learn adds this to N_k so that an empty component never divides by zero.
+NK_EPS = 10 * np.finfo(np.float64).eps
+
+
+def _full(nk, means, second, n_samples):
+    cov = second / nk[:, None, None] - means[:, :, None] * means[:, None, :]
+    return cov
+
+
+def _tied(nk, means, second, n_samples):
+    pooled = second.sum(axis=0) - np.einsum("k,ki,kj->ij", nk, means, means)
+    pooled /= nk.sum()
+    return np.broadcast_to(pooled, second.shape).copy()
+
+
+def _diag(nk, means, second, n_samples):
+    variances = np.einsum("kii->ki", second) / nk[:, None] - means**2
+    cov = np.zeros_like(second)
+    idx = np.arange(means.shape[1])
+    cov[:, idx, idx] = variances
+    return cov
+
+
+def _spherical(nk, means, second, n_samples):
+    variances = (np.einsum("kii->ki", second) / nk[:, None] - means**2).mean(axis=1)
+    return variances[:, None, None] * np.eye(means.shape[1])
+
+
+#: M-step covariance estimators (scikit-learn's formulas, written on moments).
+COVARIANCE_ESTIMATORS = {"full": _full, "tied": _tied, "diag": _diag, "spherical": _spherical}
+
+
+def gaussian_parameters(nk_raw, first, second, n_samples, covariance_type, reg_covar):
+    """Weights (unnormalised), means and covariances from weighted moments.
+
+    Parameters
+    ----------
+    nk_raw : ndarray of shape (n_components,)
+        Sum of responsibilities per component.
+    first : ndarray of shape (n_components, n_features)
+    second : ndarray of shape (n_components, n_features, n_features)
+    n_samples : int
+    covariance_type : str
+    reg_covar : float
+        Added to the diagonal (in the coordinates of the moments).
+
+    Returns
+    -------
+    nk : ndarray of shape (n_components,)
+        ``nk_raw + 10 eps``, as in scikit-learn.
+    means : ndarray of shape (n_components, n_features)
+    covariances : ndarray of shape (n_components, n_features, n_features)
+    """
+    nk = nk_raw + NK_EPS
+    means = first / nk[:, None]
+    cov = COVARIANCE_ESTIMATORS[covariance_type](nk, means, second, n_samples)
+    idx = np.arange(means.shape[1])
+    cov[:, idx, idx] += reg_covar
+    return nk, means, cov
+
+
+def eigen_decomposition(covariances):
+    """Eigenvalues (ascending) and eigenvectors of each covariance.
+
+    Returns
+    -------
+    eigenvalues : ndarray of shape (n_components, n_features)
+    eigenvectors : ndarray of shape (n_components, n_features, n_features)
+    """
+    return np.linalg.eigh(covariances)
+
+
+def repair_covariances(covariances, floor):
+    """Make every covariance symmetric positive definite.
+
+    Rounding in ``E[zz'] - mu mu'`` for a component with almost no points can leave an
+    eigenvalue at or below zero; such a matrix is rebuilt from its eigen-decomposition with
+    the eigenvalues raised to ``floor``. Healthy matrices are returned untouched (so the
+    engine still matches scikit-learn to the last digits on them).
+
+    Parameters
+    ----------
+    covariances : ndarray of shape (n_components, n_features, n_features)
+    floor : float
+        Smallest eigenvalue allowed (> 0).
+
+    Returns
+    -------
+    covariances : ndarray of shape (n_components, n_features, n_features)
+    repaired : ndarray of shape (n_components,) of bool
+    """
+    values, vectors = eigen_decomposition(covariances)
+    bad = ~(values[:, 0] > floor * 1e-3) | ~np.isfinite(values).all(axis=1)
+    if bad.any():
+        covariances = covariances.copy()
+        for k in np.flatnonzero(bad):
+            v = np.nan_to_num(values[k], nan=floor, posinf=floor, neginf=floor)
+            vec = vectors[k] if np.isfinite(vectors[k]).all() else np.eye(len(v))
+            covariances[k] = (vec * np.maximum(v, floor)) @ vec.T
+    return covariances, bad
+
+
+def precisions_and_log_det(covariances):
+    """Inverse covariances and the log-determinant of each inverse.
+
+    Uses a Cholesky factor, as scikit-learn does, so results agree to rounding.
+
+    Parameters
+    ----------
+    covariances : ndarray of shape (n_components, n_features, n_features)
+        Symmetric positive definite.
+
+    Returns
+    -------
+    precisions : ndarray of shape (n_components, n_features, n_features)
+    log_det_precisions : ndarray of shape (n_components,)
+    """
+    chol = np.linalg.cholesky(covariances)
+    n_features = covariances.shape[-1]
+    eye = np.broadcast_to(np.eye(n_features), covariances.shape)
+    inv_chol = np.linalg.solve(chol, eye)  # L^-1 (lower triangular)
+    precisions = np.einsum("kji,kjl->kil", inv_chol, inv_chol)  # L^-T L^-1
+    log_det = -2.0 * np.log(np.einsum("kii->ki", chol)).sum(axis=1)
+    return precisions, log_det
+
+
+# --- scikit-learn's shapes -------------------------------------------------------------
+
+
+def to_sklearn_covariances(covariances, covariance_type):
+    """Full ``(K, D, D)`` matrices in scikit-learn's shape for ``covariance_type``."""
+    if covariance_type == "full":
+        return covariances.copy()
+    if covariance_type == "tied":
+        return covariances[0].copy()
+    diagonal = np.einsum("kii->ki", covariances).copy()
+    return diagonal if covariance_type == "diag" else diagonal.mean(axis=1)
+
+
+def from_sklearn_precisions(precisions, covariance_type, n_components, n_features):
+    """scikit-learn-shaped precisions (``precisions_init``) to full ``(K, D, D)`` matrices."""
+    precisions = np.asarray(precisions, dtype=np.float64)
+    expected = {
+        "full": (n_components, n_features, n_features),
+        "tied": (n_features, n_features),
+        "diag": (n_components, n_features),
+        "spherical": (n_components,),
+    }[covariance_type]
+    if precisions.shape != expected:
+        raise ValueError(
+            f"precisions_init for covariance_type={covariance_type!r} must have shape "
+            f"{expected}; got {precisions.shape}."
+        )
+    eye = np.eye(n_features)
+    if covariance_type == "full":
+        full = precisions.copy()
+    elif covariance_type == "tied":
+        full = np.broadcast_to(precisions, (n_components, n_features, n_features)).copy()
+    elif covariance_type == "diag":
+        full = precisions[:, :, None] * eye
+    else:
+        full = precisions[:, None, None] * eye
+    values = np.linalg.eigvalsh(full) if np.isfinite(full).all() else None
+    if values is None or not (values > 0).all() or not np.allclose(full, full.transpose(0, 2, 1)):
+        raise ValueError(
+            "precisions_init must be symmetric positive definite (all eigenvalues > 0)."
+        )
+    return full
+
+
+def sklearn_precision_cholesky(covariances, covariance_type):
+    """scikit-learn's ``precisions_cholesky_`` for covariances in its shape."""
+    if covariance_type in ("diag", "spherical"):
+        return 1.0 / np.sqrt(covariances)
+    mats = covariances[None] if covariance_type == "tied" else covariances
+    out = np.empty_like(mats)
+    for k, cov in enumerate(mats):
+        chol = linalg.cholesky(cov, lower=True)
+        out[k] = linalg.solve_triangular(chol, np.eye(cov.shape[0]), lower=True).T
+    return out[0] if covariance_type == "tied" else out
+
+
+def sklearn_precisions(precisions_cholesky, covariance_type):
+    """scikit-learn's ``precisions_`` from its ``precisions_cholesky_``."""
+    if covariance_type in ("diag", "spherical"):
+        return precisions_cholesky**2
+    if covariance_type == "tied":
+        return precisions_cholesky @ precisions_cholesky.T
+    return np.einsum("kij,klj->kil", precisions_cholesky, precisions_cholesky)
+
+
+def n_parameters(n_components, n_features, covariance_type):
+    """Number of free parameters, as scikit-learn counts them for BIC/AIC."""
+    cov_params = {
+        "full": n_components * n_features * (n_features + 1) / 2.0,
+        "tied": n_features * (n_features + 1) / 2.0,
+        "diag": n_components * n_features,
+        "spherical": n_components,
+    }[covariance_type]
+    return int(cov_params + n_components * n_features + n_components - 1)

@@ -1,0 +1,338 @@
+"""The steppable EM engine: state -> step -> snapshot.
+
+One :meth:`EMEngine.step` is one M-step (from the statistics of the previous E-step), the
+singularity check on the new parameters, and one E-step at those parameters. So every
+snapshot's parameters, log-likelihood and labels belong together, and iteration 0 is the
+initial state with its own log-likelihood.
+
+Internally everything runs on standardised data ``z = (x - shift) / scale`` (one scalar
+scale keeps every covariance type intact); parameters are mapped back to the user's
+coordinates only when a snapshot is made.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from gmm_viz.engine import covariance as cov_ops
+from gmm_viz.engine import kernel
+from gmm_viz.engine.config import ConfigError, EMConfig
+from gmm_viz.engine.initialisers import initial_state
+from gmm_viz.engine.singularity import (
+    RECOVERY_FUNCTIONS,
+    RuleContext,
+    detect,
+    diagnostics,
+)
+from gmm_viz.engine.snapshot import SingularityEvent, Snapshot, frozen_copy
+
+#: Smallest eigenvalue a repaired covariance gets, relative to the standardised data.
+_EIGEN_FLOOR = 1e-12
+#: Log-weights are floored here so that a zero weight never makes -inf coefficients.
+_LOG_WEIGHT_FLOOR = np.log(np.finfo(np.float64).tiny)
+
+
+class EMEngine:
+    """Expectation-maximisation for a Gaussian mixture, one iteration at a time.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Finite data with at least ``n_components`` distinct points.
+    config : EMConfig
+    random_state : numpy.random.RandomState, optional
+        Overrides ``config.random_state`` (the estimator passes its own generator so that
+        several initialisations draw from one stream, as scikit-learn does).
+
+    Raises
+    ------
+    gmm_viz.data.DataError
+        When ``X`` is not usable (NaN, text, too few distinct points for k, ...).
+    ConfigError
+        When explicit initial parameters have the wrong shape or values.
+    """
+
+    def __init__(self, X, config: EMConfig, *, random_state=None):
+        from gmm_viz.data import validate_points  # data validation is shared with the app
+
+        if not isinstance(config, EMConfig):
+            raise ConfigError(f"config must be an EMConfig; got {type(config).__name__}.")
+        X = validate_points(X, n_components=config.n_components)
+        self._config = config
+        self.X = X
+        n_samples, n_features = X.shape
+        self._shift = X.mean(axis=0)
+        scale = float(np.sqrt(X.var(axis=0).mean()))
+        self._scale = scale if np.isfinite(scale) and scale > 0 else 1.0
+        Z = (X - self._shift) / self._scale
+        self._phi = kernel.moment_features(Z)
+        data_cov = np.atleast_2d(np.cov(Z, rowvar=False)) if n_samples > 1 else np.eye(n_features)
+        data_det = float(np.linalg.det(data_cov)) * self._scale ** (2 * n_features)
+        self._context = RuleContext(
+            n_features=n_features,
+            data_det=data_det if np.isfinite(data_det) and data_det > 0 else 1.0,
+            low=Z.min(axis=0),
+            high=Z.max(axis=0),
+            data_cov_std=data_cov,
+        )
+        self._random_state = check_random_state(
+            config.random_state if random_state is None else random_state
+        )
+        self._initial = self._initial_parameters(X)
+        # Recoveries draw from the same stream; remember it so reset() replays exactly.
+        self._rng_state_after_init = self._random_state.get_state()
+        self.reset()
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def config(self) -> EMConfig:
+        """The settings in force."""
+        return self._config
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The state after the latest iteration (iteration 0 after construction/reset)."""
+        return self._snapshot
+
+    @property
+    def iteration(self) -> int:
+        return self._iteration
+
+    @property
+    def n_components(self) -> int:
+        return self._config.n_components
+
+    @property
+    def finished(self) -> bool:
+        """True once EM converged or reached ``max_iter``."""
+        return self._snapshot.converged or self._iteration >= self._config.max_iter
+
+    def step(self) -> Snapshot:
+        """Run one EM iteration and return its snapshot."""
+        config = self._config
+        nk_raw, first, second = kernel.unpack_moments(self._stats, self.X.shape[1])
+        nk, means, covs = cov_ops.gaussian_parameters(
+            nk_raw, first, second, len(self.X), config.covariance_type, self._reg_std
+        )
+        weights = nk / nk.sum()
+        covs, _ = cov_ops.repair_covariances(covs, _EIGEN_FLOOR)
+        self._iteration += 1
+        events, flagged = self._check_singularities(nk, weights, means, covs)
+        self._set_parameters(weights, means, covs)
+        previous = self._snapshot.mean_log_likelihood
+        self._run_e_step()
+        recovered = any(e.recovered for e in events)
+        converged = (not recovered) and abs(self._mean_ll() - previous) < config.tol
+        self._snapshot = self._make_snapshot(events, flagged, converged)
+        return self._snapshot
+
+    def reset(self) -> Snapshot:
+        """Return to iteration 0 with the same initial state (and the same random stream)."""
+        weights, means, covs = (a.copy() for a in self._initial)
+        self._random_state.set_state(self._rng_state_after_init)
+        self._iteration = 0
+        self._set_parameters(weights, means, covs)
+        self._run_e_step()
+        self._snapshot = self._make_snapshot((), np.zeros(len(weights), bool), False)
+        return self._snapshot
+
+    def restore(self, snapshot: Snapshot) -> Snapshot:
+        """Continue from a past snapshot of this run (for rewinding history).
+
+        The random stream is not rewound: a recovery after resuming may differ from the
+        one recorded.
+        """
+        weights = np.array(snapshot.weights, dtype=np.float64)
+        means = (np.array(snapshot.means) - self._shift) / self._scale
+        covs = np.array(snapshot.covariances) / self._scale**2
+        self._iteration = int(snapshot.iteration)
+        self._set_parameters(weights, means, covs)
+        self._run_e_step()
+        self._snapshot = self._make_snapshot(
+            snapshot.events, np.asarray(snapshot.flagged), snapshot.converged
+        )
+        return self._snapshot
+
+    def update_settings(self, config: EMConfig) -> None:
+        """Apply settings that need no restart (rule, threshold, recovery, reg_covar, tol...).
+
+        Raises
+        ------
+        ConfigError
+            If ``config`` changes a setting that defines the run (data, k, init, ...).
+        """
+        if self._config.restarts_run(config):
+            raise ConfigError(
+                "these settings change the run itself (k, initialisation, covariance type or "
+                "seed); start a new run instead of updating this one."
+            )
+        self._config = config
+        self._reg_std = config.reg_covar / self._scale**2
+
+    def responsibilities(self) -> np.ndarray:
+        """Posterior probability of each component for each point, at the current parameters.
+
+        Returns
+        -------
+        resp : ndarray of shape (n_samples, n_components)
+        """
+        return kernel.responsibilities(self._phi, self._coefficients)
+
+    def parameters(self):
+        """Current weights, means and full covariances in the user's coordinates.
+
+        Returns
+        -------
+        weights : ndarray of shape (n_components,)
+        means : ndarray of shape (n_components, n_features)
+        covariances : ndarray of shape (n_components, n_features, n_features)
+        """
+        return (
+            self._weights.copy(),
+            self._means * self._scale + self._shift,
+            self._covs * self._scale**2,
+        )
+
+    @property
+    def mean_log_likelihood(self) -> float:
+        """Mean per-sample log-likelihood at the current parameters."""
+        return self._mean_ll()
+
+    # ------------------------------------------------------------------ internals
+
+    def _initial_parameters(self, X):
+        """Initial weights, means, covariances in standardised coordinates."""
+        config = self._config
+        n_samples, n_features = X.shape
+        k = config.n_components
+        self._reg_std = config.reg_covar / self._scale**2
+        state = initial_state(X, config, self._random_state)
+        if state.resp is not None:
+            stats = state.resp.T @ self._phi
+            nk_raw, first, second = kernel.unpack_moments(stats, n_features)
+            nk, means, covs = cov_ops.gaussian_parameters(
+                nk_raw, first, second, n_samples, config.covariance_type, self._reg_std
+            )
+            weights = nk / n_samples  # not renormalised: scikit-learn's _initialize
+        else:
+            weights = np.asarray(state.weights, dtype=np.float64)
+            means = (state.means - self._shift) / self._scale
+            covs = state.covariances / self._scale**2
+        if config.weights_init is not None:
+            weights = self._checked_weights(config.weights_init, k)
+        if config.means_init is not None:
+            means = (self._checked_means(config.means_init, k, n_features) - self._shift)
+            means /= self._scale
+        if config.precisions_init is not None:
+            try:
+                precisions = cov_ops.from_sklearn_precisions(
+                    config.precisions_init, config.covariance_type, k, n_features
+                )
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
+            covs = np.linalg.inv(precisions) / self._scale**2
+        covs, _ = cov_ops.repair_covariances(covs, _EIGEN_FLOOR)
+        return weights, means, covs
+
+    @staticmethod
+    def _checked_weights(weights, k):
+        weights = np.asarray(weights, dtype=np.float64)
+        if weights.shape != (k,):
+            raise ConfigError(f"weights_init must have shape ({k},); got {weights.shape}.")
+        if not np.isfinite(weights).all() or weights.min() < 0 or weights.max() > 1:
+            raise ConfigError("weights_init must hold numbers between 0 and 1.")
+        if not np.isclose(weights.sum(), 1.0):
+            raise ConfigError(f"weights_init must sum to 1; they sum to {weights.sum():.6g}.")
+        return weights.copy()
+
+    @staticmethod
+    def _checked_means(means, k, n_features):
+        means = np.asarray(means, dtype=np.float64)
+        if means.shape != (k, n_features):
+            raise ConfigError(
+                f"means_init must have shape ({k}, {n_features}); got {means.shape}."
+            )
+        if not np.isfinite(means).all():
+            raise ConfigError("means_init must be finite numbers.")
+        return means
+
+    def _set_parameters(self, weights, means, covs):
+        self._weights, self._means, self._covs = weights, means, covs
+        self._precisions, log_det = cov_ops.precisions_and_log_det(covs)
+        log_weights = np.log(np.maximum(weights, np.finfo(np.float64).tiny))
+        self._coefficients = kernel.quadratic_coefficients(
+            np.maximum(log_weights, _LOG_WEIGHT_FLOOR), means, self._precisions, log_det
+        )
+
+    def _run_e_step(self):
+        result = kernel.e_step(self._phi, self._coefficients,
+                               want_labels=self._config.compute_labels)
+        self._stats = result.stats
+        self._labels = result.labels
+        self._worst_index = result.worst_index
+        # Back to the user's coordinates: the density picks up 1/scale^D per point.
+        n_samples, n_features = self.X.shape
+        self._log_likelihood = result.log_likelihood - n_samples * n_features * np.log(
+            self._scale
+        )
+
+    def _mean_ll(self):
+        return self._log_likelihood / len(self.X)
+
+    def _check_singularities(self, nk, weights, means, covs):
+        """Detect degenerate components and apply the recovery policy (in place)."""
+        config = self._config
+        flagged = np.zeros(len(weights), dtype=bool)
+        if not config.rules:
+            return (), flagged
+        eig = np.linalg.eigvalsh(covs)
+        detections = detect(diagnostics(nk, eig, self._scale), config, self._context)
+        if not detections:
+            return (), flagged
+        recover = RECOVERY_FUNCTIONS[config.recovery]
+        reset_cov = self._reset_covariance()
+        worst_point = self._phi[self._worst_index, 1 : 1 + self.X.shape[1]].copy()
+        events = []
+        for d in detections:
+            flagged[d.component] = True
+            old_mean = means[d.component] * self._scale + self._shift
+            recover(d.component, weights, means, covs, reset_cov, self._context,
+                    self._random_state, worst_point, config)
+            new_mean = means[d.component] * self._scale + self._shift
+            events.append(SingularityEvent(
+                iteration=self._iteration, component=d.component, rule=d.rule,
+                reason=d.reason, value=d.value, threshold=d.threshold, action=config.recovery,
+                old_mean=tuple(float(v) for v in old_mean),
+                new_mean=tuple(float(v) for v in new_mean),
+            ))
+        return tuple(events), flagged
+
+    def _reset_covariance(self):
+        if self._config.init_covariance == "identity":
+            return np.eye(self.X.shape[1]) / self._scale**2
+        return self._context.data_cov_std.copy()
+
+    def _make_snapshot(self, events, flagged, converged) -> Snapshot:
+        # N_k from the E-step at these parameters, so it matches the labels drawn.
+        nk = self._stats[:, 0] + cov_ops.NK_EPS
+        weights, means, covs = self.parameters()
+        eig = np.linalg.eigvalsh(self._covs)
+        diag = diagnostics(nk, eig, self._scale)
+        return Snapshot(
+            iteration=self._iteration,
+            weights=frozen_copy(weights),
+            means=frozen_copy(means),
+            covariances=frozen_copy(covs),
+            log_likelihood=float(self._log_likelihood),
+            mean_log_likelihood=float(self._mean_ll()),
+            labels=None if self._labels is None else frozen_copy(self._labels),
+            nk=frozen_copy(diag.nk),
+            det=frozen_copy(diag.det),
+            min_eigenvalue=frozen_copy(diag.min_eigenvalue),
+            condition_number=frozen_copy(diag.condition_number),
+            flagged=frozen_copy(flagged),
+            events=tuple(events),
+            converged=bool(converged),
+        )

@@ -1,0 +1,225 @@
+"""The E-step and the M-step's sufficient statistics, as two matrix products per chunk.
+
+Why this layout (see DESIGN.md, "Performance"): the log-density of a Gaussian is a
+quadratic form in the point, so with the per-point features
+
+    phi(z) = [1, z_1, ..., z_D, z_i * z_j for i <= j]          (P = 1 + D + D(D+1)/2)
+
+the weighted log-density of every component at every point is one product
+``C @ phi.T`` with a (K, P) coefficient matrix ``C``. And the M-step needs only
+``resp.T @ phi``: the effective counts, the first and the second moments of each component.
+Working on (K, chunk) blocks that stay in cache, with ``log_prob - max`` clamped at -700
+before ``exp`` (``exp`` of very negative inputs is several times slower and contributes
+nothing above 1e-304), replaces scikit-learn's ~10 passes over an (N, K) array.
+
+The data are standardised once (a shift and one scalar scale, which keeps full, tied,
+diagonal and spherical covariances of the same kind) so that raw second moments keep
+their precision. Everything in this module works in standardised coordinates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: ``exp(-700)`` is ~1e-304: the smallest contribution worth computing.
+_EXP_FLOOR = -700.0
+#: Rows per block: a (K, chunk) float64 block plus the chunk's features stay in L2 cache.
+DEFAULT_CHUNK = 4096
+
+
+def n_features_moments(n_features: int) -> int:
+    """Number of moment features P for data of dimension D = ``n_features``."""
+    return 1 + n_features + n_features * (n_features + 1) // 2
+
+
+def _upper_index(n_features: int):
+    """Row and column indices of the upper triangle (i <= j), in feature order."""
+    return np.triu_indices(n_features)
+
+
+def moment_features(Z: np.ndarray) -> np.ndarray:
+    """Per-point features ``[1, z, z_i z_j (i <= j)]``.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_features)
+        Standardised data.
+
+    Returns
+    -------
+    phi : ndarray of shape (n_samples, P), C-contiguous
+    """
+    n_samples, n_features = Z.shape
+    rows, cols = _upper_index(n_features)
+    phi = np.empty((n_samples, n_features_moments(n_features)), dtype=np.float64)
+    phi[:, 0] = 1.0
+    phi[:, 1 : 1 + n_features] = Z
+    np.multiply(Z[:, rows], Z[:, cols], out=phi[:, 1 + n_features :])
+    return phi
+
+
+def quadratic_coefficients(log_weights, means, precisions, log_det_precisions):
+    """Coefficients ``C`` such that ``C @ phi(z)`` is ``log w_k + log N(z | mu_k, Sigma_k)``.
+
+    Parameters
+    ----------
+    log_weights : ndarray of shape (n_components,)
+    means : ndarray of shape (n_components, n_features)
+    precisions : ndarray of shape (n_components, n_features, n_features)
+        Inverse covariances (symmetric).
+    log_det_precisions : ndarray of shape (n_components,)
+
+    Returns
+    -------
+    C : ndarray of shape (n_components, P)
+    """
+    n_components, n_features = means.shape
+    rows, cols = _upper_index(n_features)
+    prec_mean = np.einsum("kij,kj->ki", precisions, means)
+    C = np.empty((n_components, n_features_moments(n_features)))
+    C[:, 0] = (
+        log_weights
+        - 0.5 * n_features * np.log(2.0 * np.pi)
+        + 0.5 * log_det_precisions
+        - 0.5 * np.einsum("ki,ki->k", means, prec_mean)
+    )
+    C[:, 1 : 1 + n_features] = prec_mean
+    # z_i z_j appears twice in z' A z for i != j, once for i == j.
+    quad = -precisions[:, rows, cols]
+    quad[:, rows == cols] *= 0.5
+    C[:, 1 + n_features :] = quad
+    return C
+
+
+@dataclass
+class EStepResult:
+    """What one pass over the data gives.
+
+    Attributes
+    ----------
+    log_likelihood : float
+        ``sum_i log p(z_i)`` in standardised coordinates.
+    stats : ndarray of shape (n_components, P)
+        ``resp.T @ phi``: column 0 is N_k, then the first moments, then the upper
+        triangle of the second moments.
+    labels : ndarray of shape (n_samples,) or None
+        ``argmax_k`` of the responsibilities.
+    worst_index : int
+        Index of the point with the lowest density (the one the model explains worst).
+    """
+
+    log_likelihood: float
+    stats: np.ndarray
+    labels: np.ndarray | None
+    worst_index: int
+
+
+def label_dtype(n_components: int):
+    """Smallest unsigned integer dtype that holds labels 0 .. n_components - 1."""
+    return np.min_scalar_type(max(n_components - 1, 0))
+
+
+def _argmax_rows(L, top, out):
+    """``out[:] = L.argmax(axis=0)`` given ``top = L.max(axis=0)``.
+
+    numpy's argmax along axis 0 of a (K, chunk) block is ~2x slower than K vectorised
+    comparisons; going from the last row to the first keeps argmax's first-wins ties.
+    """
+    out[:] = 0
+    for k in range(L.shape[0] - 1, 0, -1):
+        np.copyto(out, k, where=L[k] == top)
+
+
+def e_step(phi: np.ndarray, C: np.ndarray, *, want_labels: bool = True,
+           chunk: int = DEFAULT_CHUNK) -> EStepResult:
+    """Run the E-step and accumulate the M-step's sufficient statistics.
+
+    Parameters
+    ----------
+    phi : ndarray of shape (n_samples, P)
+        Moment features of the standardised data (:func:`moment_features`).
+    C : ndarray of shape (n_components, P)
+        Coefficients from :func:`quadratic_coefficients`.
+    want_labels : bool
+        Also return the hard labels.
+    chunk : int
+        Rows per block.
+
+    Returns
+    -------
+    EStepResult
+    """
+    n_samples, n_moments = phi.shape
+    n_components = C.shape[0]
+    stats = np.zeros((n_components, n_moments))
+    labels = np.empty(n_samples, dtype=label_dtype(n_components)) if want_labels else None
+    block = np.empty((n_components, min(chunk, n_samples)))
+    total = 0.0
+    worst_value, worst_index = np.inf, 0
+    for start in range(0, n_samples, chunk):
+        stop = min(start + chunk, n_samples)
+        phi_c = phi[start:stop]
+        L = block[:, : stop - start]
+        np.matmul(C, phi_c.T, out=L)
+        top = L.max(axis=0)
+        if want_labels:
+            _argmax_rows(L, top, labels[start:stop])
+        L -= top
+        np.maximum(L, _EXP_FLOOR, out=L)
+        np.exp(L, out=L)
+        norm = L.sum(axis=0)
+        log_density = np.log(norm)
+        log_density += top
+        total += float(log_density.sum())
+        local = int(log_density.argmin())
+        if log_density[local] < worst_value:
+            worst_value, worst_index = float(log_density[local]), start + local
+        L *= 1.0 / norm
+        stats += L @ phi_c
+    return EStepResult(total, stats, labels, worst_index)
+
+
+def responsibilities(phi: np.ndarray, C: np.ndarray, *, chunk: int = DEFAULT_CHUNK):
+    """Posterior probabilities of every component for every point.
+
+    Returns
+    -------
+    resp : ndarray of shape (n_samples, n_components)
+    """
+    n_samples = phi.shape[0]
+    resp = np.empty((n_samples, C.shape[0]))
+    for start in range(0, n_samples, chunk):
+        stop = min(start + chunk, n_samples)
+        L = phi[start:stop] @ C.T
+        L -= L.max(axis=1, keepdims=True)
+        np.maximum(L, _EXP_FLOOR, out=L)
+        np.exp(L, out=L)
+        L /= L.sum(axis=1, keepdims=True)
+        resp[start:stop] = L
+    return resp
+
+
+def unpack_moments(stats: np.ndarray, n_features: int):
+    """Split sufficient statistics into counts, first and second moments.
+
+    Parameters
+    ----------
+    stats : ndarray of shape (n_components, P)
+
+    Returns
+    -------
+    nk : ndarray of shape (n_components,)
+    first : ndarray of shape (n_components, n_features)
+        ``sum_i resp_ik z_i``.
+    second : ndarray of shape (n_components, n_features, n_features)
+        ``sum_i resp_ik z_i z_i^T`` (symmetric).
+    """
+    rows, cols = _upper_index(n_features)
+    nk = stats[:, 0].copy()
+    first = stats[:, 1 : 1 + n_features].copy()
+    second = np.empty((stats.shape[0], n_features, n_features))
+    second[:, rows, cols] = stats[:, 1 + n_features :]
+    second[:, cols, rows] = stats[:, 1 + n_features :]
+    return nk, first, second

@@ -1,0 +1,137 @@
+"""Immutable records that leave the engine: snapshots, diagnostics and events.
+
+A :class:`Snapshot` is what crosses from the worker thread to the views. Its arrays are
+copies marked read-only, so a view can hold on to one while the engine keeps stepping.
+Apart from the hard labels (an ``(n_samples,)`` array of a small integer dtype) nothing in
+it grows with the number of points, so a whole run of snapshots can be kept as history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+def frozen_copy(array):
+    """Return a read-only copy of ``array`` (so no thread can mutate a snapshot)."""
+    out = np.array(array, copy=True)
+    out.setflags(write=False)
+    return out
+
+
+@dataclass(frozen=True)
+class SingularityEvent:
+    """One detection (and possibly recovery) of a degenerate component.
+
+    Attributes
+    ----------
+    iteration : int
+        The EM iteration (M-step count) at which the rule fired.
+    component : int
+        Index of the component.
+    rule : str
+        Name of the rule that fired (``"det"``, ``"relative_det"``, ``"needle"``).
+    reason : str
+        What was measured, in words (``"det(cov)"``, ``"condition number"``, ``"N_k"``).
+    value : float
+        The measured value.
+    threshold : float
+        The threshold it was compared with.
+    action : str
+        Recovery policy applied: ``"random_range"``, ``"worst_point"`` or ``"flag"``.
+    old_mean, new_mean : tuple of float
+        The component's mean before and after recovery (equal when only flagged).
+    """
+
+    iteration: int
+    component: int
+    rule: str
+    reason: str
+    value: float
+    threshold: float
+    action: str
+    old_mean: tuple
+    new_mean: tuple
+
+    @property
+    def recovered(self) -> bool:
+        """True when the component was re-placed (not only flagged)."""
+        return self.action != "flag"
+
+    def describe(self) -> str:
+        """A one-line human description, used by the app's status bar and log."""
+        verb = "re-placed" if self.recovered else "flagged"
+        return (
+            f"iteration {self.iteration}: component {self.component} {verb} by the "
+            f"{self.rule} rule ({self.reason} = {self.value:.3g}, threshold {self.threshold:.3g})"
+        )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The state of an EM run after one iteration.
+
+    The parameters are those *after* the iteration's M-step (and any singularity
+    recovery); ``log_likelihood`` and ``labels`` are evaluated at those same parameters,
+    so what is drawn is always self-consistent.
+
+    Attributes
+    ----------
+    iteration : int
+        Number of M-steps done (0 for the initial state).
+    weights : ndarray of shape (n_components,)
+    means : ndarray of shape (n_components, n_features)
+    covariances : ndarray of shape (n_components, n_features, n_features)
+        Always full matrices, whatever the covariance type (tied ones repeated), so views
+        need no dispatch.
+    log_likelihood : float
+        Total log-likelihood of the data, ``sum_i log p(x_i)``.
+    mean_log_likelihood : float
+        ``log_likelihood / n_samples`` (scikit-learn's ``lower_bound_`` scale).
+    labels : ndarray of shape (n_samples,) or None
+        Hard assignment ``argmax_k resp[i, k]`` in a small integer dtype; None when the
+        engine was asked not to compute labels.
+    nk : ndarray of shape (n_components,)
+        Effective number of points per component (sum of responsibilities).
+    det : ndarray of shape (n_components,)
+        Determinant of each covariance.
+    min_eigenvalue : ndarray of shape (n_components,)
+    condition_number : ndarray of shape (n_components,)
+    flagged : ndarray of shape (n_components,) of bool
+        Components that a singularity rule flagged in this iteration.
+    events : tuple of SingularityEvent
+        Singularity detections during this iteration.
+    converged : bool
+        True when the change of ``mean_log_likelihood`` fell below ``tol``.
+    """
+
+    iteration: int
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    log_likelihood: float
+    mean_log_likelihood: float
+    labels: np.ndarray | None
+    nk: np.ndarray
+    det: np.ndarray
+    min_eigenvalue: np.ndarray
+    condition_number: np.ndarray
+    flagged: np.ndarray
+    events: tuple = field(default_factory=tuple)
+    converged: bool = False
+
+    @property
+    def n_components(self) -> int:
+        return int(self.weights.shape[0])
+
+    @property
+    def recovered_components(self) -> tuple:
+        """Indices of components re-placed by a recovery during this iteration."""
+        return tuple(sorted({e.component for e in self.events if e.recovered}))
+
+    def without_labels(self) -> "Snapshot":
+        """A copy without the N-sized labels, for compact history storage."""
+        from dataclasses import replace
+
+        return replace(self, labels=None)
