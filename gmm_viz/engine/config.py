@@ -163,14 +163,14 @@ class EMConfig:
         """The individual rule names that are active (empty for ``"none"``)."""
         return () if self.rule == "none" else tuple(self.rule.split("+"))
 
-    def with_changes(self, **changes) -> "EMConfig":
+    def with_changes(self, **changes) -> EMConfig:
         """A new validated config with ``changes`` applied."""
         unknown = set(changes) - {f.name for f in fields(self)}
         if unknown:
             raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}.")
         return replace(self, **changes)
 
-    def restarts_run(self, other: "EMConfig") -> bool:
+    def restarts_run(self, other: EMConfig) -> bool:
         """True when going from this config to ``other`` needs a restart from iteration 0."""
         for f in fields(self):
             if f.name in LIVE_SETTINGS:

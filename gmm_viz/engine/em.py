@@ -33,6 +33,28 @@ _EIGEN_FLOOR = 1e-12
 _LOG_WEIGHT_FLOOR = np.log(np.finfo(np.float64).tiny)
 
 
+#: Beyond these magnitudes a covariance (a squared quantity) would overflow or underflow.
+_MAX_MAGNITUDE = 1e150
+_MIN_SPREAD = 1e-150
+
+
+def _check_magnitude(X):
+    from gmm_viz.data import DataError
+
+    magnitude = float(np.abs(X).max())
+    if magnitude > _MAX_MAGNITUDE:
+        raise DataError(
+            f"the data has values as large as {magnitude:.3g}; squared, they overflow "
+            f"floating point. Rescale the data (for example divide by {magnitude:.0e})."
+        )
+    spread = float(np.sqrt(X.var(axis=0).mean()))
+    if 0 < spread < _MIN_SPREAD:
+        raise DataError(
+            f"the data's spread is only {spread:.3g}; its variance underflows floating "
+            "point. Rescale the data (for example multiply by 1e150)."
+        )
+
+
 class EMEngine:
     """Expectation-maximisation for a Gaussian mixture, one iteration at a time.
 
@@ -59,6 +81,7 @@ class EMEngine:
         if not isinstance(config, EMConfig):
             raise ConfigError(f"config must be an EMConfig; got {type(config).__name__}.")
         X = validate_points(X, n_components=config.n_components)
+        _check_magnitude(X)
         self._config = config
         self.X = X
         n_samples, n_features = X.shape

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from numbers import Real
+from typing import ClassVar
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -62,7 +63,7 @@ class GaussianMixtureEM(GaussianMixture):
         Every detection during the best initialisation's run.
     """
 
-    _parameter_constraints: dict = {
+    _parameter_constraints: ClassVar[dict] = {
         **GaussianMixture._parameter_constraints,
         "init_params": [StrOptions(set(INITIALISATIONS))],
         "singularity_rule": [StrOptions(set(RULES))],
@@ -139,7 +140,8 @@ class GaussianMixtureEM(GaussianMixture):
                 "Expected n_samples >= n_components "
                 f"but got n_components = {self.n_components}, n_samples = {X.shape[0]}"
             )
-        self._check_parameters(X)
+        # Initial parameters (weights_init, means_init, precisions_init) are validated by
+        # the engine, which raises ConfigError (a ValueError) with what to fix.
         X64 = np.asarray(X, dtype=np.float64)
         do_init = not (self.warm_start and hasattr(self, "converged_"))
         n_init = self.n_init if do_init else 1

@@ -130,7 +130,7 @@ class Snapshot:
         """Indices of components re-placed by a recovery during this iteration."""
         return tuple(sorted({e.component for e in self.events if e.recovered}))
 
-    def without_labels(self) -> "Snapshot":
+    def without_labels(self) -> Snapshot:
         """A copy without the N-sized labels, for compact history storage."""
         from dataclasses import replace
 

@@ -1,0 +1,150 @@
+"""GaussianMixtureEM against scikit-learn's GaussianMixture, the reference."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.mixture import GaussianMixture
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import gmm_viz
+from gmm_viz import GaussianMixtureEM
+from gmm_viz.engine.config import COVARIANCE_TYPES
+
+FITTED = ("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_")
+
+
+def blobs(seed, n_features, n=400):
+    rng = np.random.RandomState(seed)
+    centres = rng.uniform(-10, 10, size=(3, n_features))
+    X = np.vstack([rng.normal(size=(n // 3, n_features)) * (1 + i) + c
+                   for i, c in enumerate(centres)])
+    return X * 3.0 + 50.0  # off-centre, not unit scale: standardisation must not show
+
+
+def assert_close(ours, theirs):
+    # relative 1e-8; an absolute floor at 1e-12 of the largest entry for values near zero
+    # (off-diagonal covariances)
+    atol = 1e-12 * np.abs(theirs).max()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=atol)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("n_features", [1, 2, 3, 5])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_same_parameters_as_sklearn_from_the_same_start(covariance_type, n_features, seed):
+    X = blobs(seed, n_features)
+    common = {"n_components": 3, "covariance_type": covariance_type, "random_state": seed,
+                  "max_iter": 40, "tol": 1e-6}
+    theirs = GaussianMixture(**common).fit(X)
+    ours = GaussianMixtureEM(**common).fit(X)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert ours.converged_ == theirs.converged_
+    np.testing.assert_allclose(ours.lower_bounds_, theirs.lower_bounds_, rtol=1e-10)
+    assert ours.lower_bound_ == pytest.approx(theirs.lower_bound_, rel=1e-10)
+    for name in FITTED:
+        assert_close(getattr(ours, name), getattr(theirs, name))
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_same_as_sklearn_from_explicit_initial_parameters(covariance_type):
+    X = blobs(3, 2)
+    rng = np.random.RandomState(0)
+    means = X[rng.choice(len(X), 3, replace=False)]
+    precisions = {
+        "full": np.array([np.eye(2) * 0.01] * 3),
+        "tied": np.eye(2) * 0.01,
+        "diag": np.full((3, 2), 0.01),
+        "spherical": np.full(3, 0.01),
+    }[covariance_type]
+    common = {"n_components": 3, "covariance_type": covariance_type, "max_iter": 25, "tol": 0,
+                  "means_init": means, "weights_init": [0.2, 0.3, 0.5], "precisions_init": precisions}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = GaussianMixture(**common).fit(X)
+        ours = GaussianMixtureEM(**common).fit(X)
+    assert ours.n_iter_ == theirs.n_iter_ == 25
+    for name in FITTED:
+        assert_close(getattr(ours, name), getattr(theirs, name))
+
+
+@pytest.mark.parametrize("init_params", ["k-means++", "random", "random_from_data"])
+def test_sklearn_initialisations_and_n_init_match(init_params):
+    X = blobs(5, 2)
+    common = {"n_components": 4, "init_params": init_params, "n_init": 3, "random_state": 11,
+                  "max_iter": 200}
+    theirs = GaussianMixture(**common).fit(X)
+    ours = GaussianMixtureEM(**common).fit(X)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert_close(ours.means_, theirs.means_)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+def test_scores_bic_aic_and_labels_match_sklearn():
+    X = blobs(2, 2)
+    theirs = GaussianMixture(3, random_state=0).fit(X)
+    ours = GaussianMixtureEM(3, random_state=0).fit(X)
+    assert ours.bic(X) == pytest.approx(theirs.bic(X), rel=1e-10)
+    assert ours.aic(X) == pytest.approx(theirs.aic(X), rel=1e-10)
+    assert ours.score(X) == pytest.approx(theirs.score(X), rel=1e-10)
+    np.testing.assert_array_equal(ours.fit_predict(X), theirs.fit_predict(X))
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-9)
+
+
+def test_to_sklearn_predicts_the_same():
+    X = blobs(4, 3)
+    ours = GaussianMixtureEM(3, covariance_type="diag", random_state=0).fit(X)
+    theirs = ours.to_sklearn()
+    assert type(theirs) is GaussianMixture
+    np.testing.assert_array_equal(theirs.predict(X), ours.predict(X))
+    np.testing.assert_allclose(theirs.score_samples(X), ours.score_samples(X))
+    samples, _labels = theirs.sample(10)
+    assert samples.shape == (10, 3)
+
+
+def test_is_importable_from_the_package_top_level():
+    assert gmm_viz.GaussianMixtureEM is GaussianMixtureEM
+
+
+def test_history_holds_every_iteration():
+    X = blobs(0, 2)
+    model = GaussianMixtureEM(3, random_state=0, record_history=True, tol=1e-3,
+                              max_iter=30).fit(X)
+    history = model.history_
+    assert [s.iteration for s in history] == list(range(model.n_iter_ + 1))
+    np.testing.assert_allclose(history[-1].means, model.means_)
+    # iteration n of scikit-learn records the log-likelihood of the parameters entering it
+    np.testing.assert_allclose([s.mean_log_likelihood for s in history[:-1]],
+                               model.lower_bounds_)
+    assert all(s.labels is None for s in history)
+
+
+def test_singularity_rule_in_the_estimator_records_events():
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.normal(size=(200, 2)) * 3, np.tile([[6.0, 6.0]], (5, 1))])
+    model = GaussianMixtureEM(2, means_init=[[0, 0], [6, 6]], weights_init=[0.9, 0.1],
+                              precisions_init=[np.eye(2) / 9, np.eye(2) * 4],
+                              singularity_rule="det", max_iter=20, tol=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X)
+    assert model.singularity_events_
+    assert np.isfinite(model.covariances_).all()
+
+
+def test_warm_start_continues():
+    X = blobs(1, 2)
+    model = GaussianMixtureEM(3, warm_start=True, max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X)
+        first = model.lower_bound_
+        model.fit(X)
+    assert model.lower_bound_ >= first
+
+
+@parametrize_with_checks([GaussianMixtureEM()])
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
