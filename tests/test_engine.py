@@ -234,6 +234,11 @@ def test_converges_and_finishes():
 # --- the log-likelihood never decreases (but at a recovery) -----------------------------
 
 
+def well_posed(snap):
+    n_features = snap.means.shape[1]
+    return snap.nk.min() >= n_features + 1 and snap.condition_number.max() < 1e8
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**31 - 1),
@@ -250,12 +255,21 @@ def test_log_likelihood_never_decreases(seed, n_clusters, k, n_features, covaria
     X, _ = make_blobs(n_samples=120, centers=n_clusters, n_features=n_features,
                       cluster_std=spread, random_state=seed)
     X = X + offset
+    # reg_covar=0 is exact EM. (scikit-learn's default reg_covar=1e-6 is a perturbation of
+    # the M-step: next to a component whose smallest variance is ~1e-3 it can lower the
+    # log-likelihood by ~1e-9 relative, in scikit-learn too.)
     engine = EMEngine(X, EMConfig(n_components=k, covariance_type=covariance_type, init=init,
-                                  rule="none", random_state=seed % 1000))
-    values = [s.log_likelihood for s in run(engine, 25)]
-    for before, after in itertools.pairwise(values):
-        # rounding only: relative 1e-9 of the magnitude
-        assert after >= before - 1e-9 * max(1.0, abs(before))
+                                  rule="none", random_state=seed % 1000, reg_covar=0.0))
+    snaps = run(engine, 25)
+    for before, after in itertools.pairwise(snaps):
+        if not (well_posed(before) and well_posed(after)):
+            # A component with fewer than D + 1 points has a singular covariance: the
+            # likelihood is unbounded there and its digits are rounding (the singularity
+            # rules exist for this case).
+            continue
+        # rounding only: relative 1e-10 of the magnitude
+        scale = max(1.0, abs(before.log_likelihood))
+        assert after.log_likelihood >= before.log_likelihood - 1e-10 * scale
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
