@@ -81,6 +81,9 @@ class EMConfig:
     perturb : bool
         For ``same_point``: add a tiny seeded perturbation so that components can separate.
         Without it the exact tie is a fixed point of EM and is preserved.
+    perturbation : float
+        Size of that perturbation, relative to the data's standard deviation (the smaller,
+        the longer the components seem to stand still before they drift apart).
     weights_init, means_init, precisions_init : array-like or None
         Explicit initial parameters with scikit-learn's meaning; they override ``init``.
     reg_covar : float
@@ -116,6 +119,7 @@ class EMConfig:
     init_covariance: str = "identity"
     same_point_location: str = "origin"
     perturb: bool = True
+    perturbation: float = 1e-3
     weights_init: object = None
     means_init: object = None
     precisions_init: object = None
@@ -139,6 +143,7 @@ class EMConfig:
         _choice("rule", self.rule, RULES)
         _choice("recovery", self.recovery, RECOVERIES)
         _positive_number("reg_covar", self.reg_covar, allow_zero=True, upper=1e6)
+        _positive_number("perturbation", self.perturbation, upper=1.0)
         _positive_number("tol", self.tol, allow_zero=True)
         _whole_number("max_iter", self.max_iter, minimum=0, maximum=10_000_000)
         _positive_number("threshold", self.threshold, allow_zero=True)
@@ -155,7 +160,8 @@ class EMConfig:
             _whole_number("random_state (seed)", self.random_state, minimum=0,
                           maximum=2**32 - 1)
         # Store plain Python floats so that configs compare and print cleanly.
-        for name in ("reg_covar", "tol", "threshold", "condition_limit", "recovery_weight"):
+        for name in ("reg_covar", "perturbation", "tol", "threshold", "condition_limit",
+                     "recovery_weight"):
             object.__setattr__(self, name, float(getattr(self, name)))
 
     @property

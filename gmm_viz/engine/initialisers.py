@@ -19,9 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.cluster import KMeans, kmeans_plusplus
 
-#: Relative size of the seeded nudge that lets ``same_point`` components separate.
-SAME_POINT_PERTURBATION = 1e-3
-
 
 @dataclass
 class InitialState:
@@ -65,7 +62,7 @@ def _same_point(X, config, random_state):
         # Scaled to the data so that the nudge is "tiny" on any units.
         spread = X.std(axis=0)
         spread[spread == 0] = 1.0
-        means += SAME_POINT_PERTURBATION * spread * random_state.standard_normal(means.shape)
+        means += config.perturbation * spread * random_state.standard_normal(means.shape)
     weights = np.full(config.n_components, 1.0 / config.n_components)
     return InitialState(weights=weights, means=means, covariances=_start_covariances(X, config))
 

@@ -136,6 +136,10 @@ def e_step(phi: np.ndarray, C: np.ndarray, *, want_labels: bool = True,
            chunk: int | None = None) -> EStepResult:
     """Run the E-step and accumulate the M-step's sufficient statistics.
 
+    Identical components (an exact tie, e.g. every mean started at one point) are computed
+    once and shared out equally. Otherwise BLAS, which treats matrix rows in different
+    kernels, would round them differently and break a tie that is a fixed point of EM.
+
     Parameters
     ----------
     phi : ndarray of shape (n_samples, P)
@@ -151,6 +155,26 @@ def e_step(phi: np.ndarray, C: np.ndarray, *, want_labels: bool = True,
     -------
     EStepResult
     """
+    unique, first, inverse, counts = np.unique(C, axis=0, return_index=True,
+                                               return_inverse=True, return_counts=True)
+    if len(unique) == len(C):
+        return _e_step_distinct(phi, C, want_labels=want_labels, chunk=chunk)
+    # Each group of equal rows acts as one component carrying the group's total weight.
+    grouped = unique.copy()
+    grouped[:, 0] += np.log(counts)
+    result = _e_step_distinct(phi, grouped, want_labels=want_labels, chunk=chunk)
+    inverse = inverse.reshape(-1)
+    stats = result.stats[inverse] / counts[inverse, None]
+    labels = result.labels
+    if labels is not None:
+        # argmax keeps the first of equal components, as scikit-learn's predict does
+        labels = first[labels].astype(label_dtype(len(C)))
+    return EStepResult(result.log_likelihood, stats, labels, result.worst_index)
+
+
+def _e_step_distinct(phi: np.ndarray, C: np.ndarray, *, want_labels: bool = True,
+                     chunk: int | None = None) -> EStepResult:
+    """E-step for components with pairwise different coefficients."""
     n_samples = phi.shape[0]
     n_components = C.shape[0]
     if chunk is None:
