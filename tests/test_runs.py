@@ -20,7 +20,7 @@ from gmm_viz.scenarios import get_scenario, run_scenario
 
 def test_a_saved_scenario_run_replays_to_the_same_parameters(tmp_path):
     scenario = get_scenario("collapse")  # has recovery events: the random stream matters
-    dataset, snaps = run_scenario(scenario)
+    _, snaps = run_scenario(scenario)
     path = save_run(tmp_path / "run.json", scenario.config, generator_source("blobs"), snaps)
     record = load_run(path)
     assert len(record.snapshots) == len(snaps)
