@@ -409,3 +409,25 @@ def test_flag_only_records_without_moving():
     engine = EMEngine(collapse_data(), collapse_config(rule="det", recovery="flag"))
     events = [e for s in run(engine, 20) for e in s.events]
     assert events and all(e.old_mean == e.new_mean and not e.recovered for e in events)
+
+
+def test_labels_of_a_past_snapshot_are_recomputed_exactly():
+    engine = EMEngine(study_blobs(), EMConfig(n_components=5, rule="det", random_state=4))
+    snaps = run(engine, 12)
+    for past in (snaps[0], snaps[5]):
+        np.testing.assert_array_equal(engine.labels_for(past.without_labels()), past.labels)
+    resp = engine.responsibilities_for(snaps[5])
+    np.testing.assert_array_equal(resp.argmax(axis=1), snaps[5].labels)
+
+
+def test_restore_resumes_from_a_past_iteration():
+    X = study_blobs()
+    config = EMConfig(n_components=5, rule="none", random_state=4)
+    engine = EMEngine(X, config)
+    snaps = run(engine, 20)
+    engine.restore(snaps[8].without_labels())
+    assert engine.iteration == 8
+    resumed = [engine.step() for _ in range(12)]
+    for a, b in zip(resumed, snaps[9:], strict=True):
+        assert a.iteration == b.iteration
+        np.testing.assert_allclose(a.means, b.means, rtol=1e-10)

@@ -55,6 +55,15 @@ def _check_magnitude(X):
         )
 
 
+def _e_step_coefficients(weights, means, covariances):
+    """Precisions and the E-step's coefficient matrix (standardised coordinates)."""
+    precisions, log_det = cov_ops.precisions_and_log_det(covariances)
+    log_weights = np.log(np.maximum(weights, np.finfo(np.float64).tiny))
+    C = kernel.quadratic_coefficients(np.maximum(log_weights, _LOG_WEIGHT_FLOOR), means,
+                                      precisions, log_det)
+    return precisions, C
+
+
 class EMEngine:
     """Expectation-maximisation for a Gaussian mixture, one iteration at a time.
 
@@ -203,6 +212,29 @@ class EMEngine:
         """
         return kernel.responsibilities(self._phi, self._coefficients)
 
+    def labels_for(self, snapshot: Snapshot) -> np.ndarray:
+        """Hard labels of the data under a snapshot's parameters (e.g. from history).
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        return kernel.e_step(self._phi, self._coefficients_for(snapshot)).labels
+
+    def responsibilities_for(self, snapshot: Snapshot) -> np.ndarray:
+        """Responsibilities under a snapshot's parameters.
+
+        Returns
+        -------
+        resp : ndarray of shape (n_samples, n_components)
+        """
+        return kernel.responsibilities(self._phi, self._coefficients_for(snapshot))
+
+    def _coefficients_for(self, snapshot):
+        means = (np.asarray(snapshot.means) - self._shift) / self._scale
+        covs = np.asarray(snapshot.covariances) / self._scale**2
+        return _e_step_coefficients(np.asarray(snapshot.weights), means, covs)[1]
+
     def parameters(self):
         """Current weights, means and full covariances in the user's coordinates.
 
@@ -283,11 +315,7 @@ class EMEngine:
 
     def _set_parameters(self, weights, means, covs):
         self._weights, self._means, self._covs = weights, means, covs
-        self._precisions, log_det = cov_ops.precisions_and_log_det(covs)
-        log_weights = np.log(np.maximum(weights, np.finfo(np.float64).tiny))
-        self._coefficients = kernel.quadratic_coefficients(
-            np.maximum(log_weights, _LOG_WEIGHT_FLOOR), means, self._precisions, log_det
-        )
+        self._precisions, self._coefficients = _e_step_coefficients(weights, means, covs)
 
     def _run_e_step(self):
         result = kernel.e_step(self._phi, self._coefficients,
