@@ -1,0 +1,57 @@
+"""Creating the QApplication and running the main window."""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+from PyQt6.QtCore import QTimer
+from PyQt6.QtWidgets import QApplication
+
+from gmm_viz.gui import settings as app_settings
+
+
+def create_application(argv=None) -> QApplication:
+    """The running QApplication, created (and named, for QSettings) if there is none."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(list(argv) if argv is not None else [sys.argv[0]])
+    app.setOrganizationName(app_settings.ORGANIZATION)
+    app.setApplicationName(app_settings.APPLICATION)
+    app.setApplicationDisplayName("gmm-viz")
+    return app
+
+
+def launch_options(args):
+    """:class:`~gmm_viz.gui.main_window.LaunchOptions` from parsed command-line ``args``."""
+    from gmm_viz.cli import config_changes
+    from gmm_viz.gui.main_window import LaunchOptions
+
+    return LaunchOptions(
+        dataset=getattr(args, "dataset", None),
+        csv_dataset=getattr(args, "csv_dataset", None),
+        csv_path=getattr(args, "csv", None),
+        config_changes=config_changes(args),
+        play=bool(getattr(args, "play", False)),
+    )
+
+
+def run_app(args) -> int:
+    """Open the window configured by ``args`` (an argparse namespace); returns exit status."""
+    from gmm_viz.gui.main_window import MainWindow
+
+    app = create_application()
+    window = MainWindow(launch_options(args))
+    window.show()
+    # Ctrl+C in the terminal closes the window cleanly (worker stopped, settings saved).
+    # Python only runs signal handlers between bytecodes, so a timer wakes it regularly.
+    previous = signal.signal(signal.SIGINT, lambda *_: window.close())
+    waker = QTimer()
+    waker.timeout.connect(lambda: None)
+    waker.start(250)
+    app.aboutToQuit.connect(window.controller.shutdown)
+    try:
+        return app.exec()
+    finally:
+        waker.stop()
+        signal.signal(signal.SIGINT, previous)

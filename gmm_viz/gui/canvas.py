@@ -1,0 +1,721 @@
+"""The main drawing: data points, the Gaussians as ellipses, their means and the density.
+
+:class:`MixtureCanvas` is a dumb view. It is given the data once (:meth:`set_points`) and
+then one :class:`~gmm_viz.engine.snapshot.Snapshot` per displayed frame
+(:meth:`show_snapshot`). Every graphics item is created once and afterwards only gets
+``setData``; items for components beyond the current ``k`` are hidden, not deleted.
+The view range is never changed by a frame, only by :meth:`fit_view`, by new data or new
+axes, or by the user's zoom and pan.
+
+Data with more than two features is shown on two of them (:meth:`set_axes`); the canvas
+takes the marginal of the mixture on those two features itself (the marginal of a Gaussian
+mixture is the mixture of the marginals: the means' and covariances' sub-blocks).
+
+Performance (offscreen, 1000x800, see ``gmm_viz.bench_draw``): the points item redraws
+100k points in ~2-3 ms; 8 components x 2 sigma levels of ellipses as antialiased curves
+cost ~2 ms; the density grid (120 x 120, 8 components) is ~1 ms of numpy, so it is
+computed here on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph.Qt import QtCore, QtGui
+
+from gmm_viz.gui.light_grid import LightGrid
+from gmm_viz.gui.palette import (
+    BACKGROUND,
+    FOREGROUND,
+    FOREGROUND_HEX,
+    UNASSIGNED,
+    component_colors,
+)
+from gmm_viz.gui.points_item import PointsItem
+
+#: Sigma levels the canvas can draw.
+SIGMA_LEVELS = (1, 2, 3)
+#: Density display modes.
+DENSITY_MODES = ("off", "contours", "image")
+#: Seconds a "just re-placed" marker stays visible (full for the first third, then fading).
+RESET_FADE_SECONDS = 1.5
+#: Grid resolution of the density display.
+DENSITY_GRID = 120
+#: Mass fractions enclosed by the density contours (highest-density regions).
+CONTOUR_MASS = (0.25, 0.5, 0.75, 0.9, 0.97)
+
+_ELLIPSE_POINTS = 121  # per ellipse, closed; smooth at any zoom that keeps it on screen
+# Ellipses are a darker shade of the component colour, so they stay visible over a dense
+# cloud of their own points (at 100k points the cloud is solid colour). Outer sigma levels
+# are lighter (mixed with white), not translucent: translucent antialiased 2 px lines cost
+# ~2x more to draw (measured).
+_ELLIPSE_SHADE = 0.68
+_LEVEL_WHITE = {1: 0.0, 2: 0.22, 3: 0.4}
+_RESET_COLOR = (230, 25, 75)  # a warm red that stands out from every palette entry
+
+
+# ------------------------------------------------------------------------ pure geometry
+def marginal(means: np.ndarray, covariances: np.ndarray, i: int, j: int):
+    """The mixture's parameters on features ``i`` and ``j``.
+
+    Parameters
+    ----------
+    means : ndarray of shape (n_components, n_features)
+    covariances : ndarray of shape (n_components, n_features, n_features)
+    i, j : int
+        Feature indices for the x and y axes.
+
+    Returns
+    -------
+    means2 : ndarray of shape (n_components, 2)
+    covariances2 : ndarray of shape (n_components, 2, 2)
+    """
+    idx = np.array([i, j])
+    return means[:, idx], covariances[:, idx[:, None], idx[None, :]]
+
+
+def ellipse_outlines(
+    means: np.ndarray, covariances: np.ndarray, levels, n_points: int = _ELLIPSE_POINTS
+) -> np.ndarray:
+    """Closed outlines of the ``levels``-sigma ellipses of 2-D Gaussians, vectorised.
+
+    The ``s``-sigma ellipse is ``{mean + s * V sqrt(L) u : |u| = 1}`` where
+    ``covariance = V L V^T`` is the eigen-decomposition; its semi-axes are ``s`` times the
+    square roots of the eigenvalues, along the eigenvectors.
+
+    Parameters
+    ----------
+    means : ndarray of shape (n_components, 2)
+    covariances : ndarray of shape (n_components, 2, 2)
+    levels : sequence of float, length n_levels
+    n_points : int
+        Points per outline; the last equals the first.
+
+    Returns
+    -------
+    outlines : ndarray of shape (n_components, n_levels, n_points, 2)
+        NaN for components whose covariance is not finite.
+    """
+    means = np.asarray(means, dtype=np.float64)
+    covariances = np.asarray(covariances, dtype=np.float64)
+    levels = np.asarray(levels, dtype=np.float64)
+    k = len(means)
+    out = np.full((k, len(levels), n_points, 2), np.nan)
+    finite = np.isfinite(covariances).all(axis=(1, 2)) & np.isfinite(means).all(axis=1)
+    if not finite.any():
+        return out
+    sym = 0.5 * (covariances[finite] + covariances[finite].transpose(0, 2, 1))
+    values, vectors = np.linalg.eigh(sym)  # (k', 2), (k', 2, 2): columns are eigenvectors
+    axes = vectors * np.sqrt(np.clip(values, 0.0, None))[:, None, :]
+    theta = np.linspace(0.0, 2.0 * np.pi, n_points)
+    circle = np.stack([np.cos(theta), np.sin(theta)], axis=1)  # (n_points, 2)
+    unit = np.einsum("kij,mj->kmi", axes, circle)  # (k', n_points, 2)
+    out[finite] = means[finite][:, None, None, :] + levels[None, :, None, None] * unit[:, None]
+    return out
+
+
+def mixture_density_grid(weights, means, covariances, xs, ys) -> np.ndarray:
+    """Density of a 2-D Gaussian mixture on a grid, vectorised over components and cells.
+
+    Safe to call from a worker thread (pure numpy).
+
+    Parameters
+    ----------
+    weights : ndarray of shape (n_components,)
+    means : ndarray of shape (n_components, 2)
+    covariances : ndarray of shape (n_components, 2, 2)
+    xs : ndarray of shape (nx,)
+    ys : ndarray of shape (ny,)
+
+    Returns
+    -------
+    density : ndarray of shape (nx, ny)
+        ``density[a, b] = p(xs[a], ys[b])``; components with a non-positive or
+        non-finite determinant are left out.
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    means = np.asarray(means, dtype=np.float64)
+    cov = np.asarray(covariances, dtype=np.float64)
+    xs = np.asarray(xs, dtype=np.float64)
+    ys = np.asarray(ys, dtype=np.float64)
+    a, b, d = cov[:, 0, 0], 0.5 * (cov[:, 0, 1] + cov[:, 1, 0]), cov[:, 1, 1]
+    det = a * d - b * b
+    ok = (det > 0) & np.isfinite(det) & np.isfinite(means).all(axis=1) & np.isfinite(weights)
+    density = np.zeros((len(xs), len(ys)))
+    if not ok.any():
+        return density
+    a, b, d, det, w, mu = a[ok], b[ok], d[ok], det[ok], weights[ok], means[ok]
+    dx = xs[None, :, None] - mu[:, 0, None, None]  # (k, nx, 1)
+    dy = ys[None, None, :] - mu[:, 1, None, None]  # (k, 1, ny)
+    inv_det = (1.0 / det)[:, None, None]
+    maha = (d[:, None, None] * dx * dx - 2.0 * b[:, None, None] * dx * dy
+            + a[:, None, None] * dy * dy) * inv_det
+    norm = w / (2.0 * np.pi * np.sqrt(det))
+    np.minimum(maha, 1400.0, out=maha)  # exp(-700) underflows to ~0 quickly, not slowly
+    return np.einsum("k,kxy->xy", norm, np.exp(-0.5 * maha))
+
+
+def density_levels(density: np.ndarray, mass=CONTOUR_MASS) -> np.ndarray:
+    """Density values whose super-level sets hold the given fractions of the grid's mass.
+
+    A contour at ``density_levels(g, [0.5])`` encloses the densest cells that together
+    hold half of the probability mass visible on the grid (a highest-density region), which
+    reads better than evenly spaced levels when one component is much sharper than others.
+
+    Returns
+    -------
+    levels : ndarray of shape (len(mass),), decreasing with mass; empty if the grid is 0.
+    """
+    values = np.sort(density.ravel())[::-1]
+    total = values.sum()
+    if not np.isfinite(total) or total <= 0:
+        return np.empty(0)
+    cumulative = np.cumsum(values) / total
+    idx = np.minimum(np.searchsorted(cumulative, np.asarray(mass)), len(values) - 1)
+    levels = values[idx]
+    return levels[levels > 0]
+
+
+# Marching squares: corners a=(i, j), b=(i+1, j), c=(i+1, j+1), d=(i, j+1); edges
+# 0: a-b, 1: b-c, 2: d-c, 3: a-d. Case bit n is set when corner n is above the level.
+# Each case has at most two segments (the saddles 5 and 10, resolved one fixed way).
+_SEGMENTS = {
+    1: ((3, 0),), 2: ((0, 1),), 3: ((3, 1),), 4: ((1, 2),), 5: ((3, 0), (1, 2)),
+    6: ((0, 2),), 7: ((3, 2),), 8: ((2, 3),), 9: ((0, 2),), 10: ((0, 1), (2, 3)),
+    11: ((1, 2),), 12: ((1, 3),), 13: ((0, 1),), 14: ((0, 3),),
+}
+_SEG_TABLE = np.full((16, 2, 2), -1, dtype=np.intp)
+for _case, _segs in _SEGMENTS.items():
+    for _n, _seg in enumerate(_segs):
+        _SEG_TABLE[_case, _n] = _seg
+
+
+def contour_segments(density: np.ndarray, xs: np.ndarray, ys: np.ndarray, level: float):
+    """Line segments of one iso-level of a grid (marching squares, vectorised).
+
+    pyqtgraph's ``IsocurveItem`` builds its path in Python (~3 ms per level at 120 x 120,
+    measured); this is ~10x faster and its output goes into one ``PlotCurveItem`` with
+    ``connect="pairs"``.
+
+    Parameters
+    ----------
+    density : ndarray of shape (nx, ny)
+    xs : ndarray of shape (nx,)
+    ys : ndarray of shape (ny,)
+    level : float
+
+    Returns
+    -------
+    points : ndarray of shape (2 * n_segments, 2)
+        Consecutive pairs are the two ends of a segment.
+    """
+    f = density
+    above = f > level
+    case = (above[:-1, :-1].astype(np.uint8) | (above[1:, :-1] << 1)
+            | (above[1:, 1:] << 2) | (above[:-1, 1:] << 3))
+    ci, cj = np.nonzero((case != 0) & (case != 15))
+    if len(ci) == 0:
+        return np.empty((0, 2))
+    cases = case[ci, cj]
+    fa, fb, fc, fd = f[ci, cj], f[ci + 1, cj], f[ci + 1, cj + 1], f[ci, cj + 1]
+    x0, x1, y0, y1 = xs[ci], xs[ci + 1], ys[cj], ys[cj + 1]
+
+    def _cross(f0, f1):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (level - f0) / (f1 - f0)
+        return np.clip(np.nan_to_num(t, nan=0.5), 0.0, 1.0)
+
+    t0, t1, t2, t3 = _cross(fa, fb), _cross(fb, fc), _cross(fd, fc), _cross(fa, fd)
+    # Crossing point on each of the four edges of every cell, (m, 4).
+    edge_x = np.stack([x0 + t0 * (x1 - x0), x1, x0 + t2 * (x1 - x0), x0], axis=1)
+    edge_y = np.stack([y0, y0 + t1 * (y1 - y0), y1, y0 + t3 * (y1 - y0)], axis=1)
+    pieces = []
+    for n in range(2):
+        seg = _SEG_TABLE[cases, n]  # (m, 2) edge numbers, -1 if absent
+        has = seg[:, 0] >= 0
+        if not has.any():
+            continue
+        rows = np.flatnonzero(has)
+        e = seg[rows]
+        start = np.stack([edge_x[rows, e[:, 0]], edge_y[rows, e[:, 0]]], axis=1)
+        end = np.stack([edge_x[rows, e[:, 1]], edge_y[rows, e[:, 1]]], axis=1)
+        pieces.append(np.stack([start, end], axis=1).reshape(-1, 2))
+    return np.concatenate(pieces) if pieces else np.empty((0, 2))
+
+
+# --------------------------------------------------------------------------- the widget
+class MixtureCanvas(pg.PlotWidget):
+    """Points coloured by component, the Gaussians as sigma ellipses, means, and density.
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent=parent, background=BACKGROUND)
+        self._plot = self.getPlotItem()
+        self._vb = self._plot.getViewBox()
+        self._style_axes()
+        # Frames never move the view; only fit_view, new data/axes and the user do.
+        self._vb.disableAutoRange()
+
+        self._X = np.empty((0, 2))
+        self._axes = (0, 1)
+        self._feature_names: tuple[str, ...] = ()
+        self._snapshot = None
+        self._point_colors = None
+        self._events = ()
+        self._sigma_levels = (1, 2)
+        self._density_mode = "off"
+        self._resets: dict[int, tuple[float, np.ndarray]] = {}  # component -> (start, old mean)
+
+        self._points = PointsItem()
+        self._plot.addItem(self._points)
+
+        self._density_image = pg.ImageItem(axisOrder="col-major")
+        self._density_image.setLookupTable(_density_lut())
+        self._density_contours = pg.PlotCurveItem(
+            connect="pairs", antialias=True, pen=pg.mkPen(60, 60, 60, 150, width=1.2)
+        )
+        self._add(self._density_image, z=-20)
+        self._add(self._density_contours, z=5)
+
+        # Pools of per-component items, grown on demand and reused; see _ensure_components.
+        self._halos: list[list[pg.PlotCurveItem]] = []
+        self._ellipses: list[list[pg.PlotCurveItem]] = []
+        self._ellipse_pens: list[list[tuple | None]] = []
+        self._labels: list[pg.TextItem] = []
+        self._label_colors: list[tuple | None] = []
+
+        self._means = pg.ScatterPlotItem(pxMode=True, symbol="o", size=14, hoverable=False)
+        # A white disc behind each mean, so a mean is visible on its own dense cloud.
+        self._mean_halos = pg.ScatterPlotItem(
+            pxMode=True, symbol="o", size=20, pen=None, brush=pg.mkBrush(255, 255, 255)
+        )
+        # "Just re-placed": a ring and a star on the new mean, a dashed jump line from the
+        # old mean and a cross where it was, fading out over RESET_FADE_SECONDS.
+        self._reset_ring = pg.ScatterPlotItem(pxMode=True, symbol="o", size=46)
+        self._reset_star = pg.ScatterPlotItem(pxMode=True, symbol="star", size=30)
+        self._reset_origin = pg.ScatterPlotItem(pxMode=True, symbol="x", size=13)
+        self._reset_jumps = pg.PlotCurveItem(connect="pairs", antialias=True)
+        self._add(self._means, z=30)
+        self._add(self._mean_halos, z=29)
+        self._add(self._reset_ring, z=26)
+        self._add(self._reset_star, z=31)
+        self._add(self._reset_origin, z=25)
+        self._add(self._reset_jumps, z=25)
+        self._reset_items = (
+            self._reset_ring, self._reset_star, self._reset_origin, self._reset_jumps
+        )
+
+        self._fade_timer = QtCore.QTimer(self)
+        self._fade_timer.setInterval(40)
+        self._fade_timer.timeout.connect(self._on_fade_timer_timeout)
+        self._vb.sigRangeChanged.connect(self._on_view_range_changed)
+        self._update_axis_labels()
+
+    # ----------------------------------------------------------------------- public API
+    def set_points(self, X: np.ndarray, feature_names: tuple[str, ...] = ()) -> None:
+        """Show a new data set (columns of the current axes) and fit the view to it.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            n_features >= 2. Not modified; the two shown columns are copied.
+        feature_names : tuple of str, optional
+            One name per feature for the axis labels; ``"x0", "x1", ...`` when empty.
+        """
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] < 2:
+            raise ValueError(
+                f"X must be a 2-D array with at least 2 features; got shape {X.shape}."
+            )
+        self._X = X
+        self._feature_names = tuple(str(n) for n in feature_names)
+        if max(self._axes) >= X.shape[1]:
+            self._axes = (0, 1)
+        self._points.set_points(X[:, list(self._axes)])
+        self.clear_model()
+        self._update_axis_labels()
+        self.fit_view()
+
+    def set_axes(self, i: int, j: int) -> None:
+        """Show features ``i`` (x) and ``j`` (y); the model is drawn as its marginal."""
+        d = self._X.shape[1]
+        i, j = int(i), int(j)
+        if not (0 <= i < d and 0 <= j < d) or i == j:
+            raise ValueError(
+                f"axes must be two different feature indices from 0 to {d - 1}; got ({i}, {j})."
+            )
+        if (i, j) == self._axes:
+            return
+        self._axes = (i, j)
+        self._points.set_points(self._X[:, [i, j]])
+        self._update_axis_labels()
+        if self._snapshot is not None:
+            self._redraw(restart_markers=False)
+        else:
+            self._points.set_uniform(UNASSIGNED)
+        self.fit_view()
+
+    def set_feature_names(self, names: tuple[str, ...]) -> None:
+        """Axis labels for the features (one name per feature)."""
+        self._feature_names = tuple(str(n) for n in names)
+        self._update_axis_labels()
+
+    def show_snapshot(self, snapshot, point_colors: np.ndarray | None = None,
+                      events: tuple | None = None) -> None:
+        """Draw one EM state.
+
+        Parameters
+        ----------
+        snapshot : Snapshot
+            Not modified; its arrays are only read.
+        point_colors : ndarray of shape (n_samples, 3), uint8, optional
+            Per-point (soft) colours, e.g. from :func:`~gmm_viz.gui.palette.blend_colors`.
+            When None the points are coloured by ``snapshot.labels``, or grey if those are
+            None too.
+        events : tuple of SingularityEvent, optional
+            Events to mark; default ``snapshot.events``. Pass the events accumulated since
+            the previous frame shown when the display skips iterations, so that no
+            re-placement goes unmarked. Showing the same snapshot again does not restart
+            the markers.
+        """
+        restart = snapshot is not self._snapshot
+        self._snapshot = snapshot
+        self._point_colors = point_colors
+        self._events = snapshot.events if events is None else tuple(events)
+        self._redraw(restart_markers=restart)
+
+    def set_sigma_levels(self, levels: tuple[int, ...]) -> None:
+        """Draw ellipses at these multiples of the standard deviation (subset of 1, 2, 3)."""
+        levels = tuple(sorted({int(v) for v in levels}))
+        if any(v not in SIGMA_LEVELS for v in levels):
+            raise ValueError(f"sigma levels must be taken from {SIGMA_LEVELS}; got {levels}.")
+        self._sigma_levels = levels
+        if self._snapshot is not None:
+            self._draw_ellipses(*self._model_2d())
+
+    def set_density_mode(self, mode: str) -> None:
+        """Mixture density under the points: ``"off"``, ``"contours"`` or ``"image"``."""
+        if mode not in DENSITY_MODES:
+            options = ", ".join(repr(m) for m in DENSITY_MODES)
+            raise ValueError(f"density mode must be one of {options}; got {mode!r}.")
+        self._density_mode = mode
+        self._draw_density()
+
+    def set_point_style(self, size: int | None = None, alpha: float | None = None) -> None:
+        """Marker size in px and opacity of the points; None picks them from the count."""
+        self._points.set_point_size(size)
+        self._points.set_alpha(alpha)
+
+    def fit_view(self) -> None:
+        """Fit the view to the data points (the model is not taken into account)."""
+        if self._points.n_points:
+            self._vb.autoRange(items=[self._points])
+
+    def clear_model(self) -> None:
+        """Hide everything that depends on a model (ellipses, means, markers, density)."""
+        self._snapshot = None
+        self._point_colors = None
+        self._resets.clear()
+        self._fade_timer.stop()
+        self._points.set_uniform(UNASSIGNED)
+        for row in self._halos + self._ellipses:
+            for curve in row:
+                curve.hide()
+        for label in self._labels:
+            label.hide()
+        for item in (self._means, self._mean_halos, self._density_image, self._density_contours,
+                     *self._reset_items):
+            item.hide()
+
+    # -------------------------------------------------------------- read-only accessors
+    @property
+    def points_item(self) -> PointsItem:
+        """The item that draws the data points."""
+        return self._points
+
+    @property
+    def axes(self) -> tuple[int, int]:
+        return self._axes
+
+    @property
+    def sigma_levels(self) -> tuple[int, ...]:
+        return self._sigma_levels
+
+    @property
+    def density_mode(self) -> str:
+        return self._density_mode
+
+    def ellipse_curves(self) -> list[list[pg.PlotCurveItem]]:
+        """The ellipse curves, ``[component][index in SIGMA_LEVELS]`` (for tests)."""
+        return self._ellipses
+
+    # ------------------------------------------------------------------------ internals
+    def _add(self, item, z):
+        """Add a model item: hidden, not part of auto-range, at depth ``z``."""
+        item.hide()
+        self._plot.addItem(item, ignoreBounds=True)
+        item.setZValue(z)  # after addItem: the ViewBox raises negative z values
+
+    def _style_axes(self):
+        self._plot.hideButtons()
+        self._grid = LightGrid(self._plot)
+        font = QtGui.QFont()
+        font.setPointSizeF(9.5)
+        for name in ("left", "bottom"):
+            axis = self._plot.getAxis(name)
+            axis.setPen(pg.mkPen(FOREGROUND))
+            axis.setTextPen(pg.mkPen(FOREGROUND))
+            axis.setTickFont(font)
+        self._plot.getAxis("left").setWidth(56)
+
+    def _update_axis_labels(self):
+        names = self._feature_names
+        style = {"color": FOREGROUND_HEX, "font-size": "11pt"}
+        for axis, index in zip(("bottom", "left"), self._axes):
+            text = names[index] if index < len(names) else f"x{index}"
+            self._plot.setLabel(axis, text, **style)
+
+    def _model_2d(self):
+        snap = self._snapshot
+        i, j = self._axes
+        means, covs = marginal(np.asarray(snap.means), np.asarray(snap.covariances), i, j)
+        return np.asarray(snap.weights, dtype=np.float64), means, covs
+
+    def _model_fits_data(self) -> bool:
+        snap = self._snapshot
+        return (
+            snap is not None
+            and np.ndim(snap.means) == 2
+            and snap.means.shape[1] == self._X.shape[1]
+        )
+
+    def _redraw(self, restart_markers: bool):
+        snap = self._snapshot
+        if not self._model_fits_data():
+            # A snapshot of another data set (e.g. in flight during a restart).
+            self.clear_model()
+            return
+        k = snap.n_components
+        colors = component_colors(k)
+        self._color_points(snap, colors)
+        weights, means, covs = self._model_2d()
+        self._ensure_components(k)
+        self._draw_ellipses(weights, means, covs)
+        self._draw_means(means, colors)
+        if restart_markers:
+            self._start_reset_markers(snap.n_components)
+        self._draw_reset_markers()
+        self._draw_density()
+
+    def _color_points(self, snap, colors):
+        n = self._points.n_points
+        pc = self._point_colors
+        if pc is not None and np.shape(pc) == (n, 3):
+            self._points.set_colors(pc)
+        elif snap.labels is not None and np.shape(snap.labels) == (n,):
+            self._points.set_labels(snap.labels, colors)
+        else:
+            self._points.set_uniform(UNASSIGNED)
+
+    def _ensure_components(self, k: int):
+        while len(self._ellipses) < k:
+            halos, curves = [], []
+            for _level in SIGMA_LEVELS:
+                # A white halo under each outline keeps it readable over points of its own
+                # colour. Opaque and not antialiased: a translucent antialiased 4 px halo
+                # costs ~0.7 ms per ellipse, this ~0.15 ms (measured).
+                halo = pg.PlotCurveItem(antialias=False, pen=pg.mkPen(255, 255, 255, width=4))
+                curve = pg.PlotCurveItem(antialias=True)
+                self._add(halo, z=9)
+                self._add(curve, z=10)
+                halos.append(halo)
+                curves.append(curve)
+            self._halos.append(halos)
+            self._ellipses.append(curves)
+            self._ellipse_pens.append([None] * len(SIGMA_LEVELS))
+            # A small badge with the component's number, up and right of its mean, so the
+            # status messages ("component 2 re-placed") can be matched to the picture.
+            label = pg.TextItem(anchor=(-0.3, 1.15), fill=pg.mkBrush(255, 255, 255, 215))
+            font = QtGui.QFont()
+            font.setPointSizeF(9.0)
+            font.setBold(True)
+            label.setFont(font)
+            self._add(label, z=32)
+            self._labels.append(label)
+            self._label_colors.append(None)
+
+    def _draw_ellipses(self, weights, means, covs):
+        snap = self._snapshot
+        k = len(means)
+        self._ensure_components(k)
+        outlines = ellipse_outlines(means, covs, SIGMA_LEVELS)
+        flagged = np.zeros(k, dtype=bool)
+        if snap.flagged is not None and np.shape(snap.flagged) == (k,):
+            flagged = np.asarray(snap.flagged, dtype=bool)
+        colors = component_colors(k)
+        for c in range(len(self._ellipses)):
+            for n, level in enumerate(SIGMA_LEVELS):
+                curve, halo = self._ellipses[c][n], self._halos[c][n]
+                show = c < k and level in self._sigma_levels and np.isfinite(outlines[c, n]).all()
+                if not show:
+                    curve.hide()
+                    halo.hide()
+                    continue
+                pen_key = (tuple(colors[c]), level, bool(flagged[c]))
+                if self._ellipse_pens[c][n] != pen_key:
+                    self._ellipse_pens[c][n] = pen_key
+                    curve.setPen(_ellipse_pen(*pen_key))
+                xy = outlines[c, n]
+                curve.setData(xy[:, 0], xy[:, 1])
+                halo.setData(xy[:, 0], xy[:, 1])
+                curve.show()
+                halo.show()
+
+    def _draw_means(self, means, colors):
+        k = len(means)
+        finite = np.isfinite(means).all(axis=1)
+        brushes = [pg.mkBrush(*colors[c], 255) for c in range(k) if finite[c]]
+        self._means.setData(
+            pos=means[finite], brush=brushes, pen=pg.mkPen(20, 20, 20, width=1.6), size=14,
+            symbol="o",
+        )
+        self._mean_halos.setData(pos=means[finite])
+        self._means.show()
+        self._mean_halos.show()
+        for c, label in enumerate(self._labels):
+            if c < k and finite[c]:
+                if self._label_colors[c] != tuple(colors[c]):
+                    # setText re-lays out the text: only when the colour changes.
+                    self._label_colors[c] = tuple(colors[c])
+                    label.setText(str(c), color=tuple(int(v * 0.75) for v in colors[c]))
+                    label.border = pg.mkPen(*colors[c], 200, width=1)
+                label.setPos(float(means[c, 0]), float(means[c, 1]))
+                label.show()
+            else:
+                label.hide()
+
+    # -- "just re-placed" markers
+    def _start_reset_markers(self, k):
+        now = time.monotonic()
+        for event in self._events:
+            if event.recovered and 0 <= event.component < k:
+                self._resets[event.component] = (now, np.asarray(event.old_mean, dtype=float))
+        if self._resets and not self._fade_timer.isActive():
+            self._fade_timer.start()
+
+    def _on_fade_timer_timeout(self):
+        self._draw_reset_markers()
+        if not self._resets:
+            self._fade_timer.stop()
+
+    def _draw_reset_markers(self):
+        snap = self._snapshot
+        now = time.monotonic()
+        for c in [c for c, (start, _) in self._resets.items() if now - start > RESET_FADE_SECONDS]:
+            del self._resets[c]
+        if snap is None or not self._resets:
+            for item in self._reset_items:
+                item.hide()
+            return
+        _, means, _ = self._model_2d()
+        i, j = self._axes
+        pos, jumps, origins, opacities = [], [], [], []
+        for c, (start, old_mean) in sorted(self._resets.items()):
+            if c >= len(means) or not np.isfinite(means[c]).all():
+                continue
+            age = (now - start) / RESET_FADE_SECONDS
+            opacities.append(1.0 if age < 1 / 3 else max(0.0, 1.5 * (1.0 - age)))
+            pos.append(means[c])
+            if old_mean.shape == (self._X.shape[1],) and np.isfinite(old_mean[[i, j]]).all():
+                jumps.extend([old_mean[[i, j]], means[c]])
+                origins.append((old_mean[[i, j]], opacities[-1]))
+        if not pos:
+            for item in self._reset_items:
+                item.hide()
+            return
+        pos = np.array(pos)
+        r, g, b = _RESET_COLOR
+        self._reset_ring.setData(
+            pos=pos, brush=[pg.mkBrush(255, 220, 0, int(70 * a)) for a in opacities],
+            pen=[pg.mkPen(r, g, b, int(255 * a), width=3.5) for a in opacities],
+        )
+        self._reset_star.setData(
+            pos=pos, brush=[pg.mkBrush(255, 215, 0, int(255 * a)) for a in opacities],
+            pen=[pg.mkPen(r, g, b, int(255 * a), width=1.8) for a in opacities],
+        )
+        self._reset_ring.show()
+        self._reset_star.show()
+        if jumps:
+            jumps = np.array(jumps)
+            pen = pg.mkPen(r, g, b, int(220 * max(opacities)), width=2,
+                           style=QtCore.Qt.PenStyle.DashLine)
+            self._reset_jumps.setData(jumps[:, 0], jumps[:, 1], pen=pen)
+            self._reset_origin.setData(
+                pos=np.array([o for o, _ in origins]), brush=[pg.mkBrush(r, g, b, int(255 * a))
+                                                         for _, a in origins], pen=None,
+            )
+            self._reset_jumps.show()
+            self._reset_origin.show()
+        else:
+            self._reset_jumps.hide()
+            self._reset_origin.hide()
+
+    # -- density
+    def _on_view_range_changed(self, *_):
+        if self._density_mode != "off":
+            self._draw_density()
+
+    def _draw_density(self):
+        if self._density_mode == "off" or self._snapshot is None or not self._model_fits_data():
+            self._density_image.hide()
+            self._density_contours.hide()
+            return
+        (x0, x1), (y0, y1) = self._vb.viewRange()
+        g = DENSITY_GRID
+        dx, dy = (x1 - x0) / g, (y1 - y0) / g
+        if not (dx > 0 and dy > 0 and math.isfinite(dx) and math.isfinite(dy)):
+            return
+        xs = x0 + (np.arange(g) + 0.5) * dx  # cell centres, so the image lines up
+        ys = y0 + (np.arange(g) + 0.5) * dy
+        weights, means, covs = self._model_2d()
+        density = mixture_density_grid(weights, means, covs, xs, ys)
+        levels = density_levels(density)
+        if self._density_mode == "image":
+            self._density_contours.hide()
+            top = levels[0] if len(levels) else 1.0
+            # Saturate at the 25%-mass level so that one sharp peak does not wash out the
+            # rest; sqrt spreads the low-density tails over more of the colour ramp.
+            self._density_image.setImage(np.sqrt(density / top), levels=(0.0, 1.0),
+                                         autoLevels=False)
+            self._density_image.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+            self._density_image.show()
+        else:
+            self._density_image.hide()
+            pieces = [contour_segments(density, xs, ys, level) for level in levels]
+            pts = np.concatenate(pieces) if pieces else np.empty((0, 2))
+            self._density_contours.setData(pts[:, 0], pts[:, 1])
+            self._density_contours.show()
+
+
+def _ellipse_pen(color, level, flagged):
+    mix = _LEVEL_WHITE[level]
+    rgb = [round(float(c) * _ELLIPSE_SHADE * (1 - mix) + 255 * mix) for c in color]
+    pen = pg.mkPen(*rgb, width=2)
+    if flagged:
+        pen.setStyle(QtCore.Qt.PenStyle.DashLine)
+    return pen
+
+
+def _density_lut() -> np.ndarray:
+    """White to a light slate blue: points and ellipses stay readable on top."""
+    t = np.linspace(0.0, 1.0, 256)[:, None]
+    white = np.array([255.0, 255.0, 255.0])
+    deep = np.array([150.0, 170.0, 215.0])
+    return (white + t * (deep - white)).astype(np.uint8)

@@ -1,0 +1,102 @@
+"""A live table of the mixture's components: colour, weight, mean, det, N_k, flags."""
+
+from __future__ import annotations
+
+import numpy as np
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QBrush, QColor
+from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+COLUMNS = ("", "weight", "mean", "det(cov)", "N_k", "flags")
+TOOLTIPS = (
+    "Component colour",
+    "Mixing weight π_k",
+    "Mean μ_k (on the axes shown)",
+    ("Determinant of the covariance; the study's singularity rule compares |det| "
+     "with the threshold"),
+    "Effective number of points: the sum of the responsibilities",
+    "flagged: a singularity rule caught it this iteration; re-placed: it was moved",
+)
+
+
+class ComponentTable(QTableWidget):
+    """Shows one row per component; items are created once per k, then only their text.
+
+    Call :meth:`show_snapshot` with each new frame.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(0, len(COLUMNS), parent)
+        self.setHorizontalHeaderLabels(COLUMNS)
+        for column, tip in enumerate(TOOLTIPS):
+            self.horizontalHeaderItem(column).setToolTip(tip)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.verticalHeader().setDefaultSectionSize(20)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setToolTip("The components of the mixture at the shown iteration")
+        self._colors = None
+        self._axes = (0, 1)
+
+    def set_axes(self, i: int, j: int):
+        """Show the mean's coordinates on features ``i`` and ``j``."""
+        self._axes = (i, j)
+
+    def set_colors(self, colors):
+        """Component colours, an (k, 3) uint8 array; applied to the swatch column."""
+        self._colors = None if colors is None else np.asarray(colors)
+
+    def _ensure_rows(self, k: int):
+        if self.rowCount() == k:
+            return
+        self.setRowCount(k)
+        align_right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        for row in range(k):
+            for column in range(len(COLUMNS)):
+                if self.item(row, column) is None:
+                    item = QTableWidgetItem()
+                    if column in (1, 3, 4):
+                        item.setTextAlignment(align_right)
+                    self.setItem(row, column, item)
+            self.setVerticalHeaderItem(row, QTableWidgetItem(str(row)))
+
+    def show_snapshot(self, snapshot, recovered=()):
+        """Fill the table from a :class:`~gmm_viz.engine.Snapshot`.
+
+        Parameters
+        ----------
+        snapshot : Snapshot
+        recovered : iterable of int
+            Components re-placed since the previous shown frame.
+        """
+        k = snapshot.n_components
+        self._ensure_rows(k)
+        recovered = set(recovered) | set(snapshot.recovered_components)
+        i, j = self._axes
+        d = snapshot.means.shape[1]
+        i, j = min(i, d - 1), min(j, d - 1)
+        for row in range(k):
+            if self._colors is not None and row < len(self._colors):
+                r, g, b = (int(c) for c in self._colors[row][:3])
+                self.item(row, 0).setBackground(QBrush(QColor(r, g, b)))
+            mean = snapshot.means[row]
+            texts = (
+                None,
+                f"{snapshot.weights[row]:.3f}",
+                f"({mean[i]:.3g}, {mean[j]:.3g})",
+                f"{snapshot.det[row]:.3g}",
+                f"{snapshot.nk[row]:.1f}",
+                ", ".join(
+                    flag for flag, on in (("flagged", bool(snapshot.flagged[row])),
+                                          ("re-placed", row in recovered)) if on
+                ),
+            )
+            for column, text in enumerate(texts):
+                if text is not None:
+                    self.item(row, column).setText(text)
+
+    def clear_rows(self):
+        self.setRowCount(0)

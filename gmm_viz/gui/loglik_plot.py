@@ -1,0 +1,293 @@
+"""The log-likelihood curve of a run, with recovery and convergence markers.
+
+The main window keeps the history arrays and calls :meth:`LogLikelihoodPlot.show_history`
+at display rate; the plot only ``setData``s items it created once (the vertical recovery
+lines come from a pool that grows to the largest number ever needed and is then reused).
+Thousands of iterations are one ``PlotCurveItem`` of thousands of points: cheap.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph.Qt import QtCore, QtGui
+
+from gmm_viz.gui.light_grid import LightGrid
+from gmm_viz.gui.palette import BACKGROUND, FOREGROUND, FOREGROUND_HEX
+
+#: y-axis label per scale.
+SCALE_LABELS = {
+    "total": "log-likelihood  \u03a3 log p(x\u1d62)",
+    "mean": "mean log-likelihood per point",
+}
+#: At most this many vertical recovery lines (the most recent); every recovery still gets
+#: a triangle on the curve.
+MAX_RECOVERY_LINES = 200
+
+_CURVE_COLOR = (0, 90, 160)
+_RECOVERY_COLOR = (230, 25, 75)
+_CONVERGED_COLOR = (0, 140, 80)
+_CURRENT_COLOR = (90, 90, 90)
+_DOTS_UP_TO = 80  # draw a dot per iteration while they are few enough to tell apart
+
+
+class LogLikelihoodPlot(pg.PlotWidget):
+    """Log-likelihood per iteration, recoveries, convergence and the iteration shown.
+
+    Signals
+    -------
+    sigIterationClicked(int)
+        The user clicked the plot; carries the nearest iteration in the history (for
+        scrubbing to it).
+    """
+
+    sigIterationClicked = QtCore.Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent=parent, background=BACKGROUND)
+        self._plot = self.getPlotItem()
+        self._vb = self._plot.getViewBox()
+        self._style_axes()
+        self._vb.setDefaultPadding(0.04)  # room for the end markers (star, ring)
+        self._iterations = np.empty(0)
+        self._values = np.empty(0)
+        self._scale = "total"
+
+        self._curve = pg.PlotCurveItem(
+            pen=pg.mkPen(*_CURVE_COLOR, width=2), antialias=True, connect="finite"
+        )
+        self._dots = pg.ScatterPlotItem(
+            size=5, pen=None, brush=pg.mkBrush(*_CURVE_COLOR), hoverable=False
+        )
+        self._recovery_marks = pg.ScatterPlotItem(
+            symbol="t1", size=11, pen=pg.mkPen(255, 255, 255, width=1),
+            brush=pg.mkBrush(*_RECOVERY_COLOR),
+        )
+        self._converged_star = pg.ScatterPlotItem(
+            symbol="star", size=20, pen=pg.mkPen(0, 80, 40, width=1.2),
+            brush=pg.mkBrush(*_CONVERGED_COLOR),
+        )
+        self._current_dot = pg.ScatterPlotItem(
+            size=10, pen=pg.mkPen(*_CURRENT_COLOR, width=1.5), brush=pg.mkBrush(255, 255, 255)
+        )
+        self._converged_line = pg.InfiniteLine(
+            angle=90, movable=False,
+            pen=pg.mkPen(*_CONVERGED_COLOR, width=1.5, style=QtCore.Qt.PenStyle.DashLine),
+            label="converged", labelOpts={"position": 0.92, "color": _CONVERGED_COLOR,
+                                          "anchors": [(1, 0.5), (1, 0.5)]},
+        )
+        self._current_line = pg.InfiniteLine(
+            angle=90, movable=False, pen=pg.mkPen(*_CURRENT_COLOR, width=1)
+        )
+        for item, z in ((self._curve, 10), (self._dots, 11), (self._recovery_marks, 12),
+                        (self._converged_star, 13), (self._current_dot, 14),
+                        (self._converged_line, 3), (self._current_line, 4)):
+            self._plot.addItem(item)
+            item.setZValue(z)
+            item.hide()
+        self._recovery_lines: list[pg.InfiniteLine] = []
+
+        # The readout lives in the ViewBox's pixel coordinates (not data coordinates), so it
+        # stays in the bottom-right corner whatever the range.
+        self._readout = pg.TextItem(
+            anchor=(1, 1), color=FOREGROUND, fill=pg.mkBrush(255, 255, 255, 220),
+            border=pg.mkPen(200, 200, 200),
+        )
+        font = QtGui.QFont()
+        font.setPointSizeF(9.5)
+        self._readout.setFont(font)
+        self._readout.setParentItem(self._vb)
+        self._readout.setZValue(100)
+        self._vb.sigResized.connect(self._on_view_resized)
+        self.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        self.set_scale("total")
+        self.reset()
+
+    # ----------------------------------------------------------------------- public API
+    def reset(self) -> None:
+        """Forget the history (a new run)."""
+        self.show_history(np.empty(0), np.empty(0), [], None, None)
+        self._vb.enableAutoRange()
+
+    def set_scale(self, scale: str) -> None:
+        """Label the values as ``"total"`` or ``"mean"`` (per point) log-likelihood."""
+        if scale not in SCALE_LABELS:
+            options = ", ".join(repr(s) for s in SCALE_LABELS)
+            raise ValueError(f"scale must be one of {options}; got {scale!r}.")
+        self._scale = scale
+        self._plot.setLabel("left", SCALE_LABELS[scale], color=FOREGROUND_HEX)
+
+    def show_history(
+        self,
+        iterations: np.ndarray,
+        values: np.ndarray,
+        recoveries: list[int] = (),
+        converged_at: int | None = None,
+        current: int | None = None,
+    ) -> None:
+        """Draw the whole history.
+
+        Parameters
+        ----------
+        iterations : ndarray of shape (n_iterations,)
+            Increasing iteration numbers.
+        values : ndarray of shape (n_iterations,)
+            Log-likelihood at each iteration (on the scale given to :meth:`set_scale`);
+            non-finite values leave a gap.
+        recoveries : list of int
+            Iterations at which a component was re-placed; one vertical line per distinct
+            iteration (at most ``MAX_RECOVERY_LINES``, the most recent) and a triangle on
+            the curve for each.
+        converged_at : int or None
+            Iteration where the run converged: a star and a dashed line.
+        current : int or None
+            The iteration shown in the canvas (e.g. while scrubbing): a vertical line, a
+            ring on the curve and the readout. None: the readout shows the last iteration.
+        """
+        iterations = np.asarray(iterations, dtype=np.float64).ravel()
+        values = np.asarray(values, dtype=np.float64).ravel()
+        if iterations.shape != values.shape:
+            raise ValueError(
+                f"iterations and values must have the same length; got {iterations.shape} "
+                f"and {values.shape}."
+            )
+        self._iterations, self._values = iterations, values
+        n = len(iterations)
+        if n == 0:
+            for item in (self._curve, self._dots, self._recovery_marks, self._converged_star,
+                         self._current_dot, self._converged_line, self._current_line):
+                item.hide()
+            self._show_recovery_lines(np.empty(0))
+            self._set_readout("no iterations yet")
+            return
+        self._curve.setData(iterations, values)
+        self._curve.show()
+        if n <= _DOTS_UP_TO:
+            self._dots.setData(iterations, values)
+            self._dots.show()
+        else:
+            self._dots.hide()
+
+        rec = np.unique(np.asarray(list(recoveries), dtype=np.float64))
+        self._show_recovery_lines(rec[-MAX_RECOVERY_LINES:])
+        rec_values = self._value_at(rec)
+        ok = np.isfinite(rec_values)
+        if ok.any():
+            self._recovery_marks.setData(rec[ok], rec_values[ok])
+            self._recovery_marks.show()
+        else:
+            self._recovery_marks.hide()
+
+        if converged_at is not None:
+            value = self._value_at(np.array([float(converged_at)]))
+            self._converged_line.setValue(float(converged_at))
+            self._converged_line.show()
+            if np.isfinite(value).all():
+                self._converged_star.setData([float(converged_at)], value)
+                self._converged_star.show()
+            else:
+                self._converged_star.hide()
+        else:
+            self._converged_line.hide()
+            self._converged_star.hide()
+
+        if current is not None:
+            self._current_line.setValue(float(current))
+            self._current_line.show()
+            value = self._value_at(np.array([float(current)]))
+            if np.isfinite(value).all():
+                self._current_dot.setData([float(current)], value)
+                self._current_dot.show()
+            else:
+                self._current_dot.hide()
+        else:
+            self._current_line.hide()
+            self._current_dot.hide()
+        self._update_readout(current)
+
+    # -------------------------------------------------------------- read-only accessors
+    def readout_text(self) -> str:
+        """The text in the corner readout."""
+        return self._readout.toPlainText()
+
+    def point_count(self) -> int:
+        """Number of iterations in the drawn curve."""
+        return len(self._iterations)
+
+    def visible_recovery_lines(self) -> int:
+        """How many recovery lines are shown."""
+        return sum(1 for line in self._recovery_lines if line.isVisible())
+
+    # ------------------------------------------------------------------------ internals
+    def _style_axes(self):
+        self._plot.hideButtons()
+        self._grid = LightGrid(self._plot)
+        font = QtGui.QFont()
+        font.setPointSizeF(9.0)
+        for name in ("left", "bottom"):
+            axis = self._plot.getAxis(name)
+            axis.setPen(pg.mkPen(FOREGROUND))
+            axis.setTextPen(pg.mkPen(FOREGROUND))
+            axis.setTickFont(font)
+        self._plot.setLabel("bottom", "iteration", color=FOREGROUND_HEX)
+
+    def _value_at(self, iterations: np.ndarray) -> np.ndarray:
+        """Values at the given iterations (NaN where the history has none)."""
+        out = np.full(len(iterations), np.nan)
+        if len(self._iterations) == 0 or len(iterations) == 0:
+            return out
+        idx = np.clip(np.searchsorted(self._iterations, iterations), 0, len(self._iterations) - 1)
+        hit = self._iterations[idx] == iterations
+        out[hit] = self._values[idx[hit]]
+        return out
+
+    def _show_recovery_lines(self, iterations: np.ndarray):
+        pen = pg.mkPen(*_RECOVERY_COLOR, 150, width=1.2, style=QtCore.Qt.PenStyle.DashLine)
+        while len(self._recovery_lines) < len(iterations):
+            line = pg.InfiniteLine(angle=90, movable=False, pen=pen)
+            self._plot.addItem(line)
+            line.setZValue(2)
+            self._recovery_lines.append(line)
+        for n, line in enumerate(self._recovery_lines):
+            if n < len(iterations):
+                line.setValue(float(iterations[n]))
+                line.show()
+            else:
+                line.hide()
+
+    def _update_readout(self, current):
+        its, vals = self._iterations, self._values
+        if current is None:
+            idx = len(its) - 1
+        else:
+            idx = int(np.clip(np.searchsorted(its, float(current)), 0, len(its) - 1))
+        text = f"iteration {int(its[idx])}    {_format_value(vals[idx])}"
+        if idx > 0 and np.isfinite(vals[idx]) and np.isfinite(vals[idx - 1]):
+            text += f"    \u0394 {vals[idx] - vals[idx - 1]:+.3g}"
+        self._set_readout(text)
+
+    def _set_readout(self, text: str):
+        self._readout.setText(text)
+        self._on_view_resized()
+
+    def _on_view_resized(self, *_):
+        rect = self._vb.rect()
+        self._readout.setPos(rect.right() - 6, rect.bottom() - 6)
+
+    def _on_scene_clicked(self, event):
+        if len(self._iterations) == 0 or event.button() != QtCore.Qt.MouseButton.LeftButton:
+            return
+        pos = event.scenePos()
+        if not self._vb.sceneBoundingRect().contains(pos):
+            return
+        x = self._vb.mapSceneToView(pos).x()
+        idx = int(np.argmin(np.abs(self._iterations - x)))
+        self.sigIterationClicked.emit(int(self._iterations[idx]))
+
+
+def _format_value(value: float) -> str:
+    if not np.isfinite(value):
+        return "\u2113 = n/a"
+    magnitude = abs(value)
+    digits = 1 if magnitude >= 1e4 else 2 if magnitude >= 100 else 4
+    return f"\u2113 = {value:,.{digits}f}"

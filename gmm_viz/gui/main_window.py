@@ -1,0 +1,729 @@
+"""The main window: wires the control panel, the worker and the views.
+
+Data flow: the panel emits validated configs and data requests; the window sends them to
+the worker (:class:`~gmm_viz.gui.worker.EMController`), either as a live settings update
+or as a new run. What is shown, and what counts as the current data and configuration,
+always comes from the frames the worker delivers, so a request that fails (bad file, k
+larger than the number of distinct points) leaves the previous data, run and settings
+in place: the panel is put back and the reason is shown in the message bar.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+from PyQt6.QtCore import QElapsedTimer, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QAction, QKeySequence
+from PyQt6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QScrollArea,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gmm_viz.gui import settings as app_settings
+from gmm_viz.gui.component_table import ComponentTable
+from gmm_viz.gui.controls import ControlPanel, DataRequest, DisplayOptions
+from gmm_viz.gui.worker import EMController
+
+#: Minimum time between two drawn frames: the display rate (about 60 Hz).
+FRAME_INTERVAL_MS = 16
+#: Marker for "the last requested data" in :meth:`MainWindow._request_run`.
+_KEEP = object()
+
+
+@dataclass(frozen=True)
+class LaunchOptions:
+    """What the command line asked for; None means "as remembered / default".
+
+    Attributes
+    ----------
+    dataset : str or None
+        A named data set.
+    csv_dataset : Dataset or None
+        Data already loaded from a CSV file (the command line loads it to fail early).
+    csv_path : str or None
+        Path of that file, for the window title and the data set list.
+    config_changes : dict
+        EMConfig fields to override (``n_components``, ``init``, ...).
+    play : bool
+        Start running at once.
+    """
+
+    dataset: str | None = None
+    csv_dataset: object = None
+    csv_path: str | None = None
+    config_changes: dict = field(default_factory=dict)
+    play: bool = False
+
+
+class MessageBar(QFrame):
+    """A dismissible one-message area above the canvas for errors and explanations."""
+
+    STYLES: ClassVar[dict] = {
+        "error": "background:#fde2e1; border:1px solid #e0a19c; color:#6b1410;",
+        "info": "background:#e4eefb; border:1px solid #a9c1e6; color:#16325c;",
+    }
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss this message")
+        close.clicked.connect(self.clear)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        self.level = None
+        self.hide()
+
+    def show_message(self, text: str, level: str = "error"):
+        self.level = level
+        self.setStyleSheet(f"MessageBar {{{self.STYLES[level]} border-radius:4px;}}")
+        self.label.setText(text)
+        self.label.setStyleSheet(self.STYLES[level].split(";")[-2] + ";")
+        self.show()
+
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() or self.level else ""
+
+    def clear(self):
+        self.level = None
+        self.label.clear()
+        self.hide()
+
+
+class ColumnDialog(QDialog):
+    """Choose which numeric columns of a file to fit (all are checked by default)."""
+
+    def __init__(self, path: str, columns, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Choose columns")
+        self.list = QListWidget()
+        self.list.setToolTip("The model is fitted in all checked columns; two of them are "
+                             "shown at a time (choose them with the Axes setting)")
+        for name in columns:
+            item = QListWidgetItem(str(name))
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.list.addItem(item)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"{os.path.basename(path)} has {len(columns)} numeric "
+                                "columns. Fit the model in:"))
+        layout.addWidget(self.list)
+        layout.addWidget(buttons)
+
+    def columns(self) -> list:
+        return [self.list.item(i).text() for i in range(self.list.count())
+                if self.list.item(i).checkState() == Qt.CheckState.Checked]
+
+
+class MainWindow(QMainWindow):
+    """The gmm-viz window.
+
+    Parameters
+    ----------
+    options : LaunchOptions, optional
+        Command-line choices; they override the remembered settings.
+    settings : QSettings, optional
+        Where settings are remembered (default :func:`~gmm_viz.gui.settings.open_settings`).
+
+    Signals
+    -------
+    sigFrameShown(Frame)
+        A frame was drawn (tests and tools wait on it).
+    sigMessageShown(str)
+        A message was put in the message bar.
+    """
+
+    sigFrameShown = pyqtSignal(object)
+    sigMessageShown = pyqtSignal(str)
+
+    def __init__(self, options: LaunchOptions | None = None, settings=None, parent=None):
+        super().__init__(parent)
+        from gmm_viz.data import NOISY_DATASETS, dataset_names
+        from gmm_viz.gui.canvas import MixtureCanvas
+        from gmm_viz.gui.loglik_plot import LogLikelihoodPlot
+
+        options = options or LaunchOptions()
+        self._settings = settings if settings is not None else app_settings.open_settings()
+        self.setWindowTitle("gmm-viz: EM on Gaussian mixtures")
+        # Not a child of the window: the controller's finalizer joins the worker thread
+        # even if the window is deleted without being closed.
+        self.controller = EMController()
+        self.panel = ControlPanel(dataset_names(), NOISY_DATASETS)
+        self.canvas = MixtureCanvas()
+        self.loglik_plot = LogLikelihoodPlot()
+        self.table = ComponentTable()
+        self.message_bar = MessageBar()
+
+        # What is shown (committed from frames) and what was asked for.
+        self._run = None
+        self._config = None
+        self._requested_config = None
+        self._requested_source = None
+        self._latest_run_token = 0
+        self._sources = {}  # token -> DataRequest | "loaded" | None (same data)
+        self._source = None  # source of the shown data
+        self._loaded = None  # (Dataset, label) of the last file loaded successfully
+        self._pending_open = {}  # job token -> path
+        self._last_frame = None
+        self._axes = (0, 1)
+        self._playing = False
+        self._display = DisplayOptions()
+        self._closed = False
+        self._finished_shown = False
+
+        self._build_layout()
+        self._build_menus()
+        self._build_status_bar()
+        self._frame_clock = QElapsedTimer()
+        self._draw_timer = QTimer(self)
+        self._draw_timer.setSingleShot(True)
+        self._draw_timer.timeout.connect(self._draw_latest)
+        self._connect()
+        self._restore(options)
+
+    # ------------------------------------------------------------------ building
+    def _build_layout(self):
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.loglik_plot)
+        bottom.addWidget(self.table)
+        bottom.setStretchFactor(0, 1)
+        bottom.setStretchFactor(1, 1)
+        bottom.setSizes([520, 430])
+        self.loglik_plot.setToolTip("Log-likelihood per iteration: vertical marks are "
+                                    "singularity recoveries, the dot is convergence")
+        self.canvas.setToolTip("Points coloured by component; ellipses at the chosen "
+                               "standard deviations; drag to pan, wheel to zoom")
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.canvas)
+        splitter.addWidget(bottom)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([560, 220])
+        self._splitter = splitter
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.message_bar)
+        layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+
+        scroll = QScrollArea()
+        scroll.setWidget(self.panel)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(self.panel.sizeHint().width() + 24)
+        self.dock = QDockWidget("Controls", self)
+        self.dock.setObjectName("controls_dock")
+        self.dock.setWidget(scroll)
+        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                              | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+        self.resize(1320, 860)
+
+    def _build_menus(self):
+        panel = self.panel
+        self.action_quit = QAction("Quit", self)
+        self.action_quit.setShortcut(QKeySequence("Ctrl+Q"))
+        self.action_quit.setToolTip("Quit gmm-viz (Ctrl+Q)")
+        self.action_quit.triggered.connect(self.close)
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(panel.action_open)
+        file_menu.addSeparator()
+        file_menu.addAction(self.action_quit)
+        run_menu = self.menuBar().addMenu("&Run")
+        for act in (panel.action_play, panel.action_step, panel.action_reset,
+                    panel.action_new_seed):
+            run_menu.addAction(act)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(panel.action_fit_view)
+        view_menu.addAction(self.dock.toggleViewAction())
+        # Window-wide shortcuts, whatever widget has the focus.
+        self.addActions([panel.action_open, panel.action_play, panel.action_step,
+                         panel.action_reset, panel.action_new_seed, panel.action_fit_view,
+                         self.action_quit])
+
+    def _build_status_bar(self):
+        self.status_labels = {}
+        tips = {
+            "iteration": "EM iterations done (M-steps)",
+            "loglik": "Total log-likelihood of the data",
+            "change": "Change of the log-likelihood in the last iteration",
+            "converged": "Whether the change fell below the tolerance",
+            "recoveries": "Singularity recoveries so far in this run",
+        }
+        for key, tip in tips.items():
+            label = QLabel()
+            label.setToolTip(tip)
+            label.setContentsMargins(6, 0, 6, 0)
+            self.statusBar().addPermanentWidget(label)
+            self.status_labels[key] = label
+        self._show_status(None)
+
+    def _connect(self):
+        c, p = self.controller, self.panel
+        c.sigFrameReady.connect(self._on_frame_ready)
+        c.sigRunFailed.connect(self._on_run_failed)
+        c.sigPlayingChanged.connect(self._on_worker_playing_changed)
+        c.sigError.connect(self._on_worker_error)
+        c.sigJobFinished.connect(self._on_job_finished)
+        p.sigConfigChanged.connect(self._on_config_changed)
+        p.sigDataRequested.connect(self._on_data_requested)
+        p.sigLoadedDataRequested.connect(self._on_loaded_data_requested)
+        p.sigOpenRequested.connect(self._on_open_requested)
+        p.sigPlayToggled.connect(self._on_play_toggled)
+        p.sigStepRequested.connect(self._on_step_requested)
+        p.sigResetRequested.connect(self._on_reset_requested)
+        p.sigNewSeedRequested.connect(self._on_new_seed_requested)
+        p.sigFitViewRequested.connect(self.canvas.fit_view)
+        p.sigSpeedChanged.connect(self.controller.set_speed)
+        p.sigDisplayChanged.connect(self._on_display_changed)
+        p.sigAxesChanged.connect(self._on_axes_changed)
+        p.sigMessage.connect(self.show_error)
+
+    def _restore(self, options: LaunchOptions):
+        from gmm_viz.engine.config import ConfigError
+
+        geometry, state = app_settings.load_window(self._settings)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+        self.panel.restore_state(app_settings.load_panel_state(self._settings))
+        if options.config_changes:
+            try:
+                self.panel.set_config(self.panel.config().with_changes(**options.config_changes))
+            except ConfigError as exc:
+                self.show_error(str(exc))
+        if options.dataset:
+            self.panel.set_data_request(DataRequest(options.dataset))
+        self._display = self.panel.display_options()
+        self._apply_display(self._display)
+        self.controller.set_speed(self.panel.speed())
+        config = self.panel.config()
+        if options.csv_dataset is not None:
+            label = _file_label(options.csv_path or options.csv_dataset.name)
+            self._loaded = (options.csv_dataset, label)
+            self.panel.set_loaded_file(label)
+            self._request_run(config, source="loaded")
+        else:
+            self._request_run(config, source=self.panel.data_request())
+        if options.play:
+            self.panel.action_play.setChecked(True)
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def shown_iteration(self) -> int | None:
+        """Iteration of the frame on screen (None before the first frame)."""
+        return None if self._last_frame is None else int(self._last_frame.snapshot.iteration)
+
+    @property
+    def dataset(self):
+        """The data of the shown run."""
+        return None if self._run is None else self._run.dataset
+
+    @property
+    def config(self):
+        """The configuration of the shown run (with live changes)."""
+        return self._config
+
+    @property
+    def playing(self) -> bool:
+        return self._playing
+
+    def show_error(self, message: str):
+        self.message_bar.show_message(message, "error")
+        self.sigMessageShown.emit(message)
+
+    def show_info(self, message: str):
+        self.message_bar.show_message(message, "info")
+        self.sigMessageShown.emit(message)
+
+    def open_csv(self, path: str, columns=None):
+        """Load a CSV file (in the worker thread); ask for columns when it has more than two.
+
+        Parameters
+        ----------
+        path : str
+        columns : list of str, optional
+            Columns to use; when None they are read from the file first.
+        """
+        from gmm_viz.data import csv_numeric_columns
+
+        path = os.fspath(path)
+        if columns is None:
+            token = self.controller.run_job(lambda: csv_numeric_columns(path))
+            self._pending_open[token] = path
+            self.statusBar().showMessage(f"Reading {os.path.basename(path)}…", 3000)
+            return
+        self._load_csv(path, list(columns))
+
+    def choose_columns(self, path: str, columns) -> list | None:
+        """Ask which columns to fit; None when cancelled. Tests replace this method."""
+        dialog = ColumnDialog(path, columns, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.columns()
+
+    # ------------------------------------------------------------------ requests
+    def _request_run(self, config=None, source=_KEEP):
+        """Start a run with ``config`` on the data described by ``source``.
+
+        Parameters
+        ----------
+        config : EMConfig, optional
+            Default: the last requested configuration.
+        source : DataRequest, "loaded", ("file", path, columns) or None, optional
+            Default: the last requested data (so a new k does not cancel a data request
+            that has not started yet). None means the data of the shown run.
+        """
+        if config is None:
+            config = self._requested_config or self.panel.config()
+        if source is _KEEP:
+            source = self._requested_source
+        dataset, make = self._resolve(source)
+        if dataset is None and make is None:
+            return None
+        token = self.controller.request_run(config, dataset=dataset, make_dataset=make)
+        self._sources[token] = source
+        self._requested_config = config
+        self._requested_source = source
+        self._latest_run_token = token
+        return token
+
+    def _resolve(self, source):
+        """The in-memory dataset or the factory that builds it, for ``source``."""
+        from gmm_viz.data import load_csv
+
+        if self._run is not None and (source is None or source == self._source):
+            return self._run.dataset, None
+        if source == "loaded" and self._loaded is not None:
+            return self._loaded[0], None
+        if isinstance(source, DataRequest):
+            return None, _drawable(_dataset_factory(source))
+        if isinstance(source, tuple) and source[0] == "file":
+            _, path, columns = source
+            return None, _drawable(lambda: load_csv(path, columns=list(columns)))
+        return None, None
+
+    def _load_csv(self, path, columns):
+        if len(columns) < 1:
+            self.show_error(f"{os.path.basename(path)}: choose at least one column.")
+            return
+        self._request_run(source=("file", path, tuple(columns)))
+        self.statusBar().showMessage(f"Loading {os.path.basename(path)}…", 3000)
+
+    # ------------------------------------------------------------------ frames
+    def _on_frame_ready(self):
+        # Draw at most at display rate; the frame waits in the worker meanwhile (and the
+        # worker sends no other notification until it is taken).
+        if self._frame_clock.isValid() and self._frame_clock.elapsed() < FRAME_INTERVAL_MS:
+            if not self._draw_timer.isActive():
+                self._draw_timer.start(FRAME_INTERVAL_MS - self._frame_clock.elapsed())
+            return
+        self._draw_latest()
+
+    def _draw_latest(self):
+        if self._closed:
+            return
+        frame = self.controller.take_frame()
+        if frame is None:
+            return
+        self._frame_clock.start()
+        self.show_frame(frame)
+
+    def show_frame(self, frame):
+        """Draw ``frame`` (a :class:`~gmm_viz.gui.worker.Frame`) in every view."""
+        if self._run is None or frame.run.run_id != self._run.run_id:
+            self._apply_run(frame.run)
+        self._config = frame.config
+        self._last_frame = frame
+        snapshot = frame.snapshot
+        colors = frame.point_colors if self._display.soft_colors else None
+        self.canvas.show_snapshot(snapshot, point_colors=colors)
+        history = frame.history
+        values = (history.mean_log_likelihood if self._display.ll_scale == "mean"
+                  else history.log_likelihood)
+        self.loglik_plot.show_history(history.iterations, values, history.recoveries,
+                                      history.converged_at, int(snapshot.iteration))
+        recovered = {e.component for e in frame.events if e.recovered}
+        self.table.show_snapshot(snapshot, recovered)
+        self._show_status(frame)
+        if frame.events:
+            self.show_info(frame.events[-1].describe()
+                           + ("" if len(frame.events) == 1
+                              else f" (and {len(frame.events) - 1} more)"))
+        if not frame.finished:
+            self._finished_shown = False
+        elif not frame.events and not self._finished_shown:
+            self._finished_shown = True
+            self.show_info(self._finished_text(frame))
+        self.sigFrameShown.emit(frame)
+
+    @staticmethod
+    def _finished_text(frame) -> str:
+        history, config = frame.history, frame.config
+        if history.converged_at is not None:
+            return (f"EM converged at iteration {history.converged_at}: the mean "
+                    f"log-likelihood changed by less than tol = {config.tol:g}. Step goes on "
+                    "iterating; Reset or New seed starts again.")
+        return (f"Stopped after max iterations ({config.max_iter}) without converging; "
+                "raise Max iterations to go on.")
+
+    def _apply_run(self, run):
+        """A new run arrived: commit its data and config, reset the views."""
+        from gmm_viz.gui.palette import component_colors
+
+        source = self._sources.pop(run.token, None)
+        # Requests older than this one can no longer arrive.
+        for token in [t for t in self._sources if t < run.token]:
+            del self._sources[token]
+        new_data = self._run is None or run.dataset is not self._run.dataset
+        self._run = run
+        self._config = run.config
+        if isinstance(source, tuple) and source[0] == "file":
+            label = _file_label(source[1])
+            self._loaded = (run.dataset, label)
+            self.panel.set_loaded_file(label)
+            if self._requested_source == source:
+                self._requested_source = "loaded"
+            source = "loaded"
+        if source is not None:
+            self._source = source
+        if new_data:
+            names = run.dataset.feature_names or [f"x{i}" for i in range(run.dataset.X.shape[1])]
+            d = run.dataset.X.shape[1]
+            self._axes = (0, 1)
+            self.panel.set_features(names, self._axes)
+            self.canvas.set_points(run.dataset.X, feature_names=tuple(names))
+            self.canvas.set_axes(*self._axes)
+            self.table.set_axes(*self._axes)
+            self.canvas.fit_view()
+            title = run.dataset.name or "data"
+            self.setWindowTitle(f"gmm-viz: {title} ({run.dataset.X.shape[0]:,} points, "
+                                f"{d} features)")
+        self.canvas.clear_model()
+        self.loglik_plot.reset()
+        self._finished_shown = False
+        self.table.set_colors(component_colors(run.config.n_components))
+        if self.message_bar.level == "info":
+            self.message_bar.clear()
+        description = getattr(run.dataset, "description", "")
+        if new_data and description and self.message_bar.level != "error":
+            # The explanation area tells what this data shows about EM.
+            self.show_info(f"{run.dataset.name}: {description}")
+
+    def _show_status(self, frame):
+        labels = self.status_labels
+        if frame is None:
+            for key, text in (("iteration", "iteration –"), ("loglik", "log-likelihood –"),
+                              ("change", "change –"), ("converged", "not converged"),
+                              ("recoveries", "recoveries 0")):
+                labels[key].setText(text)
+            return
+        snapshot, history = frame.snapshot, frame.history
+        labels["iteration"].setText(f"iteration {snapshot.iteration}")
+        labels["loglik"].setText(f"log-likelihood {snapshot.log_likelihood:.6g}")
+        ll = history.log_likelihood
+        change = ll[-1] - ll[-2] if len(ll) > 1 else float("nan")
+        labels["change"].setText("change –" if np.isnan(change) else f"change {change:+.3g}")
+        if snapshot.converged or history.converged_at is not None:
+            converged = f"converged at {history.converged_at}"
+        elif frame.finished:
+            converged = "stopped at max iterations"
+        else:
+            converged = "not converged"
+        labels["converged"].setText(converged)
+        labels["recoveries"].setText(f"recoveries {history.n_recoveries}")
+
+    # ------------------------------------------------------------------ handlers
+    def _on_config_changed(self, config):
+        current = self._requested_config
+        if current is not None and self._run is not None and not current.restarts_run(config):
+            self.controller.update_settings(config)
+            self._requested_config = config
+            return
+        self._request_run(config)
+
+    def _on_data_requested(self, request):
+        self._request_run(source=request)
+
+    def _on_loaded_data_requested(self):
+        if self._loaded is None:
+            self._revert_panel()
+            return
+        self._request_run(source="loaded")
+
+    def _on_run_failed(self, token, message):
+        source = self._sources.pop(token, None)
+        if isinstance(source, tuple) and source[0] == "file":
+            message = _file_message(source[1], message)
+        self.show_error(message)
+        if token == self._latest_run_token:
+            # Nothing newer is pending: show the run that is still there.
+            self._requested_config = self._config
+            self._requested_source = self._source
+            self._revert_panel()
+
+    def _revert_panel(self):
+        if self._config is not None:
+            self.panel.set_config(self._config)
+        if isinstance(self._source, DataRequest):
+            self.panel.set_data_request(self._source)
+        elif self._source == "loaded" and self._loaded is not None:
+            self.panel.set_loaded_file(self._loaded[1])
+
+    def _on_job_finished(self, token, result, error):
+        path = self._pending_open.pop(token, None)
+        if path is None:
+            return
+        if error:
+            self.show_error(_file_message(path, error))
+            return
+        columns = list(result)
+        if len(columns) > 2:
+            chosen = self.choose_columns(path, columns)
+            if chosen is None:
+                return
+            columns = chosen
+        self._load_csv(path, columns)
+
+    def _on_open_requested(self):
+        directory = app_settings.last_directory(self._settings)
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a CSV file of points", directory,
+            "Tables (*.csv *.tsv *.txt *.dat);;All files (*)")
+        if path:
+            app_settings.set_last_directory(self._settings, os.path.dirname(path))
+            self.open_csv(path)
+
+    def _on_play_toggled(self, playing: bool):
+        self._playing = playing
+        if playing:
+            self.controller.play()
+        else:
+            self.controller.pause()
+
+    def _on_worker_playing_changed(self, playing: bool):
+        if not playing and self._playing:
+            self._playing = False
+            self.panel.set_playing(False)
+
+    def _on_step_requested(self):
+        self._playing = False
+        self.panel.set_playing(False)
+        self.controller.step()
+
+    def _on_reset_requested(self):
+        if self.message_bar.level == "info":
+            self.message_bar.clear()
+        self.controller.reset()
+
+    def _on_new_seed_requested(self):
+        self.panel.seed_spin.setValue(random.randrange(2**31 - 1))
+
+    def _on_worker_error(self, message):
+        self.show_error(message)
+
+    def _on_display_changed(self, options):
+        self._apply_display(options)
+        if self._last_frame is not None:
+            self.show_frame(self._last_frame)
+
+    def _apply_display(self, options):
+        soft_changed = options.soft_colors != self._display.soft_colors
+        self._display = options
+        self.canvas.set_sigma_levels(options.sigma_levels)
+        self.canvas.set_density_mode(options.density)
+        self.loglik_plot.set_scale(options.ll_scale)
+        if soft_changed or options.soft_colors:
+            self.controller.set_soft_colors(options.soft_colors)
+
+    def _on_axes_changed(self, i, j):
+        if i == j:
+            self.show_error("Choose two different features for the axes.")
+            return
+        self._axes = (i, j)
+        self.canvas.set_axes(i, j)
+        self.table.set_axes(i, j)
+        if self._last_frame is not None:
+            self.show_frame(self._last_frame)
+        self.canvas.fit_view()
+
+    # ------------------------------------------------------------------ closing
+    def save_settings(self):
+        app_settings.save_panel_state(self._settings, self.panel.state())
+        app_settings.save_window(self._settings, self.saveGeometry(), self.saveState())
+        self._settings.sync()
+
+    def closeEvent(self, event):  # Qt naming
+        if not self._closed:
+            self._closed = True
+            self._draw_timer.stop()
+            self.save_settings()
+            self.controller.shutdown()
+        super().closeEvent(event)
+
+
+def _file_message(path: str, message: str) -> str:
+    """A failure message that names the file (the data module's usually does already)."""
+    name = os.path.basename(os.fspath(path))
+    if name in message:
+        return f"Could not open the file: {message}"
+    return f"Could not open {name}: {message}"
+
+
+def _file_label(path: str) -> str:
+    return f"file: {os.path.basename(os.fspath(path))}"
+
+
+def _drawable(make):
+    """Wrap a dataset factory so that data the canvas cannot show is refused clearly."""
+
+    def make_checked():
+        from gmm_viz.data import DataError
+
+        dataset = make()
+        if dataset.X.ndim != 2 or dataset.X.shape[1] < 2:
+            raise DataError(f"{dataset.name}: has only one usable numeric column; the app "
+                            "needs at least two to draw the points.")
+        return dataset
+
+    return make_checked
+
+
+def _dataset_factory(request: DataRequest):
+    def make():
+        from gmm_viz.data import make_dataset
+
+        return make_dataset(request.name, n_samples=request.n_samples,
+                            random_state=request.random_state, noise=request.noise)
+
+    return make

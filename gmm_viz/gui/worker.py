@@ -1,0 +1,687 @@
+"""The background worker that steps EM, and the GUI-side controller that owns its thread.
+
+Threading contract (see DESIGN.md):
+
+- :class:`EMWorker` lives in its own :class:`~PyQt6.QtCore.QThread`. Its stepping
+  :class:`~PyQt6.QtCore.QTimer` is created in a slot connected to ``thread.started``, so the
+  timer belongs to the worker thread. One EM step per tick, then back to the worker's event
+  loop, so pause/settings/stop requests run between iterations.
+- Latest-only delivery: after each step the worker stores the newest :class:`Frame` under a
+  lock. At most one :attr:`EMWorker.sigFrameReady` notification is in flight: while the GUI
+  has not taken the previous frame, the worker only records that a newer state exists and
+  keeps stepping. When the GUI takes the frame, the worker is asked (queued) to publish the
+  newest state. No backlog can build up, however slow drawing is.
+- The GUI thread only ever calls :meth:`EMWorker.take_frame` (a short locked read) and emits
+  queued signals through :class:`EMController`; it never waits on computation. Creating the
+  engine (and the data set) also happens in the worker thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from PyQt6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, pyqtSignal, pyqtSlot
+
+#: Iterations per second that count as "as fast as possible" (timer interval 0).
+MAX_SPEED = 0
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What the GUI asks the worker to start.
+
+    Attributes
+    ----------
+    token : int
+        Increasing number chosen by the controller; failures and starts refer to it.
+    config : EMConfig
+        The validated configuration of the run.
+    dataset : Dataset or None
+        The data to fit, when already in memory (e.g. the current data with a new k).
+    make_dataset : callable or None
+        Builds the data in the worker thread (named data sets, CSV files), used when
+        ``dataset`` is None. It may raise :class:`gmm_viz.data.DataError`.
+    """
+
+    token: int
+    config: object
+    dataset: object = None
+    make_dataset: Callable | None = None
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A run that the worker started: the data and config it fits.
+
+    Attributes
+    ----------
+    run_id : int
+        Increases with every successful start (not with reset).
+    token : int
+        The :class:`RunRequest` token it answers.
+    dataset : Dataset
+    config : EMConfig
+        The configuration the run started with (live updates do not change it).
+    """
+
+    run_id: int
+    token: int
+    dataset: object
+    config: object
+
+
+@dataclass(frozen=True)
+class History:
+    """The log-likelihood curve of the run so far (copied arrays).
+
+    Attributes
+    ----------
+    iterations : ndarray of shape (n_points,)
+    log_likelihood : ndarray of shape (n_points,)
+        Total log-likelihood at each iteration.
+    mean_log_likelihood : ndarray of shape (n_points,)
+        Mean per-sample log-likelihood at each iteration.
+    recoveries : list of int
+        Iterations at which a singularity recovery re-placed a component.
+    converged_at : int or None
+        First iteration at which the run reported convergence.
+    """
+
+    iterations: np.ndarray
+    log_likelihood: np.ndarray
+    mean_log_likelihood: np.ndarray
+    recoveries: list
+    converged_at: int | None
+
+    @property
+    def n_recoveries(self) -> int:
+        return len(self.recoveries)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Everything the views need to show one state of the run.
+
+    Attributes
+    ----------
+    run : RunInfo
+        The run this frame belongs to; a new ``run.run_id`` means new data or a restart.
+    snapshot : Snapshot
+        The engine's state (frozen arrays).
+    point_colors : ndarray of shape (n_samples, 3) of uint8, or None
+        Soft colours blended from the responsibilities (computed in the worker), or None
+        for hard colours from ``snapshot.labels``.
+    history : History
+    events : tuple of SingularityEvent
+        Events since the previously delivered frame (so none is lost when frames are
+        skipped).
+    config : EMConfig
+        The engine's current configuration (including live changes).
+    finished : bool
+        Converged or reached ``max_iter``.
+    playing : bool
+        Whether the worker was running when the frame was built.
+    """
+
+    run: RunInfo
+    snapshot: object
+    point_colors: np.ndarray | None
+    history: History
+    events: tuple = field(default_factory=tuple)
+    config: object = None
+    finished: bool = False
+    playing: bool = False
+
+
+class EMWorker(QObject):
+    """Steps an :class:`~gmm_viz.engine.EMEngine` in a worker thread.
+
+    Its slots must be reached through queued signals (see :class:`EMController`); only
+    :meth:`take_frame` and the read-only counters may be used from the GUI thread.
+
+    Signals
+    -------
+    sigFrameReady()
+        A new frame can be taken with :meth:`take_frame`. Never more than one in flight.
+    sigRunStarted(RunInfo)
+        A run request succeeded; its first frame follows.
+    sigRunFailed(int, str)
+        The request with this token failed (bad data, bad config); the previous run goes on.
+    sigPlayingChanged(bool)
+        The worker started or stopped playing on its own (finished, error).
+    sigError(str)
+        An unexpected error in the engine; the worker paused, the app keeps running.
+    sigJobFinished(int, object, str)
+        A job (see :meth:`EMController.run_job`) ended: token, result, error message
+        (empty on success).
+    """
+
+    sigFrameReady = pyqtSignal()
+    sigJobFinished = pyqtSignal(int, object, str)
+    sigRunStarted = pyqtSignal(object)
+    sigRunFailed = pyqtSignal(int, str)
+    sigPlayingChanged = pyqtSignal(bool)
+    sigError = pyqtSignal(str)
+
+    # Private: the GUI thread asks the worker thread to publish the newest state, or to stop.
+    _sigRepublish = pyqtSignal()
+    _sigStopRequested = pyqtSignal()
+
+    def __init__(self):
+        super().__init__()
+        self._lock = threading.Lock()
+        self._timer = None
+        self._engine = None
+        self._run = None
+        self._run_count = 0
+        self._pending_request = None
+        self._stopped = False
+        self._interval_ms = 0
+        self._playing = False
+        # Read by the tick outside any slot ordering, so a pause takes effect at the next
+        # tick even when queued requests are behind a long step.
+        self.play_requested = False
+        self._soft_colors = False
+        self._history_iter = []
+        self._history_ll = []
+        self._history_mean = []
+        self._recoveries = []
+        self._converged_at = None
+        self._unsent_events = []
+        # Latest-only delivery state, guarded by _lock.
+        self._frame = None
+        self._notified = False
+        self._dirty = False
+        #: Instrumentation for tests: notifications emitted and frames taken.
+        self.notifications_emitted = 0
+        self.frames_taken = 0
+        self.max_in_flight = 0
+        #: Engine iteration, readable from any thread (an int assignment is atomic).
+        self.iteration = 0
+        #: ``time.monotonic()`` when the latest step began (pause latency checks).
+        self.last_step_started = 0.0
+        # Decorated slots (pyqtSlot) are connected without a PyQt proxy object, so these
+        # queued calls run in whatever thread the worker lives in at emit time.
+        self._sigRepublish.connect(self._on_republish_requested,
+                                   Qt.ConnectionType.QueuedConnection)
+        self._sigStopRequested.connect(self._on_stop, Qt.ConnectionType.QueuedConnection)
+
+    # ------------------------------------------------------------------ GUI-thread API
+    def take_frame(self):
+        """Take the newest frame (or None); called from the GUI thread.
+
+        Clears the in-flight notification; if the worker stepped since this frame was
+        built, it is asked to publish the newest state.
+        """
+        with self._lock:
+            frame = self._frame
+            self._frame = None
+            if self._notified:
+                self.frames_taken += 1
+            self._notified = False
+            dirty = self._dirty
+            self._dirty = False
+        if dirty:
+            self._sigRepublish.emit()
+        return frame
+
+    def set_pending_request(self, request: RunRequest):
+        """Replace the pending run request (GUI thread); older pending ones are dropped."""
+        with self._lock:
+            self._pending_request = request
+
+    # ------------------------------------------------------------------ worker-thread slots
+    @pyqtSlot()
+    def _on_republish_requested(self):
+        self._publish()
+
+    @pyqtSlot()
+    def _on_thread_started(self):
+        # Created here so that the timer belongs to the worker thread.
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(self._interval_ms)
+        self._timer.timeout.connect(self._on_tick)
+
+    @pyqtSlot()
+    def _on_run_requested(self):
+        if self._stopped:
+            return
+        with self._lock:
+            request, self._pending_request = self._pending_request, None
+        if request is None:  # superseded by a later request already handled
+            return
+        from gmm_viz.data import DataError
+        from gmm_viz.engine import ConfigError, EMEngine
+
+        try:
+            dataset = request.dataset
+            if dataset is None:
+                dataset = request.make_dataset()
+            engine = EMEngine(dataset.X, request.config)
+        except (ConfigError, DataError) as exc:
+            self.sigRunFailed.emit(request.token, str(exc))
+            return
+        except MemoryError:
+            self.sigRunFailed.emit(request.token, "Not enough memory for this data set.")
+            return
+        except Exception as exc:  # noqa: BLE001 - any failure must reach the user
+            traceback.print_exc()
+            self.sigRunFailed.emit(request.token, f"Could not start the run: {exc}")
+            return
+        self._engine = engine
+        self._run_count += 1
+        self._run = RunInfo(self._run_count, request.token, dataset, engine.config)
+        self._clear_history()
+        self._record(engine.snapshot)
+        self.sigRunStarted.emit(self._run)
+        self._publish(force=True)
+        if self._playing and engine.finished:
+            self._set_playing(False)
+
+    @pyqtSlot(int, object)
+    def _on_job(self, token, function):
+        if self._stopped:
+            return
+        from gmm_viz.data import DataError
+
+        try:
+            result = function()
+        except (DataError, OSError, ValueError) as exc:
+            self.sigJobFinished.emit(token, None, str(exc) or repr(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - any failure must reach the user
+            traceback.print_exc()
+            self.sigJobFinished.emit(token, None, f"{type(exc).__name__}: {exc}")
+            return
+        self.sigJobFinished.emit(token, result, "")
+
+    @pyqtSlot()
+    def _on_play(self):
+        if self._stopped:
+            return
+        if self._engine is None:
+            return
+        if self._engine.finished:
+            # Nothing to run. Say so even though the state did not change, because the
+            # GUI already shows "playing" for the request.
+            self._set_playing(False)
+            self.sigPlayingChanged.emit(False)
+            self._publish(force=True)
+            return
+        self._set_playing(True)
+
+    @pyqtSlot()
+    def _on_pause(self):
+        self._set_playing(False)
+
+    @pyqtSlot()
+    def _on_step(self):
+        if self._stopped:
+            return
+        self._set_playing(False)
+        if self._engine is not None:
+            self._do_step()
+
+    @pyqtSlot()
+    def _on_reset(self):
+        if self._stopped:
+            return
+        if self._engine is None:
+            return
+        try:
+            snapshot = self._engine.reset()
+        except Exception as exc:  # noqa: BLE001
+            self._fail(f"Reset failed: {exc}")
+            return
+        self._clear_history()
+        self._record(snapshot)
+        self._publish(force=True)
+
+    @pyqtSlot(object)
+    def _on_settings(self, config):
+        if self._stopped:
+            return
+        if self._engine is None:
+            return
+        from gmm_viz.engine.config import LIVE_SETTINGS
+
+        try:
+            if self._engine.config.restarts_run(config):
+                # A restart request failed or is still pending: apply only the live part.
+                live = {name: getattr(config, name) for name in LIVE_SETTINGS}
+                config = self._engine.config.with_changes(**live)
+            self._engine.update_settings(config)
+        except Exception as exc:  # noqa: BLE001
+            self.sigError.emit(f"Could not apply the settings: {exc}")
+            return
+        self._publish(force=True)
+
+    @pyqtSlot(float)
+    def _on_speed(self, rate: float):
+        self._interval_ms = 0 if rate <= MAX_SPEED else max(0, round(1000.0 / rate))
+        if self._timer is not None:
+            self._timer.setInterval(self._interval_ms)
+
+    @pyqtSlot(bool)
+    def _on_soft_colors(self, soft: bool):
+        if self._stopped:
+            return
+        self._soft_colors = bool(soft)
+        if self._engine is not None:
+            self._publish(force=True)
+
+    @pyqtSlot()
+    def _on_stop(self):
+        # Anything still queued for this object runs after the move below, in the main
+        # thread; the flag turns it into a no-op.
+        self._stopped = True
+        self.play_requested = False
+        if self._timer is not None:
+            self._timer.stop()
+        self._playing = False
+        # Hand the worker (and its timer) back to the main thread, so that it can be
+        # deleted there after this thread ends; then end this thread's event loop.
+        main_thread = QCoreApplication.instance().thread()
+        self.moveToThread(main_thread)
+        QThread.currentThread().quit()
+
+    # ------------------------------------------------------------------ internals
+    def _set_playing(self, playing: bool):
+        self.play_requested = playing
+        if self._timer is not None:
+            if playing:
+                self._timer.start()
+            else:
+                self._timer.stop()
+        if playing != self._playing:
+            self._playing = playing
+            self.sigPlayingChanged.emit(playing)
+
+    @pyqtSlot()
+    def _on_tick(self):
+        if self._stopped:
+            return
+        if not self.play_requested or self._engine is None:
+            self._set_playing(False)
+            return
+        self._do_step()
+        if self._engine is not None and self._engine.finished:
+            self._set_playing(False)
+            self._publish(force=True)
+
+    def _do_step(self):
+        self.last_step_started = time.monotonic()
+        try:
+            snapshot = self._engine.step()
+        except Exception as exc:  # noqa: BLE001 - the app keeps running
+            traceback.print_exc()
+            self._fail(f"EM step failed at iteration {self._engine.iteration}: {exc}")
+            return
+        self._record(snapshot)
+        self._publish()
+
+    def _fail(self, message: str):
+        self._set_playing(False)
+        self.sigError.emit(message)
+
+    def _clear_history(self):
+        self._history_iter.clear()
+        self._history_ll.clear()
+        self._history_mean.clear()
+        self._recoveries.clear()
+        self._converged_at = None
+        self._unsent_events.clear()
+
+    def _record(self, snapshot):
+        self.iteration = int(snapshot.iteration)
+        self._history_iter.append(snapshot.iteration)
+        self._history_ll.append(snapshot.log_likelihood)
+        self._history_mean.append(snapshot.mean_log_likelihood)
+        if snapshot.recovered_components:
+            self._recoveries.append(int(snapshot.iteration))
+        if snapshot.converged and self._converged_at is None:
+            self._converged_at = int(snapshot.iteration)
+        self._unsent_events.extend(snapshot.events)
+
+    def _build_frame(self) -> Frame:
+        engine = self._engine
+        snapshot = engine.snapshot
+        colors = None
+        if self._soft_colors:
+            from gmm_viz.gui.palette import blend_colors, component_colors
+
+            try:
+                resp = engine.responsibilities()
+                colors = blend_colors(resp, component_colors(resp.shape[1]))
+            except Exception:  # noqa: BLE001 - fall back to hard colours, keep running
+                traceback.print_exc()
+                colors = None
+        history = History(
+            iterations=np.asarray(self._history_iter, dtype=np.int64),
+            log_likelihood=np.asarray(self._history_ll, dtype=float),
+            mean_log_likelihood=np.asarray(self._history_mean, dtype=float),
+            recoveries=list(self._recoveries),
+            converged_at=self._converged_at,
+        )
+        events = tuple(self._unsent_events)
+        self._unsent_events.clear()
+        return Frame(
+            run=self._run,
+            snapshot=snapshot,
+            point_colors=colors,
+            history=history,
+            events=events,
+            config=engine.config,
+            finished=bool(engine.finished),
+            playing=self._playing,
+        )
+
+    def _publish(self, force: bool = False):
+        """Store the newest frame; notify the GUI unless a notification is in flight.
+
+        Parameters
+        ----------
+        force : bool
+            Replace a frame that is waiting to be taken (new run, reset, settings) instead
+            of only marking it stale; still never sends a second notification.
+        """
+        if self._engine is None or self._stopped:
+            return
+        with self._lock:
+            if self._notified and not force:
+                # The GUI has not taken the previous frame: do not build (soft colours
+                # cost an E-step) and do not notify; it will ask when it takes it.
+                self._dirty = True
+                return
+        frame = self._build_frame()
+        with self._lock:
+            if force and self._frame is not None and self._frame.run is frame.run:
+                # Keep events of the frame we replace.
+                frame = _merge_events(self._frame, frame)
+            self._frame = frame
+            self._dirty = False
+            notify = not self._notified
+            self._notified = True
+            if notify:
+                self.notifications_emitted += 1
+                in_flight = self.notifications_emitted - self.frames_taken
+                self.max_in_flight = max(self.max_in_flight, in_flight)
+        if notify:
+            self.sigFrameReady.emit()
+
+
+def _merge_events(old: Frame, new: Frame) -> Frame:
+    from dataclasses import replace
+
+    return replace(new, events=old.events + new.events)
+
+
+class EMController(QObject):
+    """GUI-thread owner of the worker thread: forwards requests as queued signals.
+
+    Nothing here blocks on computation, except :meth:`shutdown` which waits (bounded)
+    for the worker thread to end when the application closes.
+
+    Signals
+    -------
+    sigFrameReady, sigRunStarted, sigRunFailed, sigPlayingChanged, sigError, sigJobFinished
+        Re-exposed from :class:`EMWorker` (delivered in the GUI thread).
+    """
+
+    sigFrameReady = pyqtSignal()
+    sigRunStarted = pyqtSignal(object)
+    sigRunFailed = pyqtSignal(int, str)
+    sigPlayingChanged = pyqtSignal(bool)
+    sigError = pyqtSignal(str)
+    sigJobFinished = pyqtSignal(int, object, str)
+
+    # Private requests, connected to worker slots (queued: the worker is in another thread).
+    _sigRun = pyqtSignal()
+    _sigPlay = pyqtSignal()
+    _sigPause = pyqtSignal()
+    _sigStep = pyqtSignal()
+    _sigReset = pyqtSignal()
+    _sigSettings = pyqtSignal(object)
+    _sigSpeed = pyqtSignal(float)
+    _sigSoftColors = pyqtSignal(bool)
+    _sigJob = pyqtSignal(int, object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._token = 0
+        self._stopped = False
+        self.thread = QThread()
+        self.thread.setObjectName("gmm-viz EM worker")
+        self.worker = EMWorker()
+        self.worker.moveToThread(self.thread)
+        queued = Qt.ConnectionType.QueuedConnection
+        self.thread.started.connect(self.worker._on_thread_started)
+        pairs = [
+            (self._sigRun, self.worker._on_run_requested),
+            (self._sigPlay, self.worker._on_play),
+            (self._sigPause, self.worker._on_pause),
+            (self._sigStep, self.worker._on_step),
+            (self._sigReset, self.worker._on_reset),
+            (self._sigSettings, self.worker._on_settings),
+            (self._sigSpeed, self.worker._on_speed),
+            (self._sigSoftColors, self.worker._on_soft_colors),
+            (self._sigJob, self.worker._on_job),
+        ]
+        for signal, slot in pairs:
+            signal.connect(slot, queued)
+        self.worker.sigFrameReady.connect(self.sigFrameReady)
+        self.worker.sigRunStarted.connect(self.sigRunStarted)
+        self.worker.sigRunFailed.connect(self.sigRunFailed)
+        self.worker.sigPlayingChanged.connect(self.sigPlayingChanged)
+        self.worker.sigError.connect(self.sigError)
+        self.worker.sigJobFinished.connect(self.sigJobFinished)
+        # Whoever owns this controller, the thread is stopped before it can be destroyed
+        # while running: on shutdown(), when the controller is garbage-collected, or at exit.
+        self._finalizer = weakref.finalize(self, _stop_thread, self.thread, self.worker)
+        self.thread.start()
+
+    @property
+    def running(self) -> bool:
+        """True while the worker thread runs."""
+        return self.thread.isRunning()
+
+    def request_run(self, config, dataset=None, make_dataset=None) -> int:
+        """Ask for a new run; returns its token (see :class:`RunRequest`).
+
+        A request that the worker has not started yet is replaced by a newer one.
+        """
+        self._token += 1
+        if self._stopped:
+            return self._token
+        request = RunRequest(self._token, config, dataset, make_dataset)
+        self.worker.set_pending_request(request)
+        self._sigRun.emit()
+        return self._token
+
+    def run_job(self, function) -> int:
+        """Run ``function()`` in the worker thread (e.g. reading a file's columns).
+
+        Returns a token; :attr:`sigJobFinished` reports the result or the error message.
+        """
+        self._token += 1
+        if not self._stopped:
+            self._sigJob.emit(self._token, function)
+        return self._token
+
+    @property
+    def latest_token(self) -> int:
+        return self._token
+
+    def play(self):
+        if self._stopped:
+            return
+        self.worker.play_requested = True
+        self._sigPlay.emit()
+
+    def pause(self):
+        if self._stopped:
+            return
+        # The flag stops the next tick even if the queued pause waits behind a long step.
+        self.worker.play_requested = False
+        self._sigPause.emit()
+
+    def step(self):
+        if self._stopped:
+            return
+        self.worker.play_requested = False
+        self._sigStep.emit()
+
+    def reset(self):
+        if self._stopped:
+            return
+        self._sigReset.emit()
+
+    def update_settings(self, config):
+        """Apply a config differing only in live settings, without restarting."""
+        if self._stopped:
+            return
+        self._sigSettings.emit(config)
+
+    def set_speed(self, rate: float):
+        """Iterations per second; ``MAX_SPEED`` (0) for as fast as possible."""
+        if self._stopped:
+            return
+        self._sigSpeed.emit(float(rate))
+
+    def set_soft_colors(self, soft: bool):
+        if self._stopped:
+            return
+        self._sigSoftColors.emit(bool(soft))
+
+    def take_frame(self):
+        """The newest frame, or None (see :meth:`EMWorker.take_frame`)."""
+        return self.worker.take_frame()
+
+    def shutdown(self) -> bool:
+        """Stop the timer in the worker thread, end the thread and wait for it.
+
+        Returns True when the thread ended. Idempotent.
+        """
+        self._stopped = True
+        self._finalizer()
+        return not self.thread.isRunning()
+
+
+def _stop_thread(thread: QThread, worker: EMWorker, timeout_ms: int = 3000):
+    """Stop ``worker`` (queued, so its timer is stopped in its own thread) and join it."""
+    worker.play_requested = False
+    if not thread.isRunning():
+        return
+    worker._sigStopRequested.emit()
+    if not thread.wait(timeout_ms):
+        # A single long computation (e.g. k-means on millions of points) is still running;
+        # it cannot be interrupted safely, so wait for it rather than destroy a running
+        # thread.
+        thread.wait()

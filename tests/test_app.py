@@ -1,0 +1,338 @@
+"""The main window, driven like a person would: keys, controls, files, closing."""
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PyQt6.QtCore import Qt
+
+from gmm_viz.gui.controls import SPEEDS
+from gmm_viz.gui.main_window import LaunchOptions, MainWindow
+
+TIMEOUT = 10_000  # ms, generous for a slow CI machine
+
+
+def make_window(qtbot, options=None):
+    window = MainWindow(options or LaunchOptions())
+    qtbot.addWidget(window)  # closed (worker stopped) at the end of the test
+    window.show()
+    window.activateWindow()  # keyboard shortcuts work in the active window
+    qtbot.waitActive(window, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.shown_iteration is not None, timeout=TIMEOUT)
+    return window
+
+
+ENDLESS = LaunchOptions(config_changes={"tol": 0.0, "max_iter": 100_000})
+
+
+@pytest.fixture
+def window(qtbot):
+    return make_window(qtbot)
+
+
+def set_max_speed(window):
+    window.panel.speed_slider.setValue(SPEEDS.index(0))
+
+
+def barrier(qtbot, window):
+    """Wait until the worker handled everything queued before, and it is on screen."""
+    controller = window.controller
+    with qtbot.waitSignal(controller.sigJobFinished, timeout=TIMEOUT):
+        controller.run_job(lambda: None)
+    qtbot.waitUntil(lambda: window.shown_iteration == controller.worker.iteration,
+                    timeout=TIMEOUT)
+
+
+def visible_ellipse_components(canvas):
+    return sum(any(curve.isVisible() for curve in row) for row in canvas.ellipse_curves())
+
+
+def test_window_opens_with_the_study_default(window):
+    assert window.isVisible()
+    assert window.shown_iteration == 0
+    assert window.dataset.name == "blobs"
+    assert window.config.n_components == 5
+    assert window.config.init == "random_range"
+    assert window.config.rule == "det" and window.config.threshold == 1e-2
+    assert not window.playing
+    assert visible_ellipse_components(window.canvas) == 5
+    assert window.table.rowCount() == 5
+
+
+def test_every_control_has_a_tooltip(window):
+    from PyQt6.QtWidgets import (
+        QAbstractButton,
+        QAbstractSlider,
+        QAbstractSpinBox,
+        QComboBox,
+        QLineEdit,
+    )
+
+    def inside_compound(widget):
+        # Line edits, scroll bars and popups that belong to a spin box or combo box.
+        parent = widget.parent()
+        while parent is not None and parent is not window.panel:
+            if isinstance(parent, (QAbstractSpinBox, QComboBox)):
+                return True
+            parent = parent.parent()
+        return False
+
+    kinds = (QAbstractButton, QAbstractSlider, QComboBox, QLineEdit, QAbstractSpinBox)
+    missing = []
+    for widget in window.panel.findChildren(kinds):
+        if inside_compound(widget):
+            continue
+        tip = widget.toolTip() or (widget.defaultAction().toolTip()
+                                   if hasattr(widget, "defaultAction")
+                                   and widget.defaultAction() else "")
+        if not tip:
+            missing.append(widget)
+    assert missing == []
+
+
+def test_play_runs_and_the_plot_grows(qtbot, window):
+    set_max_speed(window)
+    window.panel.action_play.trigger()
+    assert window.playing
+    qtbot.waitUntil(lambda: window.shown_iteration >= 5, timeout=TIMEOUT)
+    frame = window._last_frame
+    assert len(frame.history.iterations) >= 6
+    assert window.loglik_plot.point_count() >= 6
+    assert window.status_labels["iteration"].text().startswith("iteration ")
+
+
+def test_pause_stops_iterating_quickly(qtbot):
+    window = make_window(qtbot, ENDLESS)
+    set_max_speed(window)
+    window.panel.action_play.trigger()
+    worker = window.controller.worker
+    qtbot.waitUntil(lambda: worker.iteration >= 5, timeout=TIMEOUT)
+    paused_at = time.monotonic()
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert not window.playing
+    barrier(qtbot, window)
+    # Functional requirement: no step starts later than 100 ms after the pause.
+    assert worker.last_step_started <= paused_at + 0.1
+    iteration = worker.iteration
+    barrier(qtbot, window)
+    barrier(qtbot, window)
+    assert worker.iteration == iteration == window.shown_iteration
+
+
+def test_step_key_advances_exactly_one_iteration(qtbot, window):
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: window.shown_iteration == 1, timeout=TIMEOUT)
+    barrier(qtbot, window)
+    assert window.shown_iteration == 1
+    window.panel.action_step.trigger()
+    barrier(qtbot, window)
+    assert window.shown_iteration == 2
+
+
+def test_reset_key_returns_to_iteration_zero(qtbot, window):
+    for _ in range(3):
+        window.panel.action_step.trigger()
+    barrier(qtbot, window)
+    assert window.shown_iteration == 3
+    qtbot.keyClick(window, Qt.Key.Key_R)
+    qtbot.waitUntil(lambda: window.shown_iteration == 0, timeout=TIMEOUT)
+    assert window._last_frame.history.iterations.tolist() == [0]
+
+
+def test_changing_k_redraws_k_ellipses(qtbot, window):
+    window.panel.k_spin.setValue(3)
+    qtbot.waitUntil(lambda: window.config.n_components == 3, timeout=TIMEOUT)
+    assert window.shown_iteration == 0
+    assert visible_ellipse_components(window.canvas) == 3
+    assert window.table.rowCount() == 3
+    window.panel.k_spin.setValue(8)
+    qtbot.waitUntil(lambda: window.config.n_components == 8, timeout=TIMEOUT)
+    assert visible_ellipse_components(window.canvas) == 8
+
+
+def test_live_setting_does_not_restart(qtbot, window):
+    for _ in range(2):
+        window.panel.action_step.trigger()
+    barrier(qtbot, window)
+    window.panel.threshold_slider.edit.setText("1e-06")
+    window.panel.threshold_slider.edit.editingFinished.emit()
+    qtbot.waitUntil(lambda: window.config.threshold == 1e-6, timeout=TIMEOUT)
+    assert window.shown_iteration == 2
+
+
+def test_named_data_set_switch(qtbot, window):
+    index = window.panel.dataset_combo.findData("moons")
+    window.panel.dataset_combo.setCurrentIndex(index)
+    qtbot.waitUntil(lambda: window.dataset.name == "moons", timeout=TIMEOUT)
+    assert window.shown_iteration == 0
+    assert window.panel.noise_spin.isEnabled()
+
+
+BAD_FILES = {
+    "empty.csv": "",
+    "text.csv": "name,colour\nalpha,red\nbeta,blue\ngamma,green\n",
+    "binary.csv": "\x00\x01\x02\x03garbage\x00",
+    "few.csv": "x,y\n1,2\n3,4\n",  # two points, fewer than k=5
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_file_shows_a_message_and_keeps_everything(qtbot, window, tmp_path, name):
+    path = tmp_path / name
+    path.write_text(BAD_FILES[name])
+    window.panel.action_step.trigger()
+    barrier(qtbot, window)
+    dataset, config = window.dataset, window.config
+    with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT) as blocker:
+        window.open_csv(str(path))
+    message = blocker.args[0]
+    assert name in message
+    assert window.message_bar.isVisible() and window.message_bar.level == "error"
+    barrier(qtbot, window)
+    assert window.dataset is dataset
+    assert window.config == config
+    assert window.shown_iteration == 1
+    assert window.panel.dataset_combo.currentData() == "blobs"
+    assert window.panel.k_spin.value() == 5
+
+
+def test_csv_with_many_columns_asks_which_to_fit(qtbot, window, tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    data = rng.normal(size=(200, 4))
+    path = tmp_path / "four.csv"
+    path.write_text("a,b,c,d\n" + "\n".join(",".join(f"{v:.5f}" for v in row)
+                                           for row in data))
+    asked = []
+
+    def choose(path_, columns):
+        asked.append(list(columns))
+        return ["a", "b", "d"]
+
+    window.choose_columns = choose
+    window.open_csv(str(path))
+    qtbot.waitUntil(lambda: window.dataset.X.shape == (200, 3), timeout=TIMEOUT)
+    assert asked == [["a", "b", "c", "d"]]
+    assert window.panel.x_axis_combo.isEnabled()
+    assert window.panel.dataset_combo.currentText() == "file: four.csv"
+    window.panel.y_axis_combo.setCurrentIndex(2)
+    assert window.canvas.axes == (0, 2)
+    # A new k keeps the loaded file (no re-read, same data object).
+    dataset = window.dataset
+    window.panel.k_spin.setValue(2)
+    qtbot.waitUntil(lambda: window.config.n_components == 2, timeout=TIMEOUT)
+    assert window.dataset is dataset
+
+
+def test_engine_error_becomes_a_message(qtbot, window):
+    barrier(qtbot, window)
+
+    def broken_step():
+        raise FloatingPointError("simulated engine failure")
+
+    window.controller.worker._engine.step = broken_step
+    with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT) as blocker:
+        window.panel.action_step.trigger()
+    assert "simulated engine failure" in blocker.args[0]
+    assert window.controller.running
+    assert not window.playing
+
+
+def test_invalid_typed_value_shows_a_message(qtbot, window):
+    with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT) as blocker:
+        window.panel.threshold_slider.edit.setText("1e9")
+        window.panel.threshold_slider.edit.editingFinished.emit()
+    assert "threshold" in blocker.args[0]
+    assert window.config.threshold == 1e-2
+
+
+def test_launch_options_preconfigure_the_window(qtbot):
+    options = LaunchOptions(dataset="moons", config_changes={"n_components": 2,
+                                                             "init": "kmeans"}, play=True)
+    window = make_window(qtbot, options)
+    assert window.dataset.name == "moons"
+    assert window.config.n_components == 2 and window.config.init == "kmeans"
+    assert window.playing or window._last_frame.finished
+
+
+def test_settings_are_remembered(qtbot):
+    first = make_window(qtbot)
+    first.panel.k_spin.setValue(7)
+    first.panel.rule_combo.setCurrentIndex(first.panel.rule_combo.findData("needle"))
+    qtbot.waitUntil(lambda: first.config.n_components == 7, timeout=TIMEOUT)
+    first.close()
+    second = make_window(qtbot)
+    assert second.config.n_components == 7
+    assert second.config.rule == "needle"
+
+
+def test_close_while_running_is_quick(qtbot):
+    window = make_window(qtbot, ENDLESS)
+    set_max_speed(window)
+    window.panel.action_play.trigger()
+    qtbot.waitUntil(lambda: window.controller.worker.iteration >= 3, timeout=TIMEOUT)
+    began = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - began < 1.0
+    assert not window.controller.thread.isRunning()
+
+
+CLOSE_SCRIPT = textwrap.dedent("""
+    import sys, time
+    from PyQt6.QtCore import QTimer
+    from gmm_viz.gui.app import create_application
+    from gmm_viz.gui.main_window import LaunchOptions, MainWindow
+
+    app = create_application()
+    window = MainWindow(LaunchOptions(config_changes={"tol": 0.0, "max_iter": 100000},
+                                      play=True))
+    window.panel.speed_slider.setValue(window.panel.speed_slider.maximum())
+    window.show()
+    closed = []
+
+    def check():
+        if not closed and (window.shown_iteration or 0) >= 20:
+            closed.append(time.perf_counter())
+            window.close()
+            app.quit()
+
+    timer = QTimer()
+    timer.timeout.connect(check)
+    timer.start(10)
+    QTimer.singleShot(30000, app.quit)
+    app.exec()
+    print(f"closed-in {time.perf_counter() - closed[0]:.3f}")
+""")
+
+
+def test_closing_the_real_app_while_running_prints_nothing(tmp_path):
+    env = dict(os.environ)
+    env.update(QT_QPA_PLATFORM="offscreen", GMM_VIZ_SETTINGS=str(tmp_path / "s.ini"))
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", CLOSE_SCRIPT], check=False, env=env, cwd=root,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "QThread" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "closed-in" in result.stdout
+    assert float(result.stdout.split("closed-in")[1]) < 1.0
+
+
+def test_play_on_a_finished_run_returns_to_paused(qtbot, window):
+    set_max_speed(window)
+    window.panel.action_play.trigger()
+    qtbot.waitUntil(lambda: not window.playing and window._last_frame.finished,
+                    timeout=TIMEOUT)
+    assert window.panel.action_play.text() == "Play"
+    assert window.message_bar.level == "info"
+    window.panel.action_play.trigger()
+    qtbot.waitUntil(lambda: not window.playing, timeout=TIMEOUT)
+    assert not window.panel.action_play.isChecked()

@@ -1,0 +1,442 @@
+"""Tests of the drawing layer: palette, points item, mixture canvas, log-likelihood plot.
+
+Rendering is checked by grabbing the widget offscreen and reading pixels. No test asserts
+a time; ``gmm_viz.bench_draw`` measures speed.
+"""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+import pytest
+from pyqtgraph.Qt import QtCore
+from scipy.stats import multivariate_normal
+
+from gmm_viz.engine.snapshot import SingularityEvent, Snapshot
+from gmm_viz.gui.canvas import (
+    MixtureCanvas,
+    contour_segments,
+    ellipse_outlines,
+    marginal,
+    mixture_density_grid,
+)
+from gmm_viz.gui.loglik_plot import LogLikelihoodPlot
+from gmm_viz.gui.palette import blend_colors, component_colors
+from gmm_viz.gui.points_item import SPRITE_LIMIT
+
+WIDTH, HEIGHT = 1000, 800
+
+
+# ----------------------------------------------------------------------------- helpers
+def make_snapshot(means, covariances, labels=None, weights=None, flagged=None, events=(),
+                  iteration=1):
+    means = np.asarray(means, dtype=float)
+    covariances = np.asarray(covariances, dtype=float)
+    k = len(means)
+    weights = np.full(k, 1.0 / k) if weights is None else np.asarray(weights, dtype=float)
+    flagged = np.zeros(k, dtype=bool) if flagged is None else np.asarray(flagged, dtype=bool)
+    arrays = {
+        "weights": weights, "means": means, "covariances": covariances, "nk": weights * 100,
+        "det": np.linalg.det(covariances), "min_eigenvalue": np.ones(k),
+        "condition_number": np.ones(k), "flagged": flagged,
+    }
+    for value in arrays.values():
+        value.setflags(write=False)
+    return Snapshot(iteration=iteration, log_likelihood=-100.0, mean_log_likelihood=-1.0,
+                    labels=labels, events=tuple(events), **arrays)
+
+
+def event(component, iteration=1, old_mean=(0.0, 0.0), action="random_range"):
+    return SingularityEvent(iteration=iteration, component=component, rule="det",
+                            reason="det(cov)", value=1e-4, threshold=1e-2, action=action,
+                            old_mean=tuple(old_mean), new_mean=tuple(old_mean))
+
+
+@pytest.fixture
+def canvas(qtbot):
+    widget = MixtureCanvas()
+    qtbot.addWidget(widget)
+    widget.resize(WIDTH, HEIGHT)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def three_blobs(n_per=100, seed=0):
+    rng = np.random.default_rng(seed)
+    centers = np.array([[0.0, 0.0], [10.0, 0.0], [5.0, 8.0]])
+    X = np.concatenate([c + rng.normal(size=(n_per, 2)) for c in centers])
+    labels = np.repeat(np.arange(3), n_per).astype(np.int8)
+    covs = np.array([np.eye(2)] * 3)
+    return X, labels, centers, covs
+
+
+def pixel_at(widget, x, y):
+    """RGB of the rendered widget at data coordinates (x, y)."""
+    scene = widget.getViewBox().mapViewToScene(QtCore.QPointF(x, y))
+    point = widget.mapFromScene(scene)
+    image = widget.grab().toImage()
+    color = image.pixelColor(point.x(), point.y())
+    return np.array([color.red(), color.green(), color.blue()])
+
+
+def visible_levels(widget, component):
+    return [level for level, curve in zip((1, 2, 3), widget.ellipse_curves()[component])
+            if curve.isVisible()]
+
+
+# ----------------------------------------------------------------------------- palette
+def test_component_colors_are_distinct_deterministic_and_cycle():
+    colors = component_colors(20)
+    assert colors.shape == (20, 3) and colors.dtype == np.uint8
+    assert len({tuple(c) for c in colors}) == 20
+    np.testing.assert_array_equal(component_colors(5), colors[:5])
+    np.testing.assert_array_equal(component_colors(23)[20:], colors[:3])
+    # Readable on white: no colour is near white.
+    assert (colors.astype(int).sum(axis=1) < 3 * 230).all()
+
+
+def test_blend_colors_mixes_in_proportion():
+    colors = component_colors(3)
+    resp = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.5, 0.5, 0.0]])
+    out = blend_colors(resp, colors)
+    assert out.dtype == np.uint8 and out.shape == (3, 3)
+    np.testing.assert_array_equal(out[0], colors[0])
+    np.testing.assert_array_equal(out[1], colors[2])
+    expected = (colors[0].astype(float) + colors[1]) / 2
+    assert np.abs(out[2] - expected).max() <= 1
+
+
+# ---------------------------------------------------------------------- pure geometry
+def test_ellipse_outline_of_a_diagonal_covariance_has_the_right_semi_axes():
+    out = ellipse_outlines(np.array([[1.0, 2.0]]), np.array([[[4.0, 0.0], [0.0, 1.0]]]), (1, 2))
+    one, two = out[0, 0], out[0, 1]
+    np.testing.assert_allclose(one[:, 0].max(), 3.0)  # 1 + 1 * sqrt(4)
+    np.testing.assert_allclose(one[:, 0].min(), -1.0)
+    np.testing.assert_allclose(one[:, 1].max(), 3.0)  # 2 + 1 * sqrt(1)
+    np.testing.assert_allclose(two[:, 0].max(), 5.0)  # 1 + 2 * sqrt(4)
+    # Every point satisfies (x - m)^T S^-1 (x - m) = level^2.
+    d = one - [1.0, 2.0]
+    np.testing.assert_allclose(d[:, 0] ** 2 / 4 + d[:, 1] ** 2, 1.0)
+    np.testing.assert_allclose(one[0], one[-1])  # closed
+
+
+def test_ellipse_outline_of_a_rotated_covariance():
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=(2, 2))
+    cov = a @ a.T + 0.1 * np.eye(2)
+    out = ellipse_outlines(np.zeros((1, 2)), cov[None], (3,))[0, 0]
+    maha = np.einsum("ni,ij,nj->n", out, np.linalg.inv(cov), out)
+    np.testing.assert_allclose(maha, 9.0)
+
+
+def test_marginal_picks_sub_blocks():
+    means = np.array([[1.0, 2.0, 3.0]])
+    cov = np.arange(9.0).reshape(1, 3, 3)
+    m, c = marginal(means, cov, 2, 0)
+    np.testing.assert_array_equal(m, [[3.0, 1.0]])
+    np.testing.assert_array_equal(c, [[[8.0, 6.0], [2.0, 0.0]]])
+
+
+def test_mixture_density_grid_matches_scipy():
+    weights = np.array([0.3, 0.7])
+    means = np.array([[0.0, 0.0], [2.0, 1.0]])
+    covs = np.array([[[1.0, 0.3], [0.3, 0.5]], [[0.4, -0.1], [-0.1, 2.0]]])
+    xs, ys = np.linspace(-3, 4, 17), np.linspace(-2, 3, 13)
+    grid = mixture_density_grid(weights, means, covs, xs, ys)
+    gx, gy = np.meshgrid(xs, ys, indexing="ij")
+    pts = np.stack([gx, gy], axis=-1)
+    expected = sum(w * multivariate_normal(m, c).pdf(pts) for w, m, c in zip(weights, means, covs))
+    np.testing.assert_allclose(grid, expected, rtol=1e-10)
+
+
+def test_mixture_density_grid_skips_singular_components():
+    covs = np.array([np.eye(2), np.zeros((2, 2))])
+    grid = mixture_density_grid([0.5, 0.5], np.zeros((2, 2)), covs, [0.0], [0.0])
+    np.testing.assert_allclose(grid, 0.5 / (2 * np.pi))
+
+
+def test_contour_segments_lie_on_the_level_set():
+    xs = ys = np.linspace(-2, 2, 81)
+    gx, gy = np.meshgrid(xs, ys, indexing="ij")
+    f = np.exp(-(gx ** 2 + gy ** 2))
+    pts = contour_segments(f, xs, ys, np.exp(-1.0))  # the unit circle
+    assert len(pts) > 40 and len(pts) % 2 == 0
+    np.testing.assert_allclose(np.hypot(pts[:, 0], pts[:, 1]), 1.0, atol=0.01)
+
+
+# ------------------------------------------------------------------------------ canvas
+def test_three_components_draw_three_ellipse_sets_at_the_requested_levels(canvas):
+    X, labels, centers, _ = three_blobs()
+    covs = np.array([np.diag([4.0, 1.0]), np.eye(2), np.diag([1.0, 0.25])])
+    canvas.set_points(X)
+    canvas.show_snapshot(make_snapshot(centers, covs, labels))
+    for c in range(3):
+        assert visible_levels(canvas, c) == [1, 2]
+    x, y = canvas.ellipse_curves()[0][0].getData()  # component 0, 1 sigma
+    np.testing.assert_allclose([x.max() - 0.0, y.max() - 0.0], [2.0, 1.0])
+    x, y = canvas.ellipse_curves()[2][1].getData()  # component 2, 2 sigma
+    np.testing.assert_allclose([x.max() - 5.0, y.max() - 8.0], [2.0, 1.0])
+
+    canvas.set_sigma_levels((1, 2, 3))
+    assert all(visible_levels(canvas, c) == [1, 2, 3] for c in range(3))
+    x, _ = canvas.ellipse_curves()[0][2].getData()
+    np.testing.assert_allclose(x.max(), 6.0)
+    canvas.set_sigma_levels((3,))
+    assert all(visible_levels(canvas, c) == [3] for c in range(3))
+    with pytest.raises(ValueError, match="sigma levels"):
+        canvas.set_sigma_levels((4,))
+
+
+def test_fewer_components_hide_the_extra_items(canvas):
+    X, labels, centers, covs = three_blobs()
+    canvas.set_points(X)
+    canvas.show_snapshot(make_snapshot(centers, covs, labels))
+    canvas.show_snapshot(make_snapshot(centers[:2], covs[:2], labels % 2))
+    assert visible_levels(canvas, 0) == [1, 2]
+    assert visible_levels(canvas, 2) == []
+    assert len(canvas._means.data) == 2
+    assert not canvas._labels[2].isVisible()
+    canvas.clear_model()
+    assert all(visible_levels(canvas, c) == [] for c in range(3))
+    assert not canvas._means.isVisible()
+
+
+def test_hard_colours_are_drawn_at_a_point(canvas):
+    X, labels, centers, covs = three_blobs()
+    X = np.vstack([X, [[20.0, 20.0]]])  # one point far from all others and the ellipses
+    labels = np.append(labels, np.int8(2))
+    canvas.set_points(X)
+    canvas.set_point_style(alpha=1.0)
+    canvas.show_snapshot(make_snapshot(centers, covs, labels))
+    color = pixel_at(canvas, 20.0, 20.0)
+    assert np.abs(color - component_colors(3)[2]).max() <= 3
+
+
+@pytest.mark.parametrize("method", ["raster", "points"])
+def test_hard_colours_many_points(canvas, method):
+    n = SPRITE_LIMIT + 5_000
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(size=(n - 1, 2)), [[12.0, 12.0]]])
+    labels = np.zeros(n, dtype=np.int8)
+    labels[-1] = 1
+    canvas.points_item.hard_method = method
+    canvas.set_points(X)
+    canvas.set_point_style(alpha=1.0)
+    canvas.show_snapshot(make_snapshot([[0.0, 0.0], [0.5, 0.5]], [np.eye(2)] * 2, labels))
+    assert np.abs(pixel_at(canvas, 12.0, 12.0) - component_colors(2)[1]).max() <= 3
+    assert canvas.points_item.last_method == method
+
+
+@pytest.mark.parametrize("n_extra", [0, SPRITE_LIMIT])
+def test_soft_colours_are_drawn_per_point(canvas, n_extra):
+    X, _, centers, covs = three_blobs()
+    rng = np.random.default_rng(2)
+    X = np.vstack([X, rng.normal(size=(n_extra, 2)), [[20.0, -10.0]]])
+    resp = rng.dirichlet(np.ones(3), size=len(X))
+    resp[-1] = [0.5, 0.0, 0.5]
+    colors = blend_colors(resp, component_colors(3))
+    canvas.set_points(X)
+    canvas.set_point_style(alpha=1.0)
+    snapshot = make_snapshot(centers, covs, np.zeros(len(X), dtype=np.int8))
+    canvas.show_snapshot(snapshot, point_colors=colors)
+    # The sprite path quantises soft colours to 16 levels per channel (steps of 17).
+    tolerance = 3 if n_extra else 10
+    assert np.abs(pixel_at(canvas, 20.0, -10.0) - colors[-1]).max() <= tolerance
+
+
+def test_no_labels_and_mismatched_labels_draw_grey(canvas):
+    X, _, centers, covs = three_blobs()
+    X = np.vstack([X, [[20.0, 20.0]]])
+    canvas.set_points(X)
+    canvas.set_point_style(alpha=1.0)
+    canvas.show_snapshot(make_snapshot(centers, covs, None))
+    assert np.abs(pixel_at(canvas, 20.0, 20.0) - 128).max() <= 3
+    canvas.show_snapshot(make_snapshot(centers, covs, np.zeros(5, dtype=np.int8)))
+    assert np.abs(pixel_at(canvas, 20.0, 20.0) - 128).max() <= 3
+
+
+def test_snapshot_of_other_dimension_clears_the_model(canvas):
+    X, labels, centers, covs = three_blobs()
+    canvas.set_points(X)
+    canvas.show_snapshot(make_snapshot(centers, covs, labels))
+    assert visible_levels(canvas, 0) == [1, 2]
+    # e.g. a frame of the previous data set still in flight during a restart
+    canvas.show_snapshot(make_snapshot(np.zeros((3, 3)), np.array([np.eye(3)] * 3), labels))
+    assert visible_levels(canvas, 0) == []
+
+
+def test_set_axes_shows_the_marginal(canvas):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 3)) * [1.0, 2.0, 3.0]
+    means = np.array([[1.0, 2.0, 3.0], [-1.0, -2.0, -3.0]])
+    covs = np.array([np.diag([1.0, 4.0, 9.0]), np.diag([0.25, 1.0, 16.0])])
+    canvas.set_points(X, feature_names=("length", "width", "depth"))
+    canvas.show_snapshot(make_snapshot(means, covs, (X[:, 0] > 0).astype(np.int8)))
+    canvas.set_axes(0, 2)
+    assert canvas.axes == (0, 2)
+    x, y = canvas.ellipse_curves()[1][0].getData()
+    np.testing.assert_allclose([x.max(), y.max()], [-1.0 + 0.5, -3.0 + 4.0])
+    np.testing.assert_allclose(canvas._means.getData()[1], [3.0, -3.0])
+    assert canvas.getPlotItem().getAxis("bottom").labelText == "length"
+    assert canvas.getPlotItem().getAxis("left").labelText == "depth"
+    # The view was fitted to the new columns.
+    _, (y0, y1) = canvas.getViewBox().viewRange()
+    assert y0 <= X[:, 2].min() and y1 >= X[:, 2].max()
+    with pytest.raises(ValueError, match="different feature"):
+        canvas.set_axes(1, 1)
+
+
+def test_view_range_stays_where_the_user_left_it(canvas):
+    X, labels, centers, covs = three_blobs()
+    canvas.set_points(X)
+    canvas.getViewBox().setRange(xRange=(2.0, 3.0), yRange=(-1.0, 0.5), padding=0)
+    before = canvas.getViewBox().viewRange()
+    for shift in range(3):
+        canvas.show_snapshot(make_snapshot(centers + shift, covs * (1 + shift), labels))
+        canvas.grab()
+    np.testing.assert_allclose(canvas.getViewBox().viewRange(), before)
+
+
+def test_fit_view_fits_the_data(canvas):
+    X, labels, centers, covs = three_blobs()
+    canvas.set_points(X)
+    huge = covs * 1e4  # the model's ellipses must not count
+    canvas.show_snapshot(make_snapshot(centers, huge, labels))
+    canvas.getViewBox().setRange(xRange=(100.0, 101.0), yRange=(100.0, 101.0))
+    canvas.fit_view()
+    (x0, x1), (y0, y1) = canvas.getViewBox().viewRange()
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    assert x0 <= lo[0] and x1 >= hi[0] and y0 <= lo[1] and y1 >= hi[1]
+    assert (x1 - x0) < 1.3 * (hi[0] - lo[0]) and (y1 - y0) < 1.3 * (hi[1] - lo[1])
+
+
+@pytest.mark.parametrize("mode", ["contours", "image", "off"])
+def test_density_modes_render(canvas, mode):
+    X, labels, centers, covs = three_blobs()
+    canvas.set_points(X)
+    canvas.show_snapshot(make_snapshot(centers, covs, labels))
+    canvas.set_density_mode(mode)
+    assert not canvas.grab().isNull()
+    assert canvas._density_contours.isVisible() == (mode == "contours")
+    assert canvas._density_image.isVisible() == (mode == "image")
+    if mode == "contours":
+        assert len(canvas._density_contours.getData()[0]) > 0
+    canvas.getViewBox().setRange(xRange=(-5.0, 5.0), yRange=(-5.0, 5.0))  # recomputes
+    canvas.grab()
+    with pytest.raises(ValueError, match="density mode"):
+        canvas.set_density_mode("shaded")
+
+
+def test_recovered_component_is_marked_then_fades(canvas, qtbot):
+    X, labels, centers, covs = three_blobs()
+    canvas.set_points(X)
+    canvas.show_snapshot(make_snapshot(centers, covs, labels, iteration=1))
+    assert not canvas._reset_star.isVisible()
+    snapshot = make_snapshot(centers, covs, labels, events=[event(1, old_mean=(2.0, 3.0))],
+                             iteration=2)
+    canvas.show_snapshot(snapshot)
+    assert canvas._reset_star.isVisible() and canvas._reset_ring.isVisible()
+    np.testing.assert_allclose(canvas._reset_star.getData()[0], [10.0])
+    x, y = canvas._reset_jumps.getData()
+    np.testing.assert_allclose([x[0], y[0]], [2.0, 3.0])  # from the old mean
+    # Visible in a screenshot taken right away: the star's gold is there.
+    assert np.abs(pixel_at(canvas, 10.0, 0.0) - [255, 215, 0]).max() <= 40
+    qtbot.waitUntil(lambda: not canvas._reset_star.isVisible(), timeout=5000)
+    # Events of skipped iterations can be passed with the frame that is shown.
+    later = make_snapshot(centers, covs, labels, iteration=5)
+    canvas.show_snapshot(later, events=[event(2, iteration=4)])
+    np.testing.assert_allclose(canvas._reset_star.getData()[0], [5.0])
+    canvas.show_snapshot(later, events=[])  # the same snapshot again: no restart needed
+    assert canvas._reset_star.isVisible()
+
+
+def test_flag_only_event_is_not_a_reset_and_flagged_ellipse_is_dashed(canvas):
+    X, labels, centers, covs = three_blobs()
+    canvas.set_points(X)
+    snapshot = make_snapshot(centers, covs, labels, flagged=[False, True, False],
+                             events=[event(1, action="flag")])
+    canvas.show_snapshot(snapshot)
+    assert not canvas._reset_star.isVisible()
+    dashed = QtCore.Qt.PenStyle.DashLine
+    assert canvas.ellipse_curves()[1][0].opts["pen"].style() == dashed
+    assert canvas.ellipse_curves()[0][0].opts["pen"].style() != dashed
+
+
+def test_snapshot_arrays_are_not_modified(canvas):
+    X, labels, centers, covs = three_blobs()
+    labels.setflags(write=False)
+    snapshot = make_snapshot(centers, covs, labels)
+    canvas.set_points(X)
+    canvas.show_snapshot(snapshot)  # read-only arrays: any write would raise
+    canvas.set_density_mode("contours")
+    canvas.grab()
+
+
+# --------------------------------------------------------------------- loglik plot
+@pytest.fixture
+def loglik(qtbot):
+    widget = LogLikelihoodPlot()
+    qtbot.addWidget(widget)
+    widget.resize(700, 260)
+    widget.show()
+    return widget
+
+
+def test_loglik_plot_markers_and_readout(loglik):
+    iterations = np.arange(0, 30)
+    values = -1000.0 + 10.0 * iterations
+    loglik.show_history(iterations, values, [3, 3, 7], converged_at=29, current=10)
+    assert loglik.point_count() == 30
+    assert loglik.visible_recovery_lines() == 2  # one per distinct iteration
+    assert len(loglik._recovery_marks.data) == 2
+    assert loglik._converged_star.isVisible() and loglik._converged_line.isVisible()
+    assert loglik._current_line.value() == 10
+    text = loglik.readout_text()
+    assert "iteration 10" in text and "-900.00" in text and "+10" in text
+    assert not loglik.grab().isNull()
+
+    loglik.show_history(iterations[:5], values[:5], [], None, None)
+    assert loglik.visible_recovery_lines() == 0
+    assert not loglik._converged_star.isVisible() and not loglik._current_line.isVisible()
+    assert "iteration 4" in loglik.readout_text()
+
+    loglik.reset()
+    assert loglik.point_count() == 0
+    assert "no iterations" in loglik.readout_text()
+
+
+def test_loglik_plot_handles_thousands_of_iterations_and_scales(loglik):
+    iterations = np.arange(5000)
+    values = -2.0 - np.exp(-iterations / 500.0)
+    values[100] = np.nan  # a gap, not a crash
+    loglik.set_scale("mean")
+    assert "mean" in loglik.getPlotItem().getAxis("left").labelText
+    loglik.show_history(iterations, values, list(range(0, 5000, 10)), None, 4999)
+    assert loglik.visible_recovery_lines() == 200  # capped; every recovery has a triangle
+    assert len(loglik._recovery_marks.data) == 499  # iteration 100 has no finite value
+    assert not loglik.grab().isNull()
+    with pytest.raises(ValueError, match="scale"):
+        loglik.set_scale("median")
+
+
+def test_loglik_click_emits_the_nearest_iteration(loglik, qtbot):
+    loglik.show_history(np.arange(0, 50), np.linspace(-10, -1, 50), [], None, None)
+    loglik.getViewBox().setRange(xRange=(0, 49), padding=0)
+    scene = loglik.getViewBox().mapViewToScene(QtCore.QPointF(20.2, -5.0))
+    point = loglik.mapFromScene(scene)
+    with qtbot.waitSignal(loglik.sigIterationClicked, timeout=2000) as blocker:
+        qtbot.mouseClick(loglik.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=point)
+    assert blocker.args == [20]
+
+
+# ------------------------------------------------------------------------ benchmark
+def test_draw_benchmark_runs_and_formats():
+    from gmm_viz.bench_draw import PYQTGRAPH, format_table, run_draw_benchmark
+
+    rows = run_draw_benchmark(sizes=(2_000,), repeats=1)
+    assert {r["method"] for r in rows} >= {PYQTGRAPH}
+    assert all(r["ms"] > 0 for r in rows)
+    table = format_table(rows)
+    assert "2,000" in table and "vs pyqtgraph" in table

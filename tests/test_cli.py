@@ -1,0 +1,131 @@
+"""The command line: options, errors (one line, exit status 2) and launching the app."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gmm_viz import cli
+
+OPTIONS = ("--dataset", "--csv", "--k", "--init", "--covariance", "--seed", "--threshold",
+           "--play")
+
+
+@pytest.fixture
+def launched(monkeypatch):
+    """Replace the window by a recorder of the arguments it would get."""
+    calls = []
+    from gmm_viz.gui import app
+
+    monkeypatch.setattr(app, "run_app", lambda args: calls.append(args) or 0)
+    return calls
+
+
+def test_help_lists_every_option(capsys):
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for option in OPTIONS:
+        assert option in out
+    assert "usage: gmm-viz" in out
+
+
+@pytest.mark.parametrize("argv", [
+    ["--k", "0"],
+    ["--k", "21"],
+    ["--k", "three"],
+    ["--dataset", "nope"],
+    ["--init", "magic"],
+    ["--covariance", "round"],
+    ["--seed", "-1"],
+    ["--threshold", "abc"],
+    ["--threshold", "0"],
+    ["--threshold", "nan"],
+    ["--dataset", "moons", "--csv", "x.csv"],
+    ["--unknown"],
+    ["app", "--k", "0"],
+])
+def test_bad_value_is_one_line_and_status_2(capsys, launched, argv):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gmm-viz") and ": error: " in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+    assert launched == []
+
+
+def test_bad_csv_is_one_line_and_status_2(capsys, launched, tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    assert cli.main(["--csv", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gmm-viz: error:") and "empty.csv" in err
+    assert err.count("\n") == 1
+    assert launched == []
+
+
+def test_default_opens_the_app_with_the_study_setup(launched):
+    from gmm_viz.gui.app import launch_options
+
+    assert cli.main([]) == 0
+    options = launch_options(launched[0])
+    assert options.dataset is None and options.csv_dataset is None
+    assert options.config_changes == {}
+    assert not options.play
+
+
+def test_options_reach_the_window(launched):
+    from gmm_viz.gui.app import launch_options
+
+    argv = ["--dataset", "moons", "--k", "2", "--init", "kmeans", "--covariance", "diag",
+            "--seed", "7", "--threshold", "1e-6", "--play"]
+    assert cli.main(argv) == 0
+    options = launch_options(launched[0])
+    assert options.dataset == "moons"
+    assert options.play
+    assert options.config_changes == {"n_components": 2, "init": "kmeans",
+                                      "covariance_type": "diag", "random_state": 7,
+                                      "threshold": 1e-6}
+
+
+def test_app_command_is_the_default(launched):
+    from gmm_viz.gui.app import launch_options
+
+    assert cli.main(["app", "--k", "3"]) == 0
+    assert cli.main(["--k", "3"]) == 0
+    first, second = (launch_options(args) for args in launched)
+    assert first == second
+
+
+def test_csv_is_loaded_before_the_window(launched, tmp_path):
+    from gmm_viz.gui.app import launch_options
+
+    path = tmp_path / "points.csv"
+    path.write_text("a,b\n" + "\n".join(f"{i},{i * i % 7}" for i in range(20)))
+    assert cli.main(["--csv", str(path)]) == 0
+    options = launch_options(launched[0])
+    assert options.csv_dataset.X.shape == (20, 2)
+    assert options.csv_path == str(path)
+
+
+def test_commands_can_be_registered():
+    seen = []
+    cli.register_command("probe", "test command", lambda p: p.add_argument("--n", type=int),
+                         lambda args: seen.append(args.n) or 5)
+    try:
+        assert cli.main(["probe", "--n", "4"]) == 5
+        assert seen == [4]
+    finally:
+        del cli.COMMANDS["probe"]
+
+
+def test_python_dash_m_gmm_viz_help():
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-m", "gmm_viz", "--help"], check=False, cwd=root,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert "--threshold" in result.stdout
+    bad = subprocess.run([sys.executable, "-m", "gmm_viz", "--k", "99"], check=False, cwd=root,
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2
+    assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
