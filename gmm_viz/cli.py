@@ -167,6 +167,15 @@ register_command("app", "open the interactive window (the default)", add_app_arg
                  run_app_command)
 
 
+def _register_headless_commands():
+    from gmm_viz import headless
+
+    headless.register(register_command)
+
+
+_register_headless_commands()
+
+
 # ---------------------------------------------------------------------- entry point
 def build_parser() -> argparse.ArgumentParser:
     """The parser: app options at the top level, and one sub-parser per command."""
