@@ -17,6 +17,8 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
+
 #: Frames an animation holds at most by default (longer runs are sampled evenly).
 DEFAULT_MAX_FRAMES = 200
 #: Singularity events printed by ``fit`` without --json.
@@ -126,6 +128,15 @@ def run_to_end(dataset, config, max_iterations=None):
 # ------------------------------------------------------------------------------ fit
 
 
+def bic(snapshot, shape, covariance_type):
+    """Bayesian information criterion of a snapshot, as scikit-learn computes it."""
+    from gmm_viz.engine.covariance import n_parameters
+
+    n_samples, n_features = shape
+    n_params = n_parameters(snapshot.n_components, n_features, covariance_type)
+    return -2.0 * snapshot.log_likelihood + n_params * float(np.log(n_samples))
+
+
 def add_fit_arguments(parser):
     add_run_arguments(parser)
     parser.add_argument("--json", action="store_true",
@@ -154,6 +165,7 @@ def run_fit(args) -> int:
             "converged": final.converged,
             "log_likelihood": final.log_likelihood,
             "mean_log_likelihood": final.mean_log_likelihood,
+            "bic": bic(final, dataset.X.shape, config.covariance_type),
             "weights": final.weights.tolist(),
             "means": final.means.tolist(),
             "covariances": final.covariances.tolist(),
@@ -168,7 +180,8 @@ def run_fit(args) -> int:
     print(f"{title}: {len(dataset.X)} points, k={config.n_components}, "
           f"{final.iteration} iterations, "
           f"{'converged' if final.converged else 'not converged'}")
-    print(f"log-likelihood {final.log_likelihood:.6g} (mean {final.mean_log_likelihood:.6g})")
+    print(f"log-likelihood {final.log_likelihood:.6g} (mean {final.mean_log_likelihood:.6g}), "
+          f"BIC {bic(final, dataset.X.shape, config.covariance_type):.6g}")
     for k in range(final.n_components):
         mean = ", ".join(f"{v:.4g}" for v in final.means[k])
         print(f"  component {k}: weight {final.weights[k]:.3f}, mean ({mean}), "

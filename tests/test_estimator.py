@@ -148,3 +148,12 @@ def test_warm_start_continues():
 @parametrize_with_checks([GaussianMixtureEM()])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("n_features", [1, 2, 4])
+def test_parameter_count_matches_sklearn(covariance_type, n_features):
+    from gmm_viz.engine.covariance import n_parameters
+
+    model = GaussianMixture(4, covariance_type=covariance_type).fit(blobs(0, n_features))
+    assert n_parameters(4, n_features, covariance_type) == model._n_parameters()

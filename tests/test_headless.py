@@ -102,3 +102,20 @@ def test_render_samples_long_runs(tmp_path):
     assert main(["render", "--scenario", "moons", "--out", str(out), "--max-frames", "10",
                  "--size", "400x240"]) == 0
     assert len(read_frames(out)) == 10
+
+
+def test_fit_reports_the_same_bic_as_sklearn(capsys):
+    from sklearn.mixture import GaussianMixture
+
+    from gmm_viz.data import make_dataset
+
+    assert main(["fit", "--dataset", "faithful", "--k", "2", "--init", "kmeans", "--json",
+                 "--rule", "none", "--tol", "1e-8"]) == 0
+    result = json.loads(capsys.readouterr().out)["result"]
+    X = make_dataset("faithful").X
+    model = GaussianMixture(2)
+    model.weights_ = np.array(result["weights"])
+    model.means_ = np.array(result["means"])
+    model.covariances_ = np.array(result["covariances"])
+    model.precisions_cholesky_ = np.linalg.cholesky(np.linalg.inv(model.covariances_))
+    assert result["bic"] == pytest.approx(model.bic(X), rel=1e-9)
