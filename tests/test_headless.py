@@ -79,10 +79,16 @@ def test_render_png_of_the_final_state(tmp_path):
     assert image.std() > 10  # something was drawn
 
 
-def test_render_svg(tmp_path):
+def test_render_svg_is_vector_with_one_shape_per_point(tmp_path):
     out = tmp_path / "final.svg"
     assert main(["render", "--scenario", "ideal", "--out", str(out)]) == 0
-    assert out.read_text().lstrip().startswith("<?xml")
+    text = out.read_text()
+    assert text.lstrip().startswith("<?xml")
+    assert text.count("<circle") >= 500  # the study's 500 points, as vector circles
+    assert "<image" not in text  # no embedded raster
+    from PyQt6.QtSvg import QSvgRenderer
+
+    assert QSvgRenderer(str(out)).isValid()
 
 
 @pytest.mark.parametrize("suffix", [".gif", ".mp4"])

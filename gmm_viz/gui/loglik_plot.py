@@ -99,13 +99,16 @@ class LogLikelihoodPlot(pg.PlotWidget):
         self._readout.setParentItem(self._vb)
         self._readout.setZValue(100)
         self._vb.sigResized.connect(self._on_view_resized)
+        self._vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
         self.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        self._follow = True  # frame the curve until the user zooms or pans it
         self.set_scale("total")
         self.reset()
 
     # ----------------------------------------------------------------------- public API
     def reset(self) -> None:
         """Forget the history (a new run)."""
+        self._follow = True
         self.show_history(np.empty(0), np.empty(0), [], None, None)
         self._vb.enableAutoRange()
 
@@ -162,6 +165,8 @@ class LogLikelihoodPlot(pg.PlotWidget):
             return
         self._curve.setData(iterations, values)
         self._curve.show()
+        if self._follow:
+            self._frame_curve(iterations, values)
         if n <= _DOTS_UP_TO:
             self._dots.setData(iterations, values)
             self._dots.show()
@@ -230,6 +235,35 @@ class LogLikelihoodPlot(pg.PlotWidget):
             axis.setTextPen(pg.mkPen(FOREGROUND))
             axis.setTickFont(font)
         self._plot.setLabel("bottom", "iteration", color=FOREGROUND_HEX)
+
+    def _frame_curve(self, iterations, values):
+        """Show every iteration, and the y-range where the curve's story is.
+
+        The first iterations of EM often sit orders of magnitude below the rest (iteration
+        0 of the study's blobs: -60,000 against -3,000), which would flatten everything
+        after them. Leading values that lie far below the range of the later ones are left
+        out of the y-range (they run off the bottom of the plot; the readout still gives
+        them).
+        """
+        finite = np.isfinite(values)
+        if not finite.any():
+            return
+        its, vals = iterations[finite], values[finite]
+        start = 0
+        while len(vals) - start > 3:
+            rest = vals[start + 1:]
+            span = max(float(np.ptp(rest)), 1e-9 * max(1.0, abs(float(rest[-1]))))
+            if vals[start] >= rest.min() - 3.0 * span:
+                break
+            start += 1
+        low, high = float(vals[start:].min()), float(vals[start:].max())
+        pad = 0.06 * max(high - low, 1e-9 * max(1.0, abs(high)))
+        self._vb.setRange(xRange=(float(its[0]), float(its[-1]) or 1.0),
+                          yRange=(low - pad, high + pad), padding=0.02, update=False)
+
+    def _on_range_changed_manually(self, *_):
+        # The user zoomed or panned: leave the view where they put it until the next run.
+        self._follow = False
 
     def _value_at(self, iterations: np.ndarray) -> np.ndarray:
         """Values at the given iterations (NaN where the history has none)."""

@@ -10,19 +10,22 @@ drawing paths from the number of points, because what looks good changes with th
     pixmap and stamped with one ``QPainter.drawPixmapFragments`` call (~0.09 us per point,
     measured). Soft colours are quantised to 16 levels per channel (4096 atlas cells, built
     once in numpy), a step that is invisible on a point.
-``"points"`` (hard labels or one colour, n > 25,000)
+``"raster"`` (n > 25,000; the default for hard labels, soft colours and one colour)
+    The points are written into an ARGB buffer the size of the view with numpy fancy
+    indexing (last write wins; the alpha of a pixel grows with the number of points on it,
+    ``1 - (1 - alpha)^count``, as Qt's blending would give) and drawn with one
+    ``drawImage``. Hard labels are a lookup into a packed palette, soft colours are used
+    as they are (exact, no quantisation: grouping thousands of distinct colours would mean
+    thousands of ``drawPoints`` calls). Measured per frame including the render:
+    ~1.5 ms at 100k points (2x2 px), ~4 ms at 1M (1 px); ~6 ms / ~19 ms when the view
+    also moves every frame (the projection is then recomputed).
+``"points"`` (hard labels or one colour, n > 25,000, with ``hard_method = "points"``)
     Points grouped by label (one counting pass per label, no Python per point), one
     ``drawPoints(QPolygonF)`` per colour with a 1 px pen; 2x2 px points are the same
-    polygon drawn at 4 one-pixel offsets. Measured offscreen at 1000x800: 1 px costs
-    ~2 ms per 100k points, 4 offsets ~9 ms, while a 2 px pen costs ~46 ms (Qt's wide-pen
-    path), hence the offsets.
-``"raster"`` (per-point soft colours, n > 25,000)
-    Every point may have its own colour, so grouping by colour would mean thousands of
-    ``drawPoints`` calls. Instead the points are written into an ARGB buffer the size of
-    the view with numpy fancy indexing (last write wins; the alpha of a pixel grows with
-    the number of points on it, like Qt's blending would) and drawn with one
-    ``drawImage``. Measured: ~1.5 ms at 100k points (2x2 px), ~10 ms at 1M (1 px), with
-    exact colours.
+    polygon drawn at 4 one-pixel offsets (a 2 px pen costs ~46 ms per 100k points in Qt's
+    wide-pen path, 4 offsets ~9 ms). It meets the targets too (~8 ms at 100k, ~29 ms at
+    1M) but is 4-7x slower than the raster, so it is kept as the reference path for the
+    benchmark and for paint devices where a raster image is not wanted.
 
 All paths project the points to device pixels with the painter's transform in numpy and
 cache that projection (and the visibility mask) until the view changes, so a frame where
@@ -43,6 +46,9 @@ from gmm_viz.gui.palette import UNASSIGNED
 
 #: Largest number of points drawn as antialiased sprites.
 SPRITE_LIMIT = 25_000
+#: Up to this many visible points an SVG/PDF export draws one vector circle per point;
+#: beyond, the raster path (embedded as an image) keeps the file reasonable.
+VECTOR_LIMIT = 50_000
 
 # (largest n, marker size in px, alpha). Points shrink and fade as they get denser so that
 # overlaps show density and the ellipses drawn above stay readable.
@@ -355,7 +361,9 @@ class PointsItem(pg.GraphicsObject):
         painter.save()
         painter.resetTransform()
         try:
-            if len(self._xy) <= SPRITE_LIMIT and size > 2:
+            if _is_vector_device(painter) and len(projection["xy"]) <= VECTOR_LIMIT:
+                self._paint_vector(painter, projection, size, alpha)
+            elif len(self._xy) <= SPRITE_LIMIT and size > 2:
                 self._paint_sprites(painter, projection, size, alpha)
             elif self._mode == "colors" or self.hard_method == "raster":
                 self._paint_raster(painter, projection, size, alpha)
@@ -415,6 +423,32 @@ class PointsItem(pg.GraphicsObject):
     def _visible(self, values, projection):
         index = projection["index"]
         return values if index is None else values[index]
+
+    # -- vector (SVG export)
+    def _paint_vector(self, painter, projection, size, alpha):
+        """One circle per point, grouped by colour: what an SVG file can hold.
+
+        The fast paths draw pixmap fragments or a raster, which an SVG generator cannot
+        express (or embeds as an image); exports are rare, so per-point circles are fine.
+        """
+        xy = projection["xy"]
+        if self._mode == "labels":
+            rgb = self._palette[self._visible(self._labels, projection) % len(self._palette)]
+        elif self._mode == "colors":
+            rgb = self._visible(self._point_colors, projection)
+        else:
+            rgb = np.broadcast_to(self._uniform, (len(xy), 3))
+        packed = _pack_rgb(np.ascontiguousarray(rgb))
+        radius = max(size / 2.0, 0.5)
+        outline = QtGui.QPen(QtGui.QColor(40, 40, 40, int(255 * alpha)))
+        outline.setWidthF(0.5)
+        painter.setPen(outline if size > 2 else QtCore.Qt.PenStyle.NoPen)
+        for value in np.unique(packed):
+            r, g, b = (int(value) >> 16) & 255, (int(value) >> 8) & 255, int(value) & 255
+            painter.setBrush(QtGui.QColor(r, g, b, int(255 * alpha)))
+            for x, y in xy[packed == value]:
+                painter.drawEllipse(QtCore.QPointF(x, y), radius, radius)
+        self.last_method = "vector"
 
     # -- sprites
     def _atlas(self, colors, size, alpha):
@@ -569,6 +603,14 @@ class PointsItem(pg.GraphicsObject):
         x0, y0 = geometry["origin"]
         painter.drawImage(QtCore.QPointF(x0, y0), image)
         self.last_method = "raster"
+
+
+def _is_vector_device(painter) -> bool:
+    """True when painting into an SVG generator (or another vector device)."""
+    engine = painter.paintEngine()
+    return engine is not None and engine.type() in (
+        QtGui.QPaintEngine.Type.SVG, QtGui.QPaintEngine.Type.Pdf,
+    )
 
 
 def _pack_rgb(colors: np.ndarray) -> np.ndarray:

@@ -156,12 +156,21 @@ def export_canvas(canvas: QtWidgets.QWidget, path) -> Path:
     generator.setFileName(str(path))
     generator.setSize(size)
     generator.setViewBox(QtCore.QRect(0, 0, size.width(), size.height()))
+    # Same resolution as the screen: the axes replay cached QPictures, which Qt rescales
+    # by the ratio of resolutions (the SVG default of 72 dpi would shift every tick).
+    generator.setResolution(canvas.logicalDpiX())
     generator.setTitle("gmm-viz")
+    # pyqtgraph items draw vector shapes instead of cached pixmaps in export mode.
+    items = [item for item in canvas.scene().items() if hasattr(item, "setExportMode")]
+    for item in items:
+        item.setExportMode(True, {"antialias": True, "background": None, "painter": None})
     painter = QtGui.QPainter(generator)
     try:
         canvas.render(painter)
     finally:
         painter.end()
+        for item in items:
+            item.setExportMode(False, {})
     if not path.exists():
         raise OSError(f"{path}: could not write the SVG file.")
     return path
