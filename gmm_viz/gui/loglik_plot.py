@@ -257,7 +257,8 @@ class LogLikelihoodPlot(pg.PlotWidget):
                 break
             start += 1
         low, high = float(vals[start:].min()), float(vals[start:].max())
-        pad = 0.06 * max(high - low, 1e-9 * max(1.0, abs(high)))
+        # A flat or single-point curve still gets a readable range (0.1% of its value).
+        pad = 0.06 * max(high - low, 1e-3 * max(1.0, abs(high)))
         self._vb.setRange(xRange=(float(its[0]), float(its[-1]) or 1.0),
                           yRange=(low - pad, high + pad), padding=0.02, update=False)
 
