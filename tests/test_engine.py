@@ -431,3 +431,15 @@ def test_restore_resumes_from_a_past_iteration():
     for a, b in zip(resumed, snaps[9:], strict=True):
         assert a.iteration == b.iteration
         np.testing.assert_allclose(a.means, b.means, rtol=1e-10)
+
+
+@pytest.mark.parametrize("n_components", [1, 2, 8, 50, 51, 70])
+def test_kernel_labels_are_numpy_argmax_with_first_index_on_ties(n_components):
+    from gmm_viz.engine.kernel import _argmax_rows
+
+    rng = np.random.default_rng(n_components)
+    L = rng.normal(size=(n_components, 3000)).round(1)  # rounding makes ties common
+    L[:, :10] = 0.5  # full ties: the first component wins
+    out = np.empty(3000, dtype=np.uint8)
+    _argmax_rows(L, L.max(axis=0), out, np.empty_like(L))
+    np.testing.assert_array_equal(out, L.argmax(axis=0))

@@ -121,15 +121,39 @@ def label_dtype(n_components: int):
     return np.min_scalar_type(max(n_components - 1, 0))
 
 
-def _argmax_rows(L, top, out):
-    """``out[:] = L.argmax(axis=0)`` given ``top = L.max(axis=0)``.
+#: Up to this many components the labels are found through a bit code (see below).
+_BITCODE_MAX_COMPONENTS = 50
 
-    numpy's argmax along axis 0 of a (K, chunk) block is ~2x slower than K vectorised
-    comparisons; going from the last row to the first keeps argmax's first-wins ties.
+
+def _argmax_rows(L, top, out, scratch):
+    """``out[:] = L.argmax(axis=0)`` given ``top = L.max(axis=0)``; first index wins ties.
+
+    numpy's argmax along axis 0 of a (K, chunk) block is slow (~2 ms per 100k points at
+    K = 8). Instead: mark the maxima (``L == top``) as 0/1, weight row k by 2**k and sum
+    with one small matrix product; the lowest set bit of each column's code is the first
+    maximum. About 4x faster. Past 50 components 2**k is no longer exact in float64, so
+    K comparisons are used instead.
+
+    Parameters
+    ----------
+    L : ndarray of shape (n_components, chunk)
+    top : ndarray of shape (chunk,)
+    out : ndarray of shape (chunk,), integer
+    scratch : ndarray of shape (n_components, >= chunk), float64
     """
-    out[:] = 0
-    for k in range(L.shape[0] - 1, 0, -1):
+    n_components, width = L.shape
+    if n_components <= _BITCODE_MAX_COMPONENTS:
+        marks = scratch[:, :width]
+        np.equal(L, top, out=marks, casting="unsafe")
+        code = (_POWERS_OF_TWO[:n_components] @ marks).astype(np.int64)
+        np.log2(code & -code, out=marks[0])
+        out[:] = marks[0]
+        return
+    for k in range(n_components - 1, -1, -1):  # the last write is the first maximum
         np.copyto(out, k, where=L[k] == top)
+
+
+_POWERS_OF_TWO = 2.0 ** np.arange(_BITCODE_MAX_COMPONENTS)
 
 
 def e_step(phi: np.ndarray, C: np.ndarray, *, want_labels: bool = True,
@@ -184,6 +208,7 @@ def _e_step_distinct(phi: np.ndarray, C: np.ndarray, *, want_labels: bool = True
     # operations are short and the GIL is taken between them.)
     stats = np.zeros((n_components, phi.shape[1]))
     block = np.empty((n_components, min(chunk, n_samples)))
+    scratch = np.empty_like(block) if labels is not None else None
     total = 0.0
     worst_value, worst_index = np.inf, 0
     for start in range(0, n_samples, chunk):
@@ -193,7 +218,7 @@ def _e_step_distinct(phi: np.ndarray, C: np.ndarray, *, want_labels: bool = True
         np.matmul(C, phi_c.T, out=L)
         top = L.max(axis=0)
         if labels is not None:
-            _argmax_rows(L, top, labels[start:stop])
+            _argmax_rows(L, top, labels[start:stop], scratch)
         L -= top
         np.maximum(L, _EXP_FLOOR, out=L)
         np.exp(L, out=L)
