@@ -220,7 +220,10 @@ def _e_step_distinct(phi: np.ndarray, C: np.ndarray, *, want_labels: bool = True
         if labels is not None:
             _argmax_rows(L, top, labels[start:stop], scratch)
         L -= top
-        np.maximum(L, _EXP_FLOOR, out=L)
+        # Clamping costs as much as the exp itself; a min-reduction is 5x cheaper, and
+        # overlapping components often need no clamp at all.
+        if L.min() < _EXP_FLOOR:
+            np.maximum(L, _EXP_FLOOR, out=L)
         np.exp(L, out=L)
         norm = L.sum(axis=0)
         log_density = np.log(norm)
