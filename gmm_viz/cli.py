@@ -12,6 +12,7 @@ Examples
     gmm-viz                                  # the study's blobs, k=5, waiting for Play
     gmm-viz --dataset moons --k 2 --play
     gmm-viz --csv points.csv --init kmeans --threshold 1e-6
+    gmm-viz --scenario collapse              # finding 3 of the study, explained
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ def add_app_arguments(parser, suppress_defaults=False):
     that it does not overwrite options given before the command name."""
     from gmm_viz.data import dataset_names
     from gmm_viz.engine.config import COVARIANCE_TYPES, INITIALISATIONS, RULES
+    from gmm_viz.scenarios import scenario_names
 
     default = {"default": argparse.SUPPRESS} if suppress_defaults else {}
     datasets = tuple(dataset_names())
@@ -137,6 +139,11 @@ def add_app_arguments(parser, suppress_defaults=False):
     parser.add_argument("--play", action="store_true",
                         help="start running at once instead of waiting for Play",
                         **default)
+    scenarios = scenario_names()
+    parser.add_argument("--scenario", metavar="NAME", type=_choice("scenario", scenarios),
+                        help=f"one of the study's findings: {', '.join(scenarios)} (data "
+                             "and model options are then ignored; the app plays it and "
+                             "explains it)", **default)
 
 
 def config_changes(args) -> dict:
@@ -182,8 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="gmm-viz",
         description="Watch the EM algorithm fit a Gaussian mixture model, live.",
-        epilog="Keys in the window: Space play/pause, Right step, R reset, Ctrl+O open, "
-               "Ctrl+Q quit.",
+        epilog="Keys in the window: Space play/pause, Right step, Left step back, R reset, "
+               "Ctrl+O open, Ctrl+S save run, Ctrl+E export canvas, Ctrl+Q quit.",
     )
     parser.add_argument("--version", action="version", version=f"gmm-viz {__version__}")
     add_app_arguments(parser)

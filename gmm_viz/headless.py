@@ -33,13 +33,10 @@ def add_run_arguments(parser):
     """Data and model options shared by ``fit`` and ``render``."""
     from gmm_viz.cli import _choice, _whole, add_app_arguments
     from gmm_viz.engine.config import RECOVERIES
-    from gmm_viz.scenarios import scenario_names
 
     # Suppressed defaults: options given before the command name are kept.
     add_app_arguments(parser, suppress_defaults=True)
-    parser.add_argument("--scenario", metavar="NAME", type=_choice("scenario", scenario_names()),
-                        help=f"one of the study's findings: {', '.join(scenario_names())} "
-                             "(data and model options are then ignored)")
+    # --scenario comes with the app's options (add_app_arguments).
     parser.add_argument("--remedy", action="store_true",
                         help="with --scenario: apply the scenario's remedy")
     parser.add_argument("--n-samples", metavar="N", type=_whole("n-samples", 2, 5_000_000),

@@ -33,6 +33,7 @@ def launch_options(args):
         csv_path=getattr(args, "csv", None),
         config_changes=config_changes(args),
         play=bool(getattr(args, "play", False)),
+        scenario=getattr(args, "scenario", None),
     )
 
 

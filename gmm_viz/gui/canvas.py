@@ -11,10 +11,11 @@ Data with more than two features is shown on two of them (:meth:`set_axes`); the
 takes the marginal of the mixture on those two features itself (the marginal of a Gaussian
 mixture is the mixture of the marginals: the means' and covariances' sub-blocks).
 
-Performance (offscreen, 1000x800, see ``gmm_viz.bench_draw``): the points item redraws
-100k points in ~2-3 ms; 8 components x 2 sigma levels of ellipses as antialiased curves
-cost ~2 ms; the density grid (120 x 120, 8 components) is ~1 ms of numpy, so it is
-computed here on the GUI thread.
+Performance (offscreen, 1000x800, see ``gmm_viz.bench_draw``): a whole frame (100k
+points, 5 components x 2 sigma ellipses with halos, means, labels, axes) renders in
+~8 ms, ~10 ms at 1M points. The density grid (120 x 120, 8 components, plus 5 contour
+levels) is ~2 ms of numpy, so it is computed here on the GUI thread;
+:func:`mixture_density_grid` is pure and could move to the worker if needed.
 """
 
 from __future__ import annotations

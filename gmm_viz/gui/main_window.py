@@ -39,6 +39,7 @@ from PyQt6.QtWidgets import (
 from gmm_viz.gui import settings as app_settings
 from gmm_viz.gui.component_table import ComponentTable
 from gmm_viz.gui.controls import ControlPanel, DataRequest, DisplayOptions
+from gmm_viz.gui.timeline import TimelineBar
 from gmm_viz.gui.worker import EMController
 
 #: Minimum time between two drawn frames: the display rate (about 60 Hz).
@@ -63,6 +64,9 @@ class LaunchOptions:
         EMConfig fields to override (``n_components``, ``init``, ...).
     play : bool
         Start running at once.
+    scenario : str or None
+        One of the study's findings (:mod:`gmm_viz.scenarios`); it sets the data and the
+        model, overriding the options above, and plays.
     """
 
     dataset: str | None = None
@@ -70,6 +74,7 @@ class LaunchOptions:
     csv_path: str | None = None
     config_changes: dict = field(default_factory=dict)
     play: bool = False
+    scenario: str | None = None
 
 
 class MessageBar(QFrame):
@@ -158,16 +163,22 @@ class MainWindow(QMainWindow):
         A frame was drawn (tests and tools wait on it).
     sigMessageShown(str)
         A message was put in the message bar.
+    sigRunApplied(RunInfo, object)
+        A new run is on screen; the second argument describes its data (a DataRequest,
+        ``"loaded"`` for a file, or None for the data of the previous run).
     """
 
     sigFrameShown = pyqtSignal(object)
     sigMessageShown = pyqtSignal(str)
+    sigRunApplied = pyqtSignal(object, object)
 
     def __init__(self, options: LaunchOptions | None = None, settings=None, parent=None):
         super().__init__(parent)
         from gmm_viz.data import NOISY_DATASETS, dataset_names
         from gmm_viz.gui.canvas import MixtureCanvas
+        from gmm_viz.gui.export_actions import ExportActions
         from gmm_viz.gui.loglik_plot import LogLikelihoodPlot
+        from gmm_viz.gui.scenario_actions import ScenarioActions
 
         options = options or LaunchOptions()
         self._settings = settings if settings is not None else app_settings.open_settings()
@@ -180,6 +191,7 @@ class MainWindow(QMainWindow):
         self.loglik_plot = LogLikelihoodPlot()
         self.table = ComponentTable()
         self.message_bar = MessageBar()
+        self.timeline = TimelineBar(self.panel.action_step)
 
         # What is shown (committed from frames) and what was asked for.
         self._run = None
@@ -197,8 +209,12 @@ class MainWindow(QMainWindow):
         self._display = DisplayOptions()
         self._closed = False
         self._finished_shown = False
+        self._opened_run = None  # file name of a run being opened, for its message
 
         self._build_layout()
+        self.scenarios = ScenarioActions(self)
+        self.exports = ExportActions(self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.scenarios.dock)
         self._build_menus()
         self._build_status_bar()
         self._frame_clock = QElapsedTimer()
@@ -220,8 +236,17 @@ class MainWindow(QMainWindow):
                                     "singularity recoveries, the dot is convergence")
         self.canvas.setToolTip("Points coloured by component; ellipses at the chosen "
                                "standard deviations; drag to pan, wheel to zoom")
+        self.loglik_plot.setToolTip("Log-likelihood per iteration: vertical marks are "
+                                    "singularity recoveries, the dot is convergence, the "
+                                    "ring the iteration shown; click to go to an iteration")
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.setSpacing(2)
+        top_layout.addWidget(self.canvas, 1)
+        top_layout.addWidget(self.timeline)
         splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.canvas)
+        splitter.addWidget(top)
         splitter.addWidget(bottom)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
@@ -246,7 +271,7 @@ class MainWindow(QMainWindow):
                               | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                               | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
-        self.resize(1320, 860)
+        self.resize(1440, 880)
 
     def _build_menus(self):
         panel = self.panel
@@ -255,20 +280,32 @@ class MainWindow(QMainWindow):
         self.action_quit.setToolTip("Quit gmm-viz (Ctrl+Q)")
         self.action_quit.triggered.connect(self.close)
         file_menu = self.menuBar().addMenu("&File")
+        file_menu.setToolTipsVisible(True)
         file_menu.addAction(panel.action_open)
+        for act in self.exports.actions:
+            if act is None:
+                file_menu.addSeparator()
+            else:
+                file_menu.addAction(act)
         file_menu.addSeparator()
         file_menu.addAction(self.action_quit)
         run_menu = self.menuBar().addMenu("&Run")
-        for act in (panel.action_play, panel.action_step, panel.action_reset,
-                    panel.action_new_seed):
+        timeline = self.timeline
+        for act in (panel.action_play, panel.action_step, timeline.action_step_back,
+                    panel.action_reset, panel.action_new_seed):
             run_menu.addAction(act)
+        run_menu.addSeparator()
+        run_menu.addAction(timeline.action_half_steps)
+        self.scenarios.add_menu(self.menuBar())
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(panel.action_fit_view)
         view_menu.addAction(self.dock.toggleViewAction())
+        view_menu.addAction(self.scenarios.dock.toggleViewAction())
         # Window-wide shortcuts, whatever widget has the focus.
         self.addActions([panel.action_open, panel.action_play, panel.action_step,
-                         panel.action_reset, panel.action_new_seed, panel.action_fit_view,
-                         self.action_quit])
+                         timeline.action_step_back, panel.action_reset,
+                         panel.action_new_seed, panel.action_fit_view, self.action_quit]
+                        + [act for act in self.exports.actions if act is not None])
 
     def _build_status_bar(self):
         self.status_labels = {}
@@ -307,6 +344,11 @@ class MainWindow(QMainWindow):
         p.sigDisplayChanged.connect(self._on_display_changed)
         p.sigAxesChanged.connect(self._on_axes_changed)
         p.sigMessage.connect(self.show_error)
+        c.sigHistoryTruncated.connect(self._on_history_truncated)
+        self.timeline.sigSeekRequested.connect(self._on_seek_requested)
+        self.timeline.sigStepBackRequested.connect(self._on_step_back_requested)
+        self.timeline.sigHalfStepsToggled.connect(self._on_half_steps_changed)
+        self.loglik_plot.sigIterationClicked.connect(self._on_seek_requested)
 
     def _restore(self, options: LaunchOptions):
         from gmm_viz.engine.config import ConfigError
@@ -328,6 +370,12 @@ class MainWindow(QMainWindow):
         self._apply_display(self._display)
         self.controller.set_speed(self.panel.speed())
         config = self.panel.config()
+        if options.scenario:
+            try:
+                self.scenarios.choose(options.scenario)
+                return
+            except KeyError as exc:
+                self.show_error(str(exc).strip("'\""))
         if options.csv_dataset is not None:
             label = _file_label(options.csv_path or options.csv_dataset.name)
             self._loaded = (options.csv_dataset, label)
@@ -357,6 +405,103 @@ class MainWindow(QMainWindow):
     @property
     def playing(self) -> bool:
         return self._playing
+
+    @property
+    def last_frame(self):
+        """The frame on screen (a :class:`~gmm_viz.gui.worker.Frame`), or None."""
+        return self._last_frame
+
+    @property
+    def shown_phase(self) -> str | None:
+        """``"full"``, or ``"E"``/``"M"`` for a half-step (None before the first frame)."""
+        return None if self._last_frame is None else self._last_frame.phase
+
+    @property
+    def display_options(self) -> DisplayOptions:
+        return self._display
+
+    def pause(self):
+        """Stop playing (no-op when paused)."""
+        if self._playing or self.panel.action_play.isChecked():
+            self._playing = False
+            self.panel.set_playing(False)
+            self.controller.pause()
+
+    def start_run(self, config, data_request=None, *, soft_colours=None, play=False,
+                  history=None) -> int | None:
+        """Show ``config`` (and the data) in the controls and start a new run.
+
+        Parameters
+        ----------
+        config : EMConfig
+        data_request : DataRequest or None
+            A named data set; None keeps the data of the shown run.
+        soft_colours : bool or None
+            Switch the colour mode (None leaves it).
+        play : bool
+            Play as soon as the run starts.
+        history : sequence of Snapshot, optional
+            A saved run to install instead of starting at iteration 0.
+
+        Returns
+        -------
+        int or None
+            The request's token (None when the data cannot be resolved).
+        """
+        self.panel.set_config(config)
+        source = None
+        if data_request is not None:
+            self.panel.set_data_request(data_request)
+            source = data_request
+        if soft_colours is not None and soft_colours != self._display.soft_colors:
+            from dataclasses import replace
+
+            options = replace(self._display, soft_colors=bool(soft_colours))
+            self.panel.set_display_options(options)
+            self._on_display_changed(options)
+        if self.message_bar.level == "info":
+            self.message_bar.clear()
+        token = self._request_run(config, source=source if source is not None else _KEEP,
+                                  history=history)
+        if play and not self.panel.action_play.isChecked():
+            self.panel.action_play.setChecked(True)
+        elif not play:
+            self.pause()
+        return token
+
+    def install_run(self, record, dataset, label: str):
+        """Show a saved run (a :class:`~gmm_viz.runs.RunRecord`) with its whole history.
+
+        The data set was rebuilt from the record (in the worker). A generated data set
+        is selected in the controls; points stored in the file become the loaded file.
+        """
+        source = record.data_source
+        self.pause()
+        if source.get("kind") == "generator" and self.panel.dataset_combo.findData(
+                source.get("name")) >= 0:
+            request = DataRequest(source["name"], n_samples=source.get("n_samples"),
+                                  noise=source.get("noise"),
+                                  random_state=source.get("random_state"))
+            self.panel.set_data_request(request)
+            data = request
+        else:
+            # Committed as the loaded data only when the run starts (a bad file keeps
+            # the previous one).
+            data = ("run", f"run: {label}")
+        self.panel.set_config(record.config)
+        self._opened_run = label
+        self._request_run(record.config, source=data, history=record.snapshots,
+                          dataset=dataset)
+
+    def data_source(self) -> dict:
+        """Where the shown data comes from, for a run file (:mod:`gmm_viz.runs`)."""
+        from gmm_viz.runs import generator_source, points_source
+
+        if isinstance(self._source, DataRequest):
+            s = self._source
+            return generator_source(s.name, s.n_samples, s.random_state, s.noise)
+        label = self._loaded[1] if self._loaded is not None else "points"
+        return points_source(label)
 
     def show_error(self, message: str):
         self.message_bar.show_message(message, "error")
@@ -393,7 +538,7 @@ class MainWindow(QMainWindow):
         return dialog.columns()
 
     # ------------------------------------------------------------------ requests
-    def _request_run(self, config=None, source=_KEEP):
+    def _request_run(self, config=None, source=_KEEP, history=None, dataset=None):
         """Start a run with ``config`` on the data described by ``source``.
 
         Parameters
@@ -403,15 +548,22 @@ class MainWindow(QMainWindow):
         source : DataRequest, "loaded", ("file", path, columns) or None, optional
             Default: the last requested data (so a new k does not cancel a data request
             that has not started yet). None means the data of the shown run.
+        history : sequence of Snapshot, optional
+            A saved run to install (see :class:`~gmm_viz.gui.worker.RunRequest`).
+        dataset : Dataset, optional
+            The data itself, when already built (an opened run).
         """
         if config is None:
             config = self._requested_config or self.panel.config()
         if source is _KEEP:
             source = self._requested_source
-        dataset, make = self._resolve(source)
+        make = None
+        if dataset is None:
+            dataset, make = self._resolve(source)
         if dataset is None and make is None:
             return None
-        token = self.controller.request_run(config, dataset=dataset, make_dataset=make)
+        token = self.controller.request_run(config, dataset=dataset, make_dataset=make,
+                                            history=history)
         self._sources[token] = source
         self._requested_config = config
         self._requested_source = source
@@ -475,14 +627,24 @@ class MainWindow(QMainWindow):
                                       history.converged_at, int(snapshot.iteration))
         recovered = {e.component for e in frame.events if e.recovered}
         self.table.show_snapshot(snapshot, recovered)
+        self.timeline.show_position(int(snapshot.iteration), frame.last_iteration,
+                                    frame.phase)
         self._show_status(frame)
-        if frame.events:
+        if frame.in_past and self.message_bar.level != "error":
+            # Looking back: say what happened at the iteration shown, not what happened
+            # last while playing.
+            past_events = snapshot.events if frame.phase != "E" else ()
+            if past_events:
+                self.show_info("; ".join(e.describe() for e in past_events))
+            elif self.message_bar.level == "info":
+                self.message_bar.clear()
+        elif frame.events:
             self.show_info(frame.events[-1].describe()
                            + ("" if len(frame.events) == 1
                               else f" (and {len(frame.events) - 1} more)"))
         if not frame.finished:
             self._finished_shown = False
-        elif not frame.events and not self._finished_shown:
+        elif not frame.events and not self._finished_shown and not frame.in_past:
             self._finished_shown = True
             self.show_info(self._finished_text(frame))
         self.sigFrameShown.emit(frame)
@@ -508,8 +670,8 @@ class MainWindow(QMainWindow):
         new_data = self._run is None or run.dataset is not self._run.dataset
         self._run = run
         self._config = run.config
-        if isinstance(source, tuple) and source[0] == "file":
-            label = _file_label(source[1])
+        if isinstance(source, tuple) and source[0] in ("file", "run"):
+            label = _file_label(source[1]) if source[0] == "file" else source[1]
             self._loaded = (run.dataset, label)
             self.panel.set_loaded_file(label)
             if self._requested_source == source:
@@ -535,8 +697,15 @@ class MainWindow(QMainWindow):
         self.table.set_colors(component_colors(run.config.n_components))
         if self.message_bar.level == "info":
             self.message_bar.clear()
+        opened, self._opened_run = self._opened_run, None
+        self.sigRunApplied.emit(run, source)
+        if opened:
+            self.show_info(f"Opened the run {opened}: {_run_summary(run)}. Drag the "
+                           "timeline or use Left/Right to replay it; Play continues it.")
+            return
         description = getattr(run.dataset, "description", "")
-        if new_data and description and self.message_bar.level != "error":
+        if (new_data and description and self.message_bar.level != "error"
+                and self.scenarios.active is None):
             # The explanation area tells what this data shows about EM.
             self.show_info(f"{run.dataset.name}: {description}")
 
@@ -549,7 +718,11 @@ class MainWindow(QMainWindow):
                 labels[key].setText(text)
             return
         snapshot, history = frame.snapshot, frame.history
-        labels["iteration"].setText(f"iteration {snapshot.iteration}")
+        phase = {"E": " (after E)", "M": " (after M)"}.get(frame.phase, "")
+        shown = f"iteration {snapshot.iteration}{phase}"
+        if frame.in_past:
+            shown += f" of {frame.last_iteration}"
+        labels["iteration"].setText(shown)
         labels["loglik"].setText(f"log-likelihood {snapshot.log_likelihood:.6g}")
         ll = history.log_likelihood
         change = ll[-1] - ll[-2] if len(ll) > 1 else float("nan")
@@ -585,6 +758,9 @@ class MainWindow(QMainWindow):
         source = self._sources.pop(token, None)
         if isinstance(source, tuple) and source[0] == "file":
             message = _file_message(source[1], message)
+        elif isinstance(source, tuple) and source[0] == "run":
+            message = f"Could not open the {source[1]}: {message}"
+            self._opened_run = None
         self.show_error(message)
         if token == self._latest_run_token:
             # Nothing newer is pending: show the run that is still there.
@@ -649,6 +825,25 @@ class MainWindow(QMainWindow):
     def _on_new_seed_requested(self):
         self.panel.seed_spin.setValue(random.randrange(2**31 - 1))
 
+    def _on_seek_requested(self, iteration: int):
+        # Scrubbing pauses: the user is looking at the past, not at a moving run.
+        self._playing = False
+        self.panel.set_playing(False)
+        self.controller.seek(iteration)
+
+    def _on_step_back_requested(self):
+        self._playing = False
+        self.panel.set_playing(False)
+        self.controller.step_back()
+
+    def _on_half_steps_changed(self, half_steps: bool):
+        self.controller.set_half_steps(half_steps)
+
+    def _on_history_truncated(self, iteration: int, dropped: int):
+        later = "iteration" if dropped == 1 else "iterations"
+        self.show_info(f"Resumed from iteration {iteration}: the {dropped} later {later} "
+                       "of the history were dropped.")
+
     def _on_worker_error(self, message):
         self.show_error(message)
 
@@ -690,6 +885,11 @@ class MainWindow(QMainWindow):
             self.save_settings()
             self.controller.shutdown()
         super().closeEvent(event)
+
+
+def _run_summary(run) -> str:
+    """``"272 points, k = 2"`` for a run's message."""
+    return f"{run.dataset.X.shape[0]:,} points, k = {run.config.n_components}"
 
 
 def _file_message(path: str, message: str) -> str:

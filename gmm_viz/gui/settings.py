@@ -63,3 +63,15 @@ def last_directory(settings: QSettings) -> str:
 
 def set_last_directory(settings: QSettings, directory: str):
     settings.setValue(_LAST_DIR_KEY, directory)
+
+
+_LAST_EXPORT_DIR_KEY = "files/last_export_dir"
+
+
+def last_export_directory(settings: QSettings) -> str:
+    """Folder of the last export, save or opened run (falls back to the last opened file's)."""
+    return str(settings.value(_LAST_EXPORT_DIR_KEY, "") or last_directory(settings))
+
+
+def set_last_export_directory(settings: QSettings, directory: str):
+    settings.setValue(_LAST_EXPORT_DIR_KEY, directory)

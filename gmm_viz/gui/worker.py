@@ -28,6 +28,21 @@ from dataclasses import dataclass, field
 import numpy as np
 from PyQt6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, pyqtSignal, pyqtSlot
 
+from gmm_viz.gui.history import (
+    FULL,
+    History,
+    Position,
+    RunHistory,
+    check_history,
+    convert_position,
+    next_position,
+    previous_position,
+    start_position,
+)
+
+__all__ = ["MAX_SPEED", "EMController", "EMWorker", "Frame", "History", "RunAccess",
+           "RunInfo", "RunRequest"]
+
 #: Iterations per second that count as "as fast as possible" (timer interval 0).
 MAX_SPEED = 0
 
@@ -47,12 +62,16 @@ class RunRequest:
     make_dataset : callable or None
         Builds the data in the worker thread (named data sets, CSV files), used when
         ``dataset`` is None. It may raise :class:`gmm_viz.data.DataError`.
+    history : tuple of Snapshot or None
+        A saved run to install (iteration 0 first): the views start at its last iteration
+        and Play continues from there.
     """
 
     token: int
     config: object
     dataset: object = None
     make_dataset: Callable | None = None
+    history: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -74,34 +93,6 @@ class RunInfo:
     token: int
     dataset: object
     config: object
-
-
-@dataclass(frozen=True)
-class History:
-    """The log-likelihood curve of the run so far (copied arrays).
-
-    Attributes
-    ----------
-    iterations : ndarray of shape (n_points,)
-    log_likelihood : ndarray of shape (n_points,)
-        Total log-likelihood at each iteration.
-    mean_log_likelihood : ndarray of shape (n_points,)
-        Mean per-sample log-likelihood at each iteration.
-    recoveries : list of int
-        Iterations at which a singularity recovery re-placed a component.
-    converged_at : int or None
-        First iteration at which the run reported convergence.
-    """
-
-    iterations: np.ndarray
-    log_likelihood: np.ndarray
-    mean_log_likelihood: np.ndarray
-    recoveries: list
-    converged_at: int | None
-
-    @property
-    def n_recoveries(self) -> int:
-        return len(self.recoveries)
 
 
 @dataclass(frozen=True)
@@ -127,6 +118,13 @@ class Frame:
         Converged or reached ``max_iter``.
     playing : bool
         Whether the worker was running when the frame was built.
+    phase : {"full", "E", "M"}
+        Which half of an iteration ``snapshot`` shows (see :mod:`gmm_viz.gui.history`):
+        ``"M"`` means the Gaussians of ``snapshot.iteration`` with the previous
+        iteration's colours.
+    last_iteration : int
+        The newest iteration of the run; ``snapshot.iteration`` is smaller while the user
+        looks at the past.
     """
 
     run: RunInfo
@@ -137,6 +135,30 @@ class Frame:
     config: object = None
     finished: bool = False
     playing: bool = False
+    phase: str = FULL
+    last_iteration: int = 0
+
+    @property
+    def in_past(self) -> bool:
+        """True when an earlier iteration than the newest one is shown."""
+        return int(self.snapshot.iteration) < self.last_iteration
+
+
+@dataclass(frozen=True)
+class RunAccess:
+    """What an engine job (:meth:`EMController.run_engine_job`) may read, in the worker.
+
+    Attributes
+    ----------
+    engine : EMEngine or None
+    run : RunInfo or None
+    history : tuple of Snapshot
+        Every iteration of the run, without labels.
+    """
+
+    engine: object
+    run: object
+    history: tuple
 
 
 class EMWorker(QObject):
@@ -160,10 +182,14 @@ class EMWorker(QObject):
     sigJobFinished(int, object, str)
         A job (see :meth:`EMController.run_job`) ended: token, result, error message
         (empty on success).
+    sigHistoryTruncated(int, int)
+        Play resumed from a past iteration (first argument); the second is how many later
+        iterations were dropped from the history.
     """
 
     sigFrameReady = pyqtSignal()
     sigJobFinished = pyqtSignal(int, object, str)
+    sigHistoryTruncated = pyqtSignal(int, int)
     sigRunStarted = pyqtSignal(object)
     sigRunFailed = pyqtSignal(int, str)
     sigPlayingChanged = pyqtSignal(bool)
@@ -188,11 +214,13 @@ class EMWorker(QObject):
         # tick even when queued requests are behind a long step.
         self.play_requested = False
         self._soft_colors = False
-        self._history_iter = []
-        self._history_ll = []
-        self._history_mean = []
-        self._recoveries = []
-        self._converged_at = None
+        # Every snapshot of the run without labels, and what the views show of it.
+        self._history = RunHistory()
+        self._half_steps = False
+        self._position = start_position(False)
+        # Labels recomputed for past iterations, by iteration (a few: scrubbing back and
+        # forth and M half-steps reuse them).
+        self._labels_cache = {}
         self._unsent_events = []
         # Latest-only delivery state, guarded by _lock.
         self._frame = None
@@ -213,6 +241,12 @@ class EMWorker(QObject):
         self._sigStopRequested.connect(self._on_stop, Qt.ConnectionType.QueuedConnection)
 
     # ------------------------------------------------------------------ GUI-thread API
+    @property
+    def frame_pending(self) -> bool:
+        """True while a notified frame waits to be taken (GUI thread, tests)."""
+        with self._lock:
+            return self._notified
+
     def take_frame(self):
         """Take the newest frame (or None); called from the GUI thread.
 
@@ -265,7 +299,11 @@ class EMWorker(QObject):
             if dataset is None:
                 dataset = request.make_dataset()
             engine = EMEngine(dataset.X, request.config)
-        except (ConfigError, DataError) as exc:
+            history = check_history(request.history or (), dataset.X.shape[1],
+                                    request.config.n_components)
+            if history:
+                engine.restore(history[-1])
+        except (ConfigError, DataError, ValueError) as exc:
             self.sigRunFailed.emit(request.token, str(exc))
             return
         except MemoryError:
@@ -279,7 +317,13 @@ class EMWorker(QObject):
         self._run_count += 1
         self._run = RunInfo(self._run_count, request.token, dataset, engine.config)
         self._clear_history()
-        self._record(engine.snapshot)
+        if history:
+            self._history.extend(history)
+            self.iteration = int(engine.iteration)
+            self._position = convert_position(Position(int(history[-1].iteration)),
+                                              self._half_steps)
+        else:
+            self._record(engine.snapshot)
         self.sigRunStarted.emit(self._run)
         self._publish(force=True)
         if self._playing and engine.finished:
@@ -302,13 +346,22 @@ class EMWorker(QObject):
             return
         self.sigJobFinished.emit(token, result, "")
 
+    @pyqtSlot(int, object)
+    def _on_engine_job(self, token, function):
+        # A job that reads the run (engine, history): it runs between two EM steps, so
+        # it sees a consistent state.
+        self._on_job(token, lambda: function(
+            RunAccess(self._engine, self._run, self._history.snapshots)))
+
     @pyqtSlot()
     def _on_play(self):
         if self._stopped:
             return
         if self._engine is None:
             return
-        if self._engine.finished:
+        if self._position.iteration < self._history.last_iteration:
+            self._resume_from(self._position.iteration)
+        if self._engine.finished and self._needs_step(self._next()):
             # Nothing to run. Say so even though the state did not change, because the
             # GUI already shows "playing" for the request.
             self._set_playing(False)
@@ -327,7 +380,38 @@ class EMWorker(QObject):
             return
         self._set_playing(False)
         if self._engine is not None:
-            self._do_step()
+            self._advance()
+
+    @pyqtSlot()
+    def _on_step_back(self):
+        if self._stopped or self._engine is None:
+            return
+        self._set_playing(False)
+        previous = previous_position(self._position, self._half_steps)
+        if previous is not None:
+            self._position = previous
+        self._publish(force=True)
+
+    @pyqtSlot(int)
+    def _on_seek(self, iteration: int):
+        if self._stopped or self._engine is None:
+            return
+        self._set_playing(False)
+        iteration = min(max(int(iteration), 0), self._history.last_iteration)
+        self._position = convert_position(Position(iteration), self._half_steps)
+        # Not forced: while a frame is on its way, a fast scrub only marks the state
+        # stale, and the labels are recomputed once for the newest position.
+        self._publish()
+
+    @pyqtSlot(bool)
+    def _on_half_steps(self, half_steps: bool):
+        if self._stopped:
+            return
+        self._half_steps = bool(half_steps)
+        self._position = self._history.clamp(convert_position(self._position,
+                                                              self._half_steps))
+        if self._engine is not None:
+            self._publish(force=True)
 
     @pyqtSlot()
     def _on_reset(self):
@@ -411,65 +495,113 @@ class EMWorker(QObject):
         if not self.play_requested or self._engine is None:
             self._set_playing(False)
             return
-        self._do_step()
-        if self._engine is not None and self._engine.finished:
+        if self._engine.finished and self._needs_step(self._next()):
+            self._set_playing(False)
+            self._publish(force=True)
+            return
+        self._advance()
+        if (self._engine is not None and self._engine.finished
+                and self._needs_step(self._next())):
             self._set_playing(False)
             self._publish(force=True)
 
-    def _do_step(self):
+    def _next(self) -> Position:
+        return next_position(self._position, self._half_steps)
+
+    def _needs_step(self, position: Position) -> bool:
+        """True when showing ``position`` needs an iteration not computed yet."""
+        return position.iteration > self._history.last_iteration
+
+    def _advance(self):
+        """Show the next (half-)iteration: from the history, or by stepping EM at its end."""
+        position = self._next()
+        if self._needs_step(position) and not self._do_step():
+            return
+        self._position = position
+        self._publish()
+
+    def _resume_from(self, iteration: int):
+        """Continue the run from a past iteration: restore it, drop the later history."""
+        try:
+            self._engine.restore(self._history[iteration])
+        except Exception as exc:  # noqa: BLE001 - the app keeps running
+            traceback.print_exc()
+            self._fail(f"Could not resume from iteration {iteration}: {exc}")
+            return
+        dropped = self._history.truncate(iteration)
+        self._labels_cache = {i: v for i, v in self._labels_cache.items() if i <= iteration}
+        self.iteration = int(self._engine.iteration)
+        if dropped:
+            self.sigHistoryTruncated.emit(iteration, dropped)
+
+    def _do_step(self) -> bool:
         self.last_step_started = time.monotonic()
         try:
             snapshot = self._engine.step()
         except Exception as exc:  # noqa: BLE001 - the app keeps running
             traceback.print_exc()
             self._fail(f"EM step failed at iteration {self._engine.iteration}: {exc}")
-            return
+            return False
         self._record(snapshot)
-        self._publish()
+        return True
 
     def _fail(self, message: str):
         self._set_playing(False)
         self.sigError.emit(message)
 
     def _clear_history(self):
-        self._history_iter.clear()
-        self._history_ll.clear()
-        self._history_mean.clear()
-        self._recoveries.clear()
-        self._converged_at = None
+        self._history.clear()
+        self._labels_cache.clear()
+        self._position = start_position(self._half_steps)
         self._unsent_events.clear()
 
     def _record(self, snapshot):
         self.iteration = int(snapshot.iteration)
-        self._history_iter.append(snapshot.iteration)
-        self._history_ll.append(snapshot.log_likelihood)
-        self._history_mean.append(snapshot.mean_log_likelihood)
-        if snapshot.recovered_components:
-            self._recoveries.append(int(snapshot.iteration))
-        if snapshot.converged and self._converged_at is None:
-            self._converged_at = int(snapshot.iteration)
+        self._history.append(snapshot)
         self._unsent_events.extend(snapshot.events)
+
+    def _labels_of(self, iteration: int):
+        """Hard labels under iteration ``iteration``'s parameters (recomputed if past)."""
+        engine = self._engine
+        if iteration == engine.iteration and engine.snapshot.labels is not None:
+            return engine.snapshot.labels
+        labels = self._labels_cache.get(iteration)
+        if labels is None:
+            labels = engine.labels_for(self._history[iteration])
+            labels.setflags(write=False)
+            if len(self._labels_cache) >= _LABELS_CACHED:
+                self._labels_cache.pop(next(iter(self._labels_cache)))
+            self._labels_cache[iteration] = labels
+        return labels
+
+    def _shown_snapshot(self):
+        """The snapshot to draw at the current position (labels of the right iteration)."""
+        from dataclasses import replace
+
+        engine, position = self._engine, self._position
+        if position.iteration == engine.iteration and position.phase != "M":
+            return engine.snapshot
+        snapshot = self._history[position.iteration]
+        return replace(snapshot, labels=self._labels_of(position.labels_iteration))
 
     def _build_frame(self) -> Frame:
         engine = self._engine
-        snapshot = engine.snapshot
+        self._position = self._history.clamp(self._position)
+        position = self._position
+        snapshot = self._shown_snapshot()
         colors = None
         if self._soft_colors:
             from gmm_viz.gui.palette import blend_colors, component_colors
 
             try:
-                resp = engine.responsibilities()
+                source = position.labels_iteration
+                resp = (engine.responsibilities() if source == engine.iteration
+                        else engine.responsibilities_for(self._history[source]))
                 colors = blend_colors(resp, component_colors(resp.shape[1]))
             except Exception:  # noqa: BLE001 - fall back to hard colours, keep running
                 traceback.print_exc()
                 colors = None
-        history = History(
-            iterations=np.asarray(self._history_iter, dtype=np.int64),
-            log_likelihood=np.asarray(self._history_ll, dtype=float),
-            mean_log_likelihood=np.asarray(self._history_mean, dtype=float),
-            recoveries=list(self._recoveries),
-            converged_at=self._converged_at,
-        )
+        history = self._history.curve()
         events = tuple(self._unsent_events)
         self._unsent_events.clear()
         return Frame(
@@ -481,6 +613,8 @@ class EMWorker(QObject):
             config=engine.config,
             finished=bool(engine.finished),
             playing=self._playing,
+            phase=position.phase,
+            last_iteration=self._history.last_iteration,
         )
 
     def _publish(self, force: bool = False):
@@ -517,6 +651,10 @@ class EMWorker(QObject):
             self.sigFrameReady.emit()
 
 
+#: Past iterations whose labels the worker keeps (each is one small int per point).
+_LABELS_CACHED = 8
+
+
 def _merge_events(old: Frame, new: Frame) -> Frame:
     from dataclasses import replace
 
@@ -531,10 +669,12 @@ class EMController(QObject):
 
     Signals
     -------
-    sigFrameReady, sigRunStarted, sigRunFailed, sigPlayingChanged, sigError, sigJobFinished
+    sigFrameReady, sigRunStarted, sigRunFailed, sigPlayingChanged, sigError, sigJobFinished,
+    sigHistoryTruncated
         Re-exposed from :class:`EMWorker` (delivered in the GUI thread).
     """
 
+    sigHistoryTruncated = pyqtSignal(int, int)
     sigFrameReady = pyqtSignal()
     sigRunStarted = pyqtSignal(object)
     sigRunFailed = pyqtSignal(int, str)
@@ -552,6 +692,10 @@ class EMController(QObject):
     _sigSpeed = pyqtSignal(float)
     _sigSoftColors = pyqtSignal(bool)
     _sigJob = pyqtSignal(int, object)
+    _sigEngineJob = pyqtSignal(int, object)
+    _sigStepBack = pyqtSignal()
+    _sigSeek = pyqtSignal(int)
+    _sigHalfSteps = pyqtSignal(bool)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -573,6 +717,10 @@ class EMController(QObject):
             (self._sigSpeed, self.worker._on_speed),
             (self._sigSoftColors, self.worker._on_soft_colors),
             (self._sigJob, self.worker._on_job),
+            (self._sigEngineJob, self.worker._on_engine_job),
+            (self._sigStepBack, self.worker._on_step_back),
+            (self._sigSeek, self.worker._on_seek),
+            (self._sigHalfSteps, self.worker._on_half_steps),
         ]
         for signal, slot in pairs:
             signal.connect(slot, queued)
@@ -582,6 +730,7 @@ class EMController(QObject):
         self.worker.sigPlayingChanged.connect(self.sigPlayingChanged)
         self.worker.sigError.connect(self.sigError)
         self.worker.sigJobFinished.connect(self.sigJobFinished)
+        self.worker.sigHistoryTruncated.connect(self.sigHistoryTruncated)
         # Whoever owns this controller, the thread is stopped before it can be destroyed
         # while running: on shutdown(), when the controller is garbage-collected, or at exit.
         self._finalizer = weakref.finalize(self, _stop_thread, self.thread, self.worker)
@@ -592,7 +741,7 @@ class EMController(QObject):
         """True while the worker thread runs."""
         return self.thread.isRunning()
 
-    def request_run(self, config, dataset=None, make_dataset=None) -> int:
+    def request_run(self, config, dataset=None, make_dataset=None, history=None) -> int:
         """Ask for a new run; returns its token (see :class:`RunRequest`).
 
         A request that the worker has not started yet is replaced by a newer one.
@@ -600,7 +749,8 @@ class EMController(QObject):
         self._token += 1
         if self._stopped:
             return self._token
-        request = RunRequest(self._token, config, dataset, make_dataset)
+        request = RunRequest(self._token, config, dataset, make_dataset,
+                             None if history is None else tuple(history))
         self.worker.set_pending_request(request)
         self._sigRun.emit()
         return self._token
@@ -614,6 +764,37 @@ class EMController(QObject):
         if not self._stopped:
             self._sigJob.emit(self._token, function)
         return self._token
+
+    def run_engine_job(self, function) -> int:
+        """Run ``function(access)`` in the worker thread, between two EM steps.
+
+        ``access`` is a :class:`RunAccess` (engine, run, history); the function must only
+        read it. Returns a token; :attr:`sigJobFinished` reports the result or the error.
+        """
+        self._token += 1
+        if not self._stopped:
+            self._sigEngineJob.emit(self._token, function)
+        return self._token
+
+    def step_back(self):
+        """Show the previous iteration (or half-iteration) of the history; pauses."""
+        if self._stopped:
+            return
+        self.worker.play_requested = False
+        self._sigStepBack.emit()
+
+    def seek(self, iteration: int):
+        """Show iteration ``iteration`` of the history; pauses."""
+        if self._stopped:
+            return
+        self.worker.play_requested = False
+        self._sigSeek.emit(int(iteration))
+
+    def set_half_steps(self, half_steps: bool):
+        """Show each iteration as two frames, after its E-step and after its M-step."""
+        if self._stopped:
+            return
+        self._sigHalfSteps.emit(bool(half_steps))
 
     @property
     def latest_token(self) -> int:

@@ -1,0 +1,499 @@
+"""File menu actions that take a run away or bring one back.
+
+- Export canvas as PNG/SVG (as shown, from the GUI thread: it is one paint).
+- Export run as GIF/MP4: drawn by :class:`~gmm_viz.gui.render.RunRenderer` on the GUI
+  thread (Qt widgets must be), behind a modal progress dialog with Cancel; the labels (or
+  responsibilities) of each frame are computed in the worker thread a few frames ahead.
+- Save run / Open run (JSON): reading, writing and rebuilding the data happen in the
+  worker; the window then installs the whole saved history.
+- Export responsibilities (CSV) of the iteration shown, computed and written in the worker.
+
+Every failure becomes a message in the window; nothing the user had is changed by a
+failed export or a bad run file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from PyQt6.QtCore import QEventLoop, QObject, Qt, pyqtSignal
+from PyQt6.QtGui import QAction, QKeySequence
+from PyQt6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QProgressDialog,
+    QSpinBox,
+    QVBoxLayout,
+)
+
+from gmm_viz.gui import settings as app_settings
+
+#: Frames the worker computes ahead of the one being drawn.
+PREFETCH = 4
+DEFAULT_FPS = 10
+DEFAULT_MAX_FRAMES = 200
+
+
+@dataclass(frozen=True)
+class AnimationOptions:
+    """Frame rate and the most frames an exported animation may hold."""
+
+    fps: int = DEFAULT_FPS
+    max_frames: int = DEFAULT_MAX_FRAMES
+
+
+class AnimationDialog(QDialog):
+    """Ask for the frame rate and the maximum number of frames of an animation."""
+
+    def __init__(self, n_iterations: int, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Export the run as an animation")
+        self.fps_spin = QSpinBox()
+        self.fps_spin.setRange(1, 60)
+        self.fps_spin.setValue(DEFAULT_FPS)
+        self.fps_spin.setSuffix(" frames/s")
+        self.fps_spin.setToolTip("Playback speed of the animation")
+        self.frames_spin = QSpinBox()
+        self.frames_spin.setRange(2, 5000)
+        self.frames_spin.setValue(min(DEFAULT_MAX_FRAMES, max(2, n_iterations)))
+        self.frames_spin.setToolTip("Longer runs are sampled evenly (first and last "
+                                    "iterations always included)")
+        form = QFormLayout()
+        form.addRow("Frame rate", self.fps_spin)
+        form.addRow("At most", self.frames_spin)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"The run has {n_iterations} iterations; each frame shows "
+                                "the canvas and the log-likelihood curve."))
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def options(self) -> AnimationOptions:
+        return AnimationOptions(self.fps_spin.value(), self.frames_spin.value())
+
+
+class ExportError(Exception):
+    """An export failed; the message is for the user."""
+
+
+class WorkerJobs(QObject):
+    """Wait for worker jobs from the GUI thread, pumping events (behind a modal dialog)."""
+
+    def __init__(self, controller, parent=None):
+        super().__init__(parent)
+        self._controller = controller
+        self._results = {}
+        self._waiting = set()
+        self._loop = None
+        controller.sigJobFinished.connect(self._on_job_finished)
+
+    def submit(self, function) -> int:
+        """Start ``function(access)`` (a :class:`~gmm_viz.gui.worker.RunAccess`)."""
+        token = self._controller.run_engine_job(function)
+        self._waiting.add(token)
+        return token
+
+    def result(self, token: int):
+        """Wait for the job ``token``; returns its result or raises :class:`ExportError`."""
+        while token not in self._results:
+            if not self._controller.running:
+                raise ExportError("the worker stopped.")
+            self._loop = QEventLoop()
+            self._loop.exec()
+            self._loop = None
+        value, error = self._results.pop(token)
+        if error:
+            raise ExportError(error)
+        return value
+
+    def forget(self):
+        """Drop results nobody will read (an export ended early)."""
+        self._waiting.clear()
+        self._results.clear()
+
+    def _on_job_finished(self, token, result, error):
+        if token not in self._waiting:
+            return
+        self._waiting.discard(token)
+        self._results[token] = (result, error)
+        if self._loop is not None:
+            self._loop.quit()
+
+
+class _PrefetchedColours:
+    """Labels (or responsibilities) of the frames to draw, computed ahead in the worker.
+
+    ``labels(snapshot)`` and ``resp(snapshot)`` are the renderer's sources; each waits for
+    its frame's job and starts the jobs of the next :data:`PREFETCH` frames.
+    """
+
+    def __init__(self, jobs: WorkerJobs, run_id: int, history, indices, soft: bool):
+        self._jobs = jobs
+        self._run_id = run_id
+        self._history = history
+        self._order = [int(history[i].iteration) for i in indices]
+        self._soft = soft
+        self._tokens = {}
+        self._next = 0
+
+    def _job(self, snapshot):
+        run_id, soft = self._run_id, self._soft
+
+        def job(access):
+            if access.run is None or access.run.run_id != run_id:
+                raise ValueError("the run changed during the export; export again.")
+            if soft:
+                return access.engine.responsibilities_for(snapshot).astype("float32")
+            return access.engine.labels_for(snapshot)
+
+        return job
+
+    def _request_upto(self, position: int):
+        while self._next < min(position + PREFETCH + 1, len(self._order)):
+            iteration = self._order[self._next]
+            self._tokens[iteration] = self._jobs.submit(self._job(self._history[iteration]))
+            self._next += 1
+
+    def _get(self, snapshot):
+        iteration = int(snapshot.iteration)
+        if iteration in self._order:
+            self._request_upto(self._order.index(iteration))
+        if iteration not in self._tokens:
+            self._tokens[iteration] = self._jobs.submit(self._job(snapshot))
+        return self._jobs.result(self._tokens.pop(iteration))
+
+    def labels(self, snapshot):
+        return self._get(snapshot)
+
+    def resp(self, snapshot):
+        return self._get(snapshot)
+
+
+class ExportActions(QObject):
+    """The File menu's export, save and open actions, for one window.
+
+    Parameters
+    ----------
+    window : MainWindow
+
+    Signals
+    -------
+    sigExportProgress(int, int)
+        Frames written and frames in all, during an animation export (the progress dialog
+        is :attr:`progress_dialog` meanwhile).
+    sigFileWritten(str)
+        An export or save finished; the path.
+    """
+
+    sigExportProgress = pyqtSignal(int, int)
+    sigFileWritten = pyqtSignal(str)
+
+    def __init__(self, window):
+        super().__init__(window)
+        self._window = window
+        self._jobs = WorkerJobs(window.controller, self)
+        self._pending = {}  # job token -> (kind, path)
+        self.progress_dialog = None
+        window.controller.sigJobFinished.connect(self._on_job_finished)
+
+        def action(text, shortcut, tip, slot):
+            act = QAction(text, self)
+            if shortcut:
+                act.setShortcut(QKeySequence(shortcut))
+                tip = f"{tip} ({QKeySequence(shortcut).toString()})"
+            act.setToolTip(tip)
+            act.setStatusTip(tip)
+            act.triggered.connect(slot)
+            return act
+
+        self.action_export_canvas = action(
+            "Export canvas as PNG/SVG…", "Ctrl+E", "Save the canvas as shown, as a PNG "
+            "picture or an SVG drawing", self._on_export_canvas_requested)
+        self.action_export_animation = action(
+            "Export run as GIF/MP4…", "Ctrl+Shift+E", "Save the whole run as an animation, "
+            "with the log-likelihood curve beside the canvas",
+            self._on_export_animation_requested)
+        self.action_save_run = action(
+            "Save run…", "Ctrl+S", "Save the settings, the data source and every iteration "
+            "as a JSON run file", self._on_save_run_requested)
+        self.action_open_run = action(
+            "Open run…", "Ctrl+Shift+O", "Open a saved JSON run: scrub and replay it, Play "
+            "continues it", self._on_open_run_requested)
+        self.action_export_resp = action(
+            "Export responsibilities (CSV)…", None, "Save each point with its "
+            "responsibilities and label at the iteration shown",
+            self._on_export_resp_requested)
+
+    @property
+    def actions(self) -> list:
+        return [self.action_open_run, self.action_save_run, None,
+                self.action_export_canvas, self.action_export_animation,
+                self.action_export_resp]
+
+    # ------------------------------------------------------------------ file dialogs
+    # Tests replace these three methods.
+    def ask_save_path(self, title: str, filters: str, name: str) -> str | None:
+        """Ask where to save; None when cancelled."""
+        directory = app_settings.last_export_directory(self._window._settings)
+        path, _ = QFileDialog.getSaveFileName(self._window, title,
+                                              os.path.join(directory, name), filters)
+        return path or None
+
+    def ask_open_path(self, title: str, filters: str) -> str | None:
+        directory = app_settings.last_export_directory(self._window._settings)
+        path, _ = QFileDialog.getOpenFileName(self._window, title, directory, filters)
+        return path or None
+
+    def ask_animation_options(self, n_iterations: int) -> AnimationOptions | None:
+        dialog = AnimationDialog(n_iterations, self._window)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.options()
+
+    def _remember_folder(self, path):
+        app_settings.set_last_export_directory(self._window._settings,
+                                               os.path.dirname(os.path.abspath(path)))
+
+    # ------------------------------------------------------------------ canvas
+    def export_canvas(self, path) -> bool:
+        """Write the canvas as shown to ``path`` (.png or .svg); False on failure."""
+        from gmm_viz.gui.render import export_canvas
+
+        try:
+            export_canvas(self._window.canvas, path)
+        except (OSError, ValueError) as exc:
+            self._window.show_error(f"Could not export the canvas: {exc}")
+            return False
+        self._written(path)
+        return True
+
+    def _on_export_canvas_requested(self):
+        path = self.ask_save_path("Export the canvas", "PNG picture (*.png);;SVG drawing "
+                                  "(*.svg)", self._default_name("png"))
+        if path:
+            if not os.path.splitext(path)[1]:
+                path += ".png"
+            self._remember_folder(path)
+            self.export_canvas(path)
+
+    # ------------------------------------------------------------------ animation
+    def export_animation(self, path, fps: float = DEFAULT_FPS,
+                         max_frames: int | None = DEFAULT_MAX_FRAMES) -> bool:
+        """Write the run as a GIF or MP4 with a progress dialog; False if failed/cancelled.
+
+        Playing is paused first, so the history does not change while it is drawn.
+        """
+        from gmm_viz.gui.render import (
+            ExportCancelled,
+            RunRenderer,
+            frame_indices,
+            write_animation,
+        )
+
+        window = self._window
+        window.pause()
+        renderer = None
+        try:
+            run_id, history, X, names, title = self._jobs.result(self._jobs.submit(
+                lambda access: (access.run.run_id, access.history, access.run.dataset.X,
+                                access.run.dataset.feature_names,
+                                access.run.dataset.name)))
+            indices = frame_indices(len(history), max_frames)
+            soft = window.display_options.soft_colors
+            colours = _PrefetchedColours(self._jobs, run_id, history, indices, soft)
+            renderer = RunRenderer(
+                X, history, label_source=colours.labels,
+                resp_source=colours.resp if soft else None, title=self._title(title),
+                soft_colours=soft, feature_names=names)
+            self.progress_dialog = dialog = QProgressDialog(
+                f"Drawing {len(indices)} frames…", "Cancel", 0, len(indices), window)
+            dialog.setWindowTitle("Export the run")
+            dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            dialog.setMinimumDuration(0)
+            dialog.setValue(0)
+
+            def progress(done, total):
+                dialog.setValue(done)
+                self.sigExportProgress.emit(done, total)
+                QApplication.processEvents()
+                return not dialog.wasCanceled()
+
+            write_animation(renderer, path, fps=fps, indices=indices, progress=progress)
+        except ExportCancelled:
+            window.show_info("Export cancelled; no file was written.")
+            return False
+        except (ExportError, OSError, ValueError, RuntimeError) as exc:
+            window.show_error(f"Could not export the run: {exc}")
+            return False
+        finally:
+            self._jobs.forget()
+            if self.progress_dialog is not None:
+                self.progress_dialog.close()
+                self.progress_dialog.deleteLater()
+                self.progress_dialog = None
+            if renderer is not None:
+                renderer.close()
+                renderer.deleteLater()
+        self._written(path)
+        return True
+
+    def _on_export_animation_requested(self):
+        frame = self._window.last_frame
+        if frame is None:
+            return
+        options = self.ask_animation_options(frame.last_iteration + 1)
+        if options is None:
+            return
+        path = self.ask_save_path("Export the run", "Animated GIF (*.gif);;MP4 video (*.mp4)",
+                                  self._default_name("gif"))
+        if path:
+            if not os.path.splitext(path)[1]:
+                path += ".gif"
+            self._remember_folder(path)
+            self.export_animation(path, options.fps, options.max_frames)
+
+    # ------------------------------------------------------------------ run files
+    def save_run(self, path) -> int:
+        """Save the run as JSON (in the worker); returns the job token."""
+        from gmm_viz.runs import save_run
+
+        source = self._window.data_source()
+
+        def job(access):
+            if access.engine is None:
+                raise ValueError("there is no run to save yet.")
+            dataset = access.run.dataset
+            save_run(path, access.engine.config, source, access.history, X=dataset.X)
+            return path
+
+        return self._track(self._window.controller.run_engine_job(job), "save", path)
+
+    def open_run(self, path) -> int:
+        """Read a run file (in the worker), then install it; returns the job token."""
+        return self._track(self._window.controller.run_job(lambda: _read_run(path)),
+                           "open", path)
+
+    def _on_save_run_requested(self):
+        path = self.ask_save_path("Save the run", "gmm-viz run (*.json)",
+                                  self._default_name("json"))
+        if path:
+            if not os.path.splitext(path)[1]:
+                path += ".json"
+            self._remember_folder(path)
+            self.save_run(path)
+
+    def _on_open_run_requested(self):
+        path = self.ask_open_path("Open a saved run", "gmm-viz run (*.json);;All files (*)")
+        if path:
+            self._remember_folder(path)
+            self.open_run(path)
+
+    # ------------------------------------------------------------------ responsibilities
+    def export_responsibilities(self, path) -> int:
+        """Write the responsibilities at the iteration shown as CSV (in the worker)."""
+        from gmm_viz.runs import save_responsibilities_csv
+
+        frame = self._window.last_frame
+        iteration = 0 if frame is None else int(frame.snapshot.iteration)
+
+        def job(access):
+            if access.engine is None or iteration >= len(access.history):
+                raise ValueError("that iteration is no longer in the history.")
+            dataset = access.run.dataset
+            resp = access.engine.responsibilities_for(access.history[iteration])
+            save_responsibilities_csv(path, dataset.X, resp, dataset.feature_names)
+            return path
+
+        return self._track(self._window.controller.run_engine_job(job), "csv", path)
+
+    def _on_export_resp_requested(self):
+        path = self.ask_save_path("Export the responsibilities", "CSV table (*.csv)",
+                                  self._default_name("csv", "responsibilities"))
+        if path:
+            if not os.path.splitext(path)[1]:
+                path += ".csv"
+            self._remember_folder(path)
+            self.export_responsibilities(path)
+
+    # ------------------------------------------------------------------ internals
+    def _track(self, token, kind, path):
+        self._pending[token] = (kind, os.fspath(path))
+        return token
+
+    def _on_job_finished(self, token, result, error):
+        pending = self._pending.pop(token, None)
+        if pending is None:
+            return
+        kind, path = pending
+        name = os.path.basename(path)
+        if error:
+            verb = {"save": "save the run to", "open": "open", "csv": "write"}[kind]
+            # run files' messages start with the path: the name is enough here.
+            detail = error.replace(f"{path}: ", "")
+            self._window.show_error(f"Could not {verb} {name}: {detail}")
+            return
+        if kind == "open":
+            record, dataset = result
+            self._window.install_run(record, dataset, os.path.basename(path))
+            return
+        self._written(path)
+
+    def _written(self, path):
+        self._window.show_info(f"Wrote {os.path.abspath(path)}")
+        self.sigFileWritten.emit(os.fspath(path))
+
+    def _title(self, name: str) -> str:
+        scenario = self._window.scenarios.active
+        if scenario is not None:
+            return scenario.title
+        config = self._window.config
+        return f"{name}, k = {config.n_components}" if config is not None else name
+
+    def _default_name(self, suffix: str, what: str = "") -> str:
+        scenario = self._window.scenarios.active
+        frame = self._window.last_frame
+        base = scenario.key if scenario is not None else (
+            self._window.dataset.name if self._window.dataset is not None else "gmm-viz")
+        if what:
+            base += f"-{what}"
+        if frame is not None and suffix in ("png", "csv"):
+            base += f"-it{int(frame.snapshot.iteration)}"
+        return f"{base}.{suffix}"
+
+
+def _read_run(path):
+    """Load a run file and build its data set (worker thread)."""
+    from gmm_viz.data import Dataset, make_dataset
+    from gmm_viz.gui.history import check_history
+    from gmm_viz.runs import RunFileError, load_run
+
+    record = load_run(path)
+    source = record.data_source
+    try:
+        if source.get("kind") == "generator":
+            dataset = make_dataset(source["name"], n_samples=source.get("n_samples"),
+                                   random_state=source.get("random_state"),
+                                   noise=source.get("noise"))
+        else:
+            X = record.X
+            dataset = Dataset(
+                X=X, labels=None, suggested_k=record.config.n_components,
+                name=str(source.get("label") or os.path.basename(os.fspath(path))),
+                feature_names=tuple(f"x{i + 1}" for i in range(X.shape[1])),
+                source=os.fspath(path), description="")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RunFileError(f"{path}: the data in the run file cannot be used ({exc}).") \
+            from None
+    try:
+        check_history(record.snapshots, dataset.X.shape[1], record.config.n_components)
+    except ValueError as exc:
+        raise RunFileError(f"{path}: the run file is damaged: {exc}") from None
+    return record, dataset

@@ -1,0 +1,122 @@
+"""The Scenarios menu, its explanation panel and the remedies, in the window."""
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from gui_helpers import TIMEOUT, make_window, settle
+
+from gmm_viz.gui.main_window import LaunchOptions
+from gmm_viz.gui.scenario_actions import menu_label
+from gmm_viz.scenarios import get_scenario, scenario_names
+
+
+@pytest.fixture
+def window(qtbot):
+    return make_window(qtbot)
+
+
+def test_the_menu_lists_every_finding_in_order(window):
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Scenarios")
+    texts = [a.text() for a in menu.actions() if not a.isSeparator()]
+    assert texts[:7] == [menu_label(get_scenario(k)) for k in scenario_names()]
+    assert texts[0] == "1. The ideal fit"
+
+
+@pytest.mark.parametrize("key", scenario_names())
+def test_choosing_a_scenario_loads_plays_and_explains_it(qtbot, window, key):
+    scenario = get_scenario(key)
+    window.scenarios.actions[key].trigger()
+    qtbot.waitUntil(lambda: window.config == scenario.config, timeout=TIMEOUT)
+    assert window.dataset.name == scenario.data.name
+    panel = window.panel
+    assert panel.k_spin.value() == scenario.config.n_components
+    assert panel.init_combo.currentData() == scenario.config.init
+    assert panel.rule_combo.currentData() == scenario.config.rule
+    assert panel.seed_spin.value() == scenario.config.random_state
+    assert panel.dataset_combo.currentData() == scenario.data.name
+    assert window.display_options.soft_colors == scenario.soft_colours
+    assert window.playing or window.last_frame.finished
+    text = window.scenarios.panel.explanation_text()
+    assert f"FINDING {scenario.number} OF 7" in text
+    assert scenario.title in text and scenario.explanation in text
+    assert window.scenarios.dock.isVisible()
+    if scenario.remedy is not None:
+        assert f"Show the remedy: {scenario.remedy.title}" in text
+    else:
+        assert "Show the remedy" not in text
+    # The message bar does not repeat the data set's own description.
+    assert window.message_bar.level != "error"
+
+
+@pytest.mark.parametrize("key", ["local-optimum", "collapse"])
+def test_the_remedy_runs_the_remedied_config_and_back(qtbot, window, key):
+    scenario = get_scenario(key)
+    window.scenarios.choose(key)
+    qtbot.waitUntil(lambda: window.config == scenario.config, timeout=TIMEOUT)
+    expected = scenario.remedied()
+    window.scenarios.panel.remedy_button.click()
+    qtbot.waitUntil(lambda: window.config == expected.config, timeout=TIMEOUT)
+    text = window.scenarios.panel.explanation_text()
+    assert scenario.remedy.explanation in text
+    assert f"Remedy: {scenario.remedy.title}" in text
+    assert "Back to the finding" in text and "Show the remedy" not in text
+    assert window.shown_iteration is not None
+    window.scenarios.panel.back_button.click()
+    qtbot.waitUntil(lambda: window.config == scenario.config, timeout=TIMEOUT)
+    assert scenario.explanation in window.scenarios.panel.explanation_text()
+
+
+def test_changing_a_setting_by_hand_leaves_the_scenario(qtbot, window):
+    window.scenarios.choose("ideal")
+    qtbot.waitUntil(lambda: window.config == get_scenario("ideal").config, timeout=TIMEOUT)
+    assert window.scenarios.active is not None
+    window.panel.k_spin.setValue(3)
+    qtbot.waitUntil(lambda: window.config.n_components == 3, timeout=TIMEOUT)
+    assert window.scenarios.active is None
+    text = window.scenarios.panel.explanation_text()
+    assert "changed by hand" in text
+    assert "The ideal fit" in text  # offered again as a link
+    assert "Five anisotropic clusters" not in text
+
+
+def test_changing_the_data_by_hand_leaves_the_scenario(qtbot, window):
+    window.scenarios.choose("moons")
+    qtbot.waitUntil(lambda: window.dataset.name == "moons", timeout=TIMEOUT)
+    window.panel.points_spin.setValue(300)
+    qtbot.waitUntil(lambda: len(window.dataset.X) == 300, timeout=TIMEOUT)
+    assert window.scenarios.active is None
+
+
+def test_display_and_speed_changes_keep_the_scenario(qtbot, window):
+    window.scenarios.choose("soft")
+    qtbot.waitUntil(lambda: window.config == get_scenario("soft").config, timeout=TIMEOUT)
+    window.panel.speed_slider.setValue(0)
+    window.panel.sigma_checks[3].setChecked(True)
+    window.panel.action_reset.trigger()
+    settle(qtbot, window)
+    assert window.scenarios.active is get_scenario("soft")
+
+
+def test_a_hint_link_chooses_a_scenario(qtbot, window):
+    window.scenarios.panel.hint.linkActivated.emit("needle")
+    qtbot.waitUntil(lambda: window.config == get_scenario("needle").config, timeout=TIMEOUT)
+
+
+def test_scenario_from_the_command_line(qtbot):
+    window = make_window(qtbot, LaunchOptions(scenario="moons"))
+    qtbot.waitUntil(lambda: window.config == get_scenario("moons").config, timeout=TIMEOUT)
+    assert window.dataset.name == "moons"
+    assert "Ellipses cannot follow crescents" in window.scenarios.panel.explanation_text()
+
+
+def test_scenario_option_parses(monkeypatch):
+    from gmm_viz import cli
+    from gmm_viz.gui import app
+
+    seen = []
+    monkeypatch.setattr(app, "run_app", lambda args: seen.append(args) or 0)
+    assert cli.main(["--scenario", "collapse"]) == 0
+    assert app.launch_options(seen[0]).scenario == "collapse"
+    assert cli.main(["app", "--scenario", "ideal"]) == 0
+    assert app.launch_options(seen[1]).scenario == "ideal"
