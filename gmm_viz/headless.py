@@ -91,7 +91,7 @@ def build_run(args):
             raise UsageError("--remedy goes with --scenario.")
         if args.csv:
             dataset = load_csv(args.csv)
-            source = points_source(str(args.csv))
+            source = points_source(str(args.csv), dataset.feature_names)
         else:
             name = args.dataset or "blobs"
             dataset = make_dataset(name, n_samples=args.n_samples)

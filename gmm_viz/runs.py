@@ -37,7 +37,8 @@ class RunRecord:
     config : EMConfig
     data_source : dict
         ``{"kind": "generator", "name", "n_samples", "random_state", "noise"}`` or
-        ``{"kind": "points", "label": ...}`` (then ``X`` holds the points).
+        ``{"kind": "points", "label": ..., "feature_names": [...]}`` (then ``X`` holds
+        the points).
     X : ndarray of shape (n_samples, n_features)
     snapshots : list of Snapshot
         Without labels (they are recomputed on demand).
@@ -47,6 +48,14 @@ class RunRecord:
     data_source: dict
     X: np.ndarray
     snapshots: list
+
+    @property
+    def feature_names(self) -> tuple:
+        """Column names saved with loaded data (``x1, x2, ...`` when there are none)."""
+        names = tuple(self.data_source.get("feature_names") or ())
+        if len(names) != self.X.shape[1]:
+            names = tuple(f"x{i + 1}" for i in range(self.X.shape[1]))
+        return names
 
     def replay(self):
         """Run the engine again from the same data and settings.
@@ -69,9 +78,12 @@ def generator_source(name, n_samples=None, random_state=None, noise=None) -> dic
             "random_state": random_state, "noise": noise}
 
 
-def points_source(label: str) -> dict:
-    """A data source whose points are stored in the file (e.g. a loaded CSV)."""
-    return {"kind": "points", "label": label}
+def points_source(label: str, feature_names=()) -> dict:
+    """A data source whose points are stored in the file (e.g. a loaded CSV).
+
+    ``feature_names`` (one per column) keep the axis names of loaded data.
+    """
+    return {"kind": "points", "label": label, "feature_names": [str(n) for n in feature_names]}
 
 
 def _config_to_json(config: EMConfig) -> dict:

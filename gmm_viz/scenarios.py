@@ -261,9 +261,10 @@ SCENARIOS = {
         Scenario(
             key="moons", number=7, title="Ellipses cannot follow crescents",
             explanation=(
-                "Two interleaved half-moons. Each Gaussian is an ellipse, so two of them "
-                "cannot follow the crescents: each takes half of one moon and a tip of the "
-                "other, and the log-likelihood creeps up for hundreds of iterations."
+                "Two interleaved half-moons. An ellipse cannot bend, so the two Gaussians "
+                "cannot take one crescent each: one spreads over most of both moons and "
+                "the other settles on a tip. The log-likelihood sits on long plateaus and "
+                "converges only after more than 200 iterations."
             ),
             data=DataSpec("moons"),
             config=EMConfig(n_components=2, init="random_range", rule="none",

@@ -78,3 +78,14 @@ def test_responsibilities_csv_reads_back(tmp_path):
     assert path.read_text().splitlines()[0] == "a,b,resp_0,resp_1,resp_2,label"
     np.testing.assert_allclose(table[:, 2:5], resp, rtol=1e-9)
     np.testing.assert_array_equal(table[:, 5], resp.argmax(axis=1))
+
+
+def test_feature_names_of_loaded_data_survive_a_run_file(tmp_path):
+    csv = tmp_path / "geyser.csv"
+    csv.write_text("eruption,waiting\n3.6,79\n1.8,54\n3.3,74\n2.3,62\n4.5,85\n")
+    dataset = load_csv(csv)
+    engine = EMEngine(dataset.X, EMConfig(n_components=2))
+    path = save_run(tmp_path / "r.json", engine.config,
+                    points_source(str(csv), dataset.feature_names), [engine.snapshot],
+                    X=dataset.X)
+    assert load_run(path).feature_names == ("eruption", "waiting")

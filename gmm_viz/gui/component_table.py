@@ -1,4 +1,4 @@
-"""A live table of the mixture's components: colour, weight, mean, det, N_k, flags."""
+"""A live table of the mixture's components: colour, weight, mean, det, shape, N_k, flags."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QBrush, QColor
 from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-COLUMNS = ("", "weight", "mean", "det(cov)", "N_k", "flags")
+COLUMNS = ("", "weight", "mean", "det(cov)", "cond", "N_k", "flags")
 TOOLTIPS = (
     "Component colour",
     "Mixing weight π_k",
     "Mean μ_k (on the axes shown)",
     ("Determinant of the covariance; the study's singularity rule compares |det| "
      "with the threshold"),
+    ("Condition number of the covariance (largest / smallest variance along its axes): "
+     "1 for a circle, huge for a needle; the needle rule compares it with its limit"),
     "Effective number of points: the sum of the responsibilities",
     "flagged: a singularity rule caught it this iteration; re-placed: it was moved",
 )
@@ -58,7 +60,7 @@ class ComponentTable(QTableWidget):
             for column in range(len(COLUMNS)):
                 if self.item(row, column) is None:
                     item = QTableWidgetItem()
-                    if column in (1, 3, 4):
+                    if column in (1, 3, 4, 5):
                         item.setTextAlignment(align_right)
                     self.setItem(row, column, item)
             self.setVerticalHeaderItem(row, QTableWidgetItem(str(row)))
@@ -88,6 +90,7 @@ class ComponentTable(QTableWidget):
                 f"{snapshot.weights[row]:.3f}",
                 f"({mean[i]:.3g}, {mean[j]:.3g})",
                 f"{snapshot.det[row]:.3g}",
+                _condition_text(snapshot.condition_number[row]),
                 f"{snapshot.nk[row]:.1f}",
                 ", ".join(
                     flag for flag, on in (("flagged", bool(snapshot.flagged[row])),
@@ -100,3 +103,8 @@ class ComponentTable(QTableWidget):
 
     def clear_rows(self):
         self.setRowCount(0)
+
+
+def _condition_text(value: float) -> str:
+    # Beyond 1e15 the smallest variance is rounding: the matrix is singular in practice.
+    return "singular" if value > 1e15 else f"{value:.3g}"

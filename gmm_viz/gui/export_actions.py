@@ -487,7 +487,7 @@ def _read_run(path):
             dataset = Dataset(
                 X=X, labels=None, suggested_k=record.config.n_components,
                 name=str(source.get("label") or os.path.basename(os.fspath(path))),
-                feature_names=tuple(f"x{i + 1}" for i in range(X.shape[1])),
+                feature_names=record.feature_names,
                 source=os.fspath(path), description="")
     except (KeyError, TypeError, ValueError) as exc:
         raise RunFileError(f"{path}: the data in the run file cannot be used ({exc}).") \

@@ -500,8 +500,10 @@ class MainWindow(QMainWindow):
         if isinstance(self._source, DataRequest):
             s = self._source
             return generator_source(s.name, s.n_samples, s.random_state, s.noise)
-        label = self._loaded[1] if self._loaded is not None else "points"
-        return points_source(label)
+        if self._loaded is None:
+            return points_source("points")
+        dataset, label = self._loaded
+        return points_source(label, dataset.feature_names)
 
     def show_error(self, message: str):
         self.message_bar.show_message(message, "error")

@@ -1,0 +1,35 @@
+"""The component table shows what the scenarios tell the user to look at."""
+
+import numpy as np
+
+from gmm_viz.gui.component_table import COLUMNS, ComponentTable
+from gmm_viz.scenarios import get_scenario, run_scenario
+
+
+def test_needle_is_visible_in_the_condition_number_column(qtbot):
+    table = ComponentTable()
+    qtbot.addWidget(table)
+    _, snaps = run_scenario(get_scenario("needle"))
+    final = snaps[-1]
+    table.show_snapshot(final)
+    cond = COLUMNS.index("cond")
+    needle = int(final.condition_number.argmax())
+    assert float(table.item(needle, cond).text()) > 1e4
+    assert float(table.item(needle, COLUMNS.index("det(cov)")).text()) > 1e-2
+    healthy = int(final.condition_number.argmin())
+    assert float(table.item(healthy, cond).text()) < 100
+    assert table.horizontalHeaderItem(cond).toolTip()
+
+
+def test_flags_name_flagged_and_replaced_components(qtbot):
+    table = ComponentTable()
+    qtbot.addWidget(table)
+    _, snaps = run_scenario(get_scenario("collapse"))
+    hit = next(s for s in snaps if s.recovered_components)
+    table.show_snapshot(hit)
+    k = hit.recovered_components[0]
+    flags = table.item(k, COLUMNS.index("flags")).text()
+    assert "flagged" in flags and "re-placed" in flags
+    others = [r for r in range(hit.n_components) if not hit.flagged[r]]
+    assert all(table.item(r, COLUMNS.index("flags")).text() == "" for r in others)
+    np.testing.assert_equal(table.rowCount(), hit.n_components)
