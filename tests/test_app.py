@@ -336,3 +336,23 @@ def test_play_on_a_finished_run_returns_to_paused(qtbot, window):
     window.panel.action_play.trigger()
     qtbot.waitUntil(lambda: not window.playing, timeout=TIMEOUT)
     assert not window.panel.action_play.isChecked()
+
+
+def test_same_point_nudge_can_be_switched_off_to_keep_the_exact_tie(qtbot):
+    from gmm_viz.gui.controls import ControlPanel
+
+    panel = ControlPanel()
+    qtbot.addWidget(panel)
+    assert not panel.perturb_check.isEnabled()  # only means something for same_point
+    index = panel.init_combo.findData("same_point")
+    with qtbot.waitSignal(panel.sigConfigChanged):
+        panel.init_combo.setCurrentIndex(index)
+    assert panel.perturb_check.isEnabled() and panel.config().perturb
+    with qtbot.waitSignal(panel.sigConfigChanged) as blocker:
+        panel.perturb_check.setChecked(False)
+    config = blocker.args[0]
+    assert config.init == "same_point" and config.perturb is False
+    restored = ControlPanel()
+    qtbot.addWidget(restored)
+    restored.restore_state(panel.state())
+    assert restored.config().perturb is False

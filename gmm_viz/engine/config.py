@@ -144,6 +144,9 @@ class EMConfig:
         _choice("recovery", self.recovery, RECOVERIES)
         _positive_number("reg_covar", self.reg_covar, allow_zero=True, upper=1e6)
         _positive_number("perturbation", self.perturbation, upper=1.0)
+        for name in ("perturb", "compute_labels"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ConfigError(f"{name} must be True or False; got {getattr(self, name)!r}.")
         _positive_number("tol", self.tol, allow_zero=True)
         _whole_number("max_iter", self.max_iter, minimum=0, maximum=10_000_000)
         _positive_number("threshold", self.threshold, allow_zero=True)

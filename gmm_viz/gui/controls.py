@@ -364,6 +364,13 @@ class ControlPanel(QWidget):
         self.init_combo = _combo({k: INIT_LABELS.get(k, k) for k in INITIALISATIONS},
                                  "How the means start (restarts the run)")
         form.addRow("Initialisation", self.init_combo)
+        self.perturb_check = QCheckBox("nudge the means apart")
+        self.perturb_check.setChecked(True)
+        self.perturb_check.setToolTip(
+            "For 'all means at one point': add a tiny seeded nudge so that the components "
+            "can separate. Without it the exact tie is a fixed point of EM and they never "
+            "move apart (restarts the run)")
+        form.addRow("", self.perturb_check)
         self.reg_covar_slider = LogSlider(1e-12, 1.0, 1e-6, name="reg_covar")
         self.reg_covar_slider.setToolTip(
             "reg_covar: added to every covariance's diagonal; keeps them invertible (live)")
@@ -463,6 +470,7 @@ class ControlPanel(QWidget):
         for combo in (self.covariance_combo, self.init_combo, self.rule_combo,
                       self.recovery_combo):
             combo.currentIndexChanged.connect(self._on_config_changed)
+        self.perturb_check.toggled.connect(self._on_config_changed)
         for slider in (self.reg_covar_slider, self.threshold_slider, self.tol_slider):
             slider.sigValueChanged.connect(self._on_config_changed)
             slider.sigInvalid.connect(self.sigMessage)
@@ -486,6 +494,7 @@ class ControlPanel(QWidget):
             n_components=self.k_spin.value(),
             covariance_type=self.covariance_combo.currentData(),
             init=self.init_combo.currentData(),
+            perturb=self.perturb_check.isChecked(),
             reg_covar=self.reg_covar_slider.value(),
             rule=self.rule_combo.currentData(),
             threshold=self.threshold_slider.value(),
@@ -534,6 +543,7 @@ class ControlPanel(QWidget):
             self.k_spin.setValue(min(max(config.n_components, 1), MAX_K))
             _select(self.covariance_combo, config.covariance_type)
             _select(self.init_combo, config.init)
+            self.perturb_check.setChecked(config.perturb)
             self.reg_covar_slider.setValue(config.reg_covar)
             _select(self.rule_combo, config.rule)
             self.threshold_slider.setValue(config.threshold)
@@ -611,6 +621,7 @@ class ControlPanel(QWidget):
             "k": self.k_spin.value(),
             "covariance": self.covariance_combo.currentData(),
             "init": self.init_combo.currentData(),
+            "perturb": self.perturb_check.isChecked(),
             "reg_covar": self.reg_covar_slider.value(),
             "rule": self.rule_combo.currentData(),
             "threshold": self.threshold_slider.value(),
@@ -635,6 +646,7 @@ class ControlPanel(QWidget):
         a damaged or old settings file never stops the app.
         """
         names = {"k": "n_components", "covariance": "covariance_type", "init": "init",
+                 "perturb": "perturb",
                  "reg_covar": "reg_covar", "rule": "rule", "threshold": "threshold",
                  "recovery": "recovery", "seed": "random_state", "tol": "tol",
                  "max_iter": "max_iter"}
@@ -689,6 +701,7 @@ class ControlPanel(QWidget):
         self.data_seed_spin.setEnabled(named)
         self.noise_spin.setEnabled(named and name in self._noisy)
         self.threshold_slider.setEnabled(self.rule_combo.currentData() != "none")
+        self.perturb_check.setEnabled(self.init_combo.currentData() == "same_point")
 
     def _on_dataset_changed(self, _index):
         self._update_enabled()

@@ -215,6 +215,8 @@ class MainWindow(QMainWindow):
         self.scenarios = ScenarioActions(self)
         self.exports = ExportActions(self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.scenarios.dock)
+        # The scenario text reads well at ~300 px; the rest goes to the canvas and table.
+        self.resizeDocks([self.scenarios.dock], [300], Qt.Orientation.Horizontal)
         self._build_menus()
         self._build_status_bar()
         self._frame_clock = QElapsedTimer()
@@ -231,7 +233,7 @@ class MainWindow(QMainWindow):
         bottom.addWidget(self.table)
         bottom.setStretchFactor(0, 1)
         bottom.setStretchFactor(1, 1)
-        bottom.setSizes([520, 430])
+        bottom.setSizes([440, 560])  # the table has seven columns
         self.loglik_plot.setToolTip("Log-likelihood per iteration: vertical marks are "
                                     "singularity recoveries, the dot is convergence")
         self.canvas.setToolTip("Points coloured by component; ellipses at the chosen "
