@@ -443,3 +443,16 @@ def test_kernel_labels_are_numpy_argmax_with_first_index_on_ties(n_components):
     out = np.empty(3000, dtype=np.uint8)
     _argmax_rows(L, L.max(axis=0), out, np.empty_like(L))
     np.testing.assert_array_equal(out, L.argmax(axis=0))
+
+
+def test_engine_keeps_the_log_likelihood_history():
+    engine = EMEngine(study_blobs(), EMConfig(n_components=5, rule="det", random_state=1))
+    snaps = run(engine, 15)
+    history = engine.log_likelihood_history
+    assert history.shape == (16, 2)
+    np.testing.assert_array_equal(history[:, 0], [s.log_likelihood for s in snaps])
+    np.testing.assert_array_equal(history[:, 1], [s.mean_log_likelihood for s in snaps])
+    engine.restore(snaps[6].without_labels())
+    assert engine.log_likelihood_history.shape == (7, 2)
+    engine.reset()
+    assert engine.log_likelihood_history.shape == (1, 2)

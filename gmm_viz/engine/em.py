@@ -158,6 +158,8 @@ class EMEngine:
         recovered = any(e.recovered for e in events)
         converged = (not recovered) and abs(self._mean_ll() - previous) < config.tol
         self._snapshot = self._make_snapshot(events, flagged, converged)
+        self._likelihoods.append((self._snapshot.log_likelihood,
+                                  self._snapshot.mean_log_likelihood))
         return self._snapshot
 
     def reset(self) -> Snapshot:
@@ -168,6 +170,7 @@ class EMEngine:
         self._set_parameters(weights, means, covs)
         self._run_e_step()
         self._snapshot = self._make_snapshot((), np.zeros(len(weights), bool), False)
+        self._likelihoods = [(self._snapshot.log_likelihood, self._snapshot.mean_log_likelihood)]
         return self._snapshot
 
     def restore(self, snapshot: Snapshot) -> Snapshot:
@@ -185,6 +188,10 @@ class EMEngine:
         self._snapshot = self._make_snapshot(
             snapshot.events, np.asarray(snapshot.flagged), snapshot.converged
         )
+        # The iterations before the snapshot stay in the history; the later ones are gone.
+        del self._likelihoods[self._iteration:]
+        self._likelihoods.append((self._snapshot.log_likelihood,
+                                  self._snapshot.mean_log_likelihood))
         return self._snapshot
 
     def update_settings(self, config: EMConfig) -> None:
@@ -249,6 +256,18 @@ class EMEngine:
             self._means * self._scale + self._shift,
             self._covs * self._scale**2,
         )
+
+    @property
+    def log_likelihood_history(self) -> np.ndarray:
+        """Log-likelihood of every iteration of this run so far.
+
+        Returns
+        -------
+        history : ndarray of shape (iteration + 1, 2)
+            Column 0 the total log-likelihood, column 1 the mean per sample; row i is
+            iteration i.
+        """
+        return np.array(self._likelihoods, dtype=np.float64).reshape(-1, 2)
 
     @property
     def mean_log_likelihood(self) -> float:
