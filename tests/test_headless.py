@@ -125,3 +125,11 @@ def test_fit_reports_the_same_bic_as_sklearn(capsys):
     model.covariances_ = np.array(result["covariances"])
     model.precisions_cholesky_ = np.linalg.cholesky(np.linalg.inv(model.covariances_))
     assert result["bic"] == pytest.approx(model.bic(X), rel=1e-9)
+
+
+def test_every_frame_has_the_requested_size_even_with_a_long_title(tmp_path):
+    out = tmp_path / "remedy.gif"
+    assert main(["render", "--scenario", "needle", "--remedy", "--out", str(out),
+                 "--size", "500x300", "--iterations", "6"]) == 0
+    sizes = {frame.shape[:2] for frame in read_frames(out)}
+    assert sizes == {(300, 500)}

@@ -61,6 +61,9 @@ class RunRenderer(QtWidgets.QWidget):
         self.setStyleSheet("background: white;")
         self._heading = QtWidgets.QLabel()
         self._heading.setStyleSheet("color: #222; font-size: 15px; padding: 4px 8px;")
+        # A long title must not widen the frame: every frame of a video has one size.
+        self._heading.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                    QtWidgets.QSizePolicy.Policy.Preferred)
         self.canvas = MixtureCanvas()
         self.plot = LogLikelihoodPlot()
         row = QtWidgets.QHBoxLayout()
@@ -71,7 +74,7 @@ class RunRenderer(QtWidgets.QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self._heading)
         layout.addLayout(row, 1)
-        self.resize(*size)
+        self.setFixedSize(*size)
         self.canvas.set_points(np.asarray(X), tuple(feature_names))
         self._values = np.array([s.log_likelihood for s in self._snapshots])
         self._iterations = np.array([s.iteration for s in self._snapshots])
