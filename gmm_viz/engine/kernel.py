@@ -179,10 +179,11 @@ def e_step(phi: np.ndarray, C: np.ndarray, *, want_labels: bool = True,
     -------
     EStepResult
     """
+    # Hashing the rows is ~10x cheaper than np.unique(axis=0) for the common case.
+    if len({row.tobytes() for row in C}) == len(C):
+        return _e_step_distinct(phi, C, want_labels=want_labels, chunk=chunk)
     unique, first, inverse, counts = np.unique(C, axis=0, return_index=True,
                                                return_inverse=True, return_counts=True)
-    if len(unique) == len(C):
-        return _e_step_distinct(phi, C, want_labels=want_labels, chunk=chunk)
     # Each group of equal rows acts as one component carrying the group's total weight.
     grouped = unique.copy()
     grouped[:, 0] += np.log(counts)
