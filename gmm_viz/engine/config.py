@@ -142,7 +142,7 @@ class EMConfig:
         _choice("same_point_location", self.same_point_location, SAME_POINT_LOCATIONS)
         _choice("rule", self.rule, RULES)
         _choice("recovery", self.recovery, RECOVERIES)
-        _positive_number("reg_covar", self.reg_covar, allow_zero=True, upper=1e6)
+        _positive_number("reg_covar", self.reg_covar, allow_zero=True)
         _positive_number("perturbation", self.perturbation, upper=1.0)
         for name in ("perturb", "compute_labels"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):

@@ -15,18 +15,18 @@ from scipy import linalg
 NK_EPS = 10 * np.finfo(np.float64).eps
 
 
-def _full(nk, means, second, n_samples):
+def _full(nk, means, second):
     cov = second / nk[:, None, None] - means[:, :, None] * means[:, None, :]
     return cov
 
 
-def _tied(nk, means, second, n_samples):
+def _tied(nk, means, second):
     pooled = second.sum(axis=0) - np.einsum("k,ki,kj->ij", nk, means, means)
     pooled /= nk.sum()
     return np.broadcast_to(pooled, second.shape).copy()
 
 
-def _diag(nk, means, second, n_samples):
+def _diag(nk, means, second):
     variances = np.einsum("kii->ki", second) / nk[:, None] - means**2
     cov = np.zeros_like(second)
     idx = np.arange(means.shape[1])
@@ -34,7 +34,7 @@ def _diag(nk, means, second, n_samples):
     return cov
 
 
-def _spherical(nk, means, second, n_samples):
+def _spherical(nk, means, second):
     variances = (np.einsum("kii->ki", second) / nk[:, None] - means**2).mean(axis=1)
     return variances[:, None, None] * np.eye(means.shape[1])
 
@@ -43,7 +43,7 @@ def _spherical(nk, means, second, n_samples):
 COVARIANCE_ESTIMATORS = {"full": _full, "tied": _tied, "diag": _diag, "spherical": _spherical}
 
 
-def gaussian_parameters(nk_raw, first, second, n_samples, covariance_type, reg_covar):
+def gaussian_parameters(nk_raw, first, second, covariance_type, reg_covar):
     """Weights (unnormalised), means and covariances from weighted moments.
 
     Parameters
@@ -52,7 +52,6 @@ def gaussian_parameters(nk_raw, first, second, n_samples, covariance_type, reg_c
         Sum of responsibilities per component.
     first : ndarray of shape (n_components, n_features)
     second : ndarray of shape (n_components, n_features, n_features)
-    n_samples : int
     covariance_type : str
     reg_covar : float
         Added to the diagonal (in the coordinates of the moments).
@@ -66,7 +65,7 @@ def gaussian_parameters(nk_raw, first, second, n_samples, covariance_type, reg_c
     """
     nk = nk_raw + NK_EPS
     means = first / nk[:, None]
-    cov = COVARIANCE_ESTIMATORS[covariance_type](nk, means, second, n_samples)
+    cov = COVARIANCE_ESTIMATORS[covariance_type](nk, means, second)
     idx = np.arange(means.shape[1])
     cov[:, idx, idx] += reg_covar
     return nk, means, cov

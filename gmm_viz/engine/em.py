@@ -38,7 +38,17 @@ _MAX_MAGNITUDE = 1e150
 _MIN_SPREAD = 1e-150
 
 
-def _check_magnitude(X):
+def _standardisation(X):
+    """Shift and scalar scale that make the data centred with unit overall spread.
+
+    The spread is measured on data first divided by their largest deviation, so that
+    neither tiny (1e-200) nor large (1e100) values under- or overflow on the way.
+
+    Raises
+    ------
+    DataError
+        When the data are too large or too spread-less for floating point covariances.
+    """
     from gmm_viz.data import DataError
 
     magnitude = float(np.abs(X).max())
@@ -47,12 +57,17 @@ def _check_magnitude(X):
             f"the data has values as large as {magnitude:.3g}; squared, they overflow "
             f"floating point. Rescale the data (for example divide by {magnitude:.0e})."
         )
-    spread = float(np.sqrt(X.var(axis=0).mean()))
-    if 0 < spread < _MIN_SPREAD:
+    shift = X.mean(axis=0)
+    deviation = float(np.abs(X - shift).max())
+    if deviation == 0:
+        return shift, 1.0  # every point equal: nothing to scale
+    spread = deviation * float(np.sqrt(((X - shift) / deviation).var(axis=0).mean()))
+    if spread < _MIN_SPREAD:
         raise DataError(
             f"the data's spread is only {spread:.3g}; its variance underflows floating "
             "point. Rescale the data (for example multiply by 1e150)."
         )
+    return shift, spread
 
 
 def _e_step_coefficients(weights, means, covariances):
@@ -90,20 +105,22 @@ class EMEngine:
         if not isinstance(config, EMConfig):
             raise ConfigError(f"config must be an EMConfig; got {type(config).__name__}.")
         X = validate_points(X, n_components=config.n_components)
-        _check_magnitude(X)
         self._config = config
         self.X = X
         n_samples, n_features = X.shape
-        self._shift = X.mean(axis=0)
-        scale = float(np.sqrt(X.var(axis=0).mean()))
-        self._scale = scale if np.isfinite(scale) and scale > 0 else 1.0
+        self._shift, self._scale = _standardisation(X)
         Z = (X - self._shift) / self._scale
         self._phi = kernel.moment_features(Z)
-        data_cov = np.atleast_2d(np.cov(Z, rowvar=False)) if n_samples > 1 else np.eye(n_features)
-        data_det = float(np.linalg.det(data_cov)) * self._scale ** (2 * n_features)
+        data_cov = np.atleast_2d(np.cov(Z, rowvar=False))
+        # log det, in the user's coordinates: a det of the data covariance over- or
+        # underflows for many features or extreme units.
+        sign, log_det = np.linalg.slogdet(data_cov)
         self._context = RuleContext(
             n_features=n_features,
-            data_det=data_det if np.isfinite(data_det) and data_det > 0 else 1.0,
+            # Data on a lower-dimensional subspace have no volume to compare with: then
+            # the relative rule compares with a unit det, like the absolute one.
+            data_log_det=(float(log_det) + 2 * n_features * np.log(self._scale)
+                          if sign > 0 and np.isfinite(log_det) else 0.0),
             low=Z.min(axis=0),
             high=Z.max(axis=0),
             data_cov_std=data_cov,
@@ -146,7 +163,7 @@ class EMEngine:
         config = self._config
         nk_raw, first, second = kernel.unpack_moments(self._stats, self.X.shape[1])
         nk, means, covs = cov_ops.gaussian_parameters(
-            nk_raw, first, second, len(self.X), config.covariance_type, self._reg_std
+            nk_raw, first, second, config.covariance_type, self._reg_std
         )
         weights = nk / nk.sum()
         covs, _ = cov_ops.repair_covariances(covs, _EIGEN_FLOOR)
@@ -287,7 +304,7 @@ class EMEngine:
             stats = state.resp.T @ self._phi
             nk_raw, first, second = kernel.unpack_moments(stats, n_features)
             nk, means, covs = cov_ops.gaussian_parameters(
-                nk_raw, first, second, n_samples, config.covariance_type, self._reg_std
+                nk_raw, first, second, config.covariance_type, self._reg_std
             )
             weights = nk / n_samples  # not renormalised: scikit-learn's _initialize
         else:

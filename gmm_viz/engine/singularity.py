@@ -25,14 +25,21 @@ class ComponentDiagnostics:
     ----------
     nk : ndarray of shape (n_components,)
     det : ndarray of shape (n_components,)
+        Determinant of each covariance (the largest float where it overflows).
+    log_det : ndarray of shape (n_components,)
+        Its natural logarithm, exact where ``det`` over- or underflows.
     min_eigenvalue : ndarray of shape (n_components,)
     condition_number : ndarray of shape (n_components,)
     """
 
     nk: np.ndarray
     det: np.ndarray
+    log_det: np.ndarray
     min_eigenvalue: np.ndarray
     condition_number: np.ndarray
+
+
+_LARGEST = np.finfo(float).max
 
 
 def diagnostics(nk, eigenvalues_std, scale):
@@ -42,7 +49,7 @@ def diagnostics(nk, eigenvalues_std, scale):
     ----------
     nk : ndarray of shape (n_components,)
     eigenvalues_std : ndarray of shape (n_components, n_features)
-        Eigenvalues of the covariances in standardised coordinates (ascending).
+        Eigenvalues of the covariances in standardised coordinates (ascending, > 0).
     scale : float
         The standardisation scale; user-coordinate eigenvalues are ``scale**2`` times larger.
 
@@ -50,16 +57,23 @@ def diagnostics(nk, eigenvalues_std, scale):
     -------
     ComponentDiagnostics
     """
-    eig = eigenvalues_std * scale**2
-    smallest = eig[:, 0]
+    n_features = eigenvalues_std.shape[1]
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        det = np.prod(eig, axis=1)
-        cond = np.where(smallest > 0, eig[:, -1] / smallest, np.inf)
-    # No inf may leave the engine: a condition number beyond float range is reported as
-    # the largest float, which still compares above any limit.
-    cond = np.nan_to_num(cond, nan=np.finfo(float).max, posinf=np.finfo(float).max)
-    det = np.nan_to_num(det, nan=0.0, posinf=np.finfo(float).max)
-    return ComponentDiagnostics(nk.copy(), det, smallest.copy(), cond)
+        log_det = np.log(eigenvalues_std).sum(axis=1) + 2 * n_features * np.log(scale)
+        det = np.exp(log_det)
+        smallest = eigenvalues_std[:, 0] * scale**2
+        # The condition number is scale-free: take it from the standardised eigenvalues.
+        cond = eigenvalues_std[:, -1] / eigenvalues_std[:, 0]
+    # No inf or NaN may leave the engine: beyond float range report the largest float,
+    # which still compares above any limit.
+    clean = {"nan": _LARGEST, "posinf": _LARGEST, "neginf": -_LARGEST}
+    return ComponentDiagnostics(
+        nk=nk.copy(),
+        det=np.nan_to_num(det, nan=0.0, posinf=_LARGEST),
+        log_det=np.nan_to_num(log_det, nan=-_LARGEST, posinf=_LARGEST, neginf=-_LARGEST),
+        min_eigenvalue=np.nan_to_num(smallest, nan=0.0, posinf=_LARGEST),
+        condition_number=np.nan_to_num(cond, **clean),
+    )
 
 
 @dataclass(frozen=True)
@@ -73,15 +87,24 @@ class Detection:
     threshold: float
 
 
+def _below(log_value, threshold):
+    """``exp(log_value) < threshold``, compared in log space (no over/underflow)."""
+    with np.errstate(divide="ignore"):
+        return log_value < np.log(threshold)
+
+
 def _det_rule(diag, config, context):
-    caught = np.flatnonzero(np.abs(diag.det) < config.threshold)
-    return [Detection(int(k), "det", "|det(cov)|", float(abs(diag.det[k])), config.threshold)
+    # A covariance is positive definite, so |det| = det.
+    caught = np.flatnonzero(_below(diag.log_det, config.threshold))
+    return [Detection(int(k), "det", "|det(cov)|", float(diag.det[k]), config.threshold)
             for k in caught]
 
 
 def _relative_det_rule(diag, config, context):
-    relative = np.abs(diag.det) / context.data_det
-    caught = np.flatnonzero(relative < config.threshold)
+    log_relative = diag.log_det - context.data_log_det
+    caught = np.flatnonzero(_below(log_relative, config.threshold))
+    with np.errstate(over="ignore", under="ignore"):
+        relative = np.minimum(np.exp(log_relative), _LARGEST)
     return [Detection(int(k), "relative_det", "det(cov) / det(data cov)", float(relative[k]),
                       config.threshold) for k in caught]
 
@@ -109,8 +132,9 @@ class RuleContext:
     Attributes
     ----------
     n_features : int
-    data_det : float
-        Determinant of the data covariance (user coordinates); 1.0 if it is not positive.
+    data_log_det : float
+        Log-determinant of the data covariance (user coordinates); 0.0 when the data
+        covariance is singular.
     low, high : ndarray of shape (n_features,)
         Bounding box of the standardised data.
     data_cov_std : ndarray of shape (n_features, n_features)
@@ -118,7 +142,7 @@ class RuleContext:
     """
 
     n_features: int
-    data_det: float
+    data_log_det: float
     low: np.ndarray
     high: np.ndarray
     data_cov_std: np.ndarray
