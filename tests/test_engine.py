@@ -290,8 +290,14 @@ def test_log_likelihood_never_decreases(seed, n_clusters, k, n_features, covaria
 def test_no_nan_or_inf_ever_leaves_the_engine(data, k, covariance_type, init, rule, recovery):
     X = np.array(data)
     k = min(k, len(np.unique(X, axis=0)))
-    engine = EMEngine(X, EMConfig(n_components=k, covariance_type=covariance_type, init=init,
-                                  rule=rule, recovery=recovery, random_state=0))
+    config = EMConfig(n_components=k, covariance_type=covariance_type, init=init, rule=rule,
+                      recovery=recovery, random_state=0)
+    try:
+        engine = EMEngine(X, config)
+    except DataError as exc:
+        # only a spread whose variance underflows is refused, with what to do about it
+        assert "Rescale the data" in str(exc) and np.ptp(X, axis=0).max() < 1e-100
+        return
     for snap in run(engine, 12):
         assert_snapshot_finite(snap)
         assert snap.labels.max() < k

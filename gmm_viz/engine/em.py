@@ -107,7 +107,7 @@ class EMEngine:
         X = validate_points(X, n_components=config.n_components)
         self._config = config
         self.X = X
-        n_samples, n_features = X.shape
+        n_features = X.shape[1]
         self._shift, self._scale = _standardisation(X)
         Z = (X - self._shift) / self._scale
         self._phi = kernel.moment_features(Z)
