@@ -153,7 +153,11 @@ def run_fit(args) -> int:
         return _fail(exc)
     final = snaps[-1]
     if args.out:
-        save_run(args.out, config, source, snaps, X=dataset.X)
+        try:
+            save_run(args.out, config, source, snaps, X=dataset.X)
+        except OSError as exc:
+            return _fail(UsageError(f"{args.out}: could not write the run file "
+                                    f"({exc.strerror or exc})."))
     if args.json:
         document = run_to_dict(config, source, snaps, X=dataset.X)
         document["result"] = {

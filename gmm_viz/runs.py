@@ -198,23 +198,71 @@ def load_run(path) -> RunRecord:
         raise RunFileError(f"{path}: not a readable JSON file ({exc}).") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise RunFileError(f"{path}: not a gmm-viz run file (no '\"format\": \"{FORMAT}\"').")
-    try:
-        config = _config_from_json(document["settings"])
-        source = document["data_source"]
-        if source.get("kind") == "generator":
-            from gmm_viz.data import make_dataset
+    from gmm_viz.data import DataError, make_dataset, validate_points
 
+    try:
+        settings = _expect(document, "settings", dict)
+        source = _expect(document, "data_source", dict)
+        iterations = _expect(document, "iterations", list)
+        config = _config_from_json(settings)
+        if source.get("kind") == "generator":
             X = make_dataset(source["name"], n_samples=source.get("n_samples"),
                              random_state=source.get("random_state"),
                              noise=source.get("noise")).X
         else:
-            X = np.asarray(document["points"], dtype=np.float64)
-        snapshots = [_snapshot_from_json(d) for d in document["iterations"]]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise RunFileError(f"{path}: the run file is damaged or incomplete ({exc}).") from None
-    if not snapshots:
-        raise RunFileError(f"{path}: the run file holds no iterations.")
+            X = validate_points(np.asarray(document["points"], dtype=np.float64),
+                                n_components=config.n_components)
+        snapshots = [_snapshot_from_json(d) for d in iterations]
+        if not snapshots:
+            raise ValueError("it holds no iterations")
+        _check_snapshots(snapshots, config.n_components, X.shape[1])
+    except (KeyError, TypeError, ValueError, DataError) as exc:
+        # (ConfigError and DataError are ValueErrors with a readable message)
+        detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise RunFileError(f"{path}: the run file is damaged or incomplete: {detail}") \
+            from None
     return RunRecord(config=config, data_source=source, X=X, snapshots=snapshots)
+
+
+def _expect(document, key, kind):
+    value = document[key]
+    if not isinstance(value, kind):
+        raise TypeError(f"'{key}' should be a {kind.__name__}, not a {type(value).__name__}")
+    return value
+
+
+def _check_snapshots(snapshots, n_components, n_features):
+    """Every saved iteration must be a usable state: shapes, finite values, valid covariances.
+
+    Raises
+    ------
+    ValueError
+        Naming the iteration and what is wrong with it.
+    """
+    k, d = n_components, n_features
+    shapes = {"weights": (k,), "means": (k, d), "covariances": (k, d, d), "nk": (k,),
+              "det": (k,), "min_eigenvalue": (k,), "condition_number": (k,), "flagged": (k,)}
+    for position, snap in enumerate(snapshots):
+        where = f"iteration {snap.iteration}"
+        if snap.iteration != position:
+            raise ValueError(f"the iterations are not numbered 0, 1, 2, ... ({where} at "
+                             f"position {position})")
+        for name, shape in shapes.items():
+            value = getattr(snap, name)
+            if value.shape != shape:
+                raise ValueError(f"{where}: {name} has shape {value.shape}, expected {shape}")
+            if not np.isfinite(value.astype(float)).all():
+                raise ValueError(f"{where}: {name} holds values that are not finite")
+        if (snap.weights < 0).any() or not np.isclose(snap.weights.sum(), 1.0, atol=1e-6):
+            raise ValueError(f"{where}: the weights must be >= 0 and sum to 1")
+        covs = snap.covariances
+        if not np.allclose(covs, covs.transpose(0, 2, 1), rtol=1e-9, atol=0):
+            raise ValueError(f"{where}: a covariance is not symmetric")
+        if not (np.linalg.eigvalsh(covs) > 0).all():
+            raise ValueError(f"{where}: a covariance is not positive definite")
+        for name in ("log_likelihood", "mean_log_likelihood"):
+            if not np.isfinite(getattr(snap, name)):
+                raise ValueError(f"{where}: {name} is not finite")
 
 
 def save_responsibilities_csv(path, X, resp, feature_names=()) -> Path:

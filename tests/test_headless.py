@@ -52,6 +52,8 @@ def test_fit_with_data_options_and_a_saved_run(tmp_path, capsys):
     (["fit", "--csv", "/no/such/file.csv"], "file.csv"),
     (["fit", "--remedy"], "--remedy goes with --scenario"),
     (["fit", "--scenario", "nope"], "unknown scenario"),
+    (["fit", "--dataset", "faithful", "--k", "2", "--out", "/no/such/folder/run.json"],
+     "could not write the run file"),
     (["render", "--out", "x.txt"], ".png, .svg, .gif or .mp4"),
     (["render", "--out", "/no/such/folder/x.png"], "does not exist"),
     (["render", "--scenario", "ideal"], "--out"),

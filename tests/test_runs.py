@@ -1,6 +1,7 @@
 """Saving a run as JSON, opening it again, replaying it; responsibilities as CSV."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -59,6 +60,8 @@ def test_points_are_embedded_for_loaded_data(tmp_path):
     ("{not json", "not a readable JSON"),
     ('{"a": 1}', "not a gmm-viz run"),
     ('{"format": "gmm-viz run", "settings": {}}', "damaged or incomplete"),
+    ('{"format": "gmm-viz run", "settings": [], "data_source": {}, "iterations": []}',
+     "'settings' should be a dict"),
 ])
 def test_bad_run_files_get_clear_messages(tmp_path, content, words):
     path = tmp_path / "bad.json"
@@ -89,3 +92,35 @@ def test_feature_names_of_loaded_data_survive_a_run_file(tmp_path):
                     points_source(str(csv), dataset.feature_names), [engine.snapshot],
                     X=dataset.X)
     assert load_run(path).feature_names == ("eruption", "waiting")
+
+
+def _saved_document(tmp_path):
+    scenario = get_scenario("ideal")
+    _, snaps = run_scenario(scenario, iterations=5)
+    path = save_run(tmp_path / "good.json", scenario.config, generator_source("blobs"), snaps)
+    return json.loads(path.read_text())
+
+
+@pytest.mark.parametrize("damage, words", [
+    (lambda d: d["iterations"][3]["covariances"][0].__setitem__(0, [-1.0, 0.0]),
+     "iteration 3: a covariance is not"),
+    (lambda d: d["iterations"][2]["means"][1].__setitem__(0, float("nan")),
+     "iteration 2: means holds values that are not finite"),
+    (lambda d: d["iterations"][1].__setitem__("flagged", [False]),
+     "iteration 1: flagged has shape (1,), expected (5,)"),
+    (lambda d: d["iterations"][1].__setitem__("weights", [0.9, 0.9, 0.1, 0.1, 0.1]),
+     "weights must be >= 0 and sum to 1"),
+    (lambda d: d.__setitem__("data_source", ["blobs"]), "'data_source' should be a dict"),
+    (lambda d: d["iterations"].pop(2), "not numbered 0, 1, 2"),
+    (lambda d: d.__setitem__("data_source", {"kind": "points"}) or d.__setitem__(
+        "points", [[1.0], [2.0], [3.0]]), "distinct points"),
+])
+def test_damaged_run_files_are_refused_with_what_is_wrong(tmp_path, damage, words):
+    document = _saved_document(tmp_path)
+    damage(document)
+    path = tmp_path / "damaged.json"
+    # NaN is not JSON: write it the way a careless tool would
+    path.write_text(json.dumps(document, allow_nan=True))
+    with pytest.raises(RunFileError, match=re.escape(words)) as info:
+        load_run(path)
+    assert str(path) in str(info.value)
