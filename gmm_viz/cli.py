@@ -24,12 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gmm_viz import __version__
-
-#: Range of k offered by the app (the engine itself accepts more).
-MAX_K = 20
-#: Range of the singularity threshold offered by the app's slider.
-THRESHOLD_RANGE = (1e-14, 10.0)
-MAX_SEED = 2**31 - 1
+from gmm_viz.limits import MAX_K, MAX_SEED, THRESHOLD_RANGE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -102,9 +97,14 @@ def _choice(name, options):
 
 
 # ---------------------------------------------------------------------- the app command
-def add_app_arguments(parser, suppress_defaults=False):
+def add_app_arguments(parser, suppress_defaults=False, include_play=True):
     """Options of the app; ``suppress_defaults`` for the explicit ``app`` sub-command so
-    that it does not overwrite options given before the command name."""
+    that it does not overwrite options given before the command name.
+
+    The headless commands (``fit``, ``render``) share the data and model options; they
+    pass ``include_play=False``: ``--play`` (and the window's part of the ``--scenario``
+    help) only mean something in the app.
+    """
     from gmm_viz.data import dataset_names
     from gmm_viz.engine.config import COVARIANCE_TYPES, INITIALISATIONS, RULES
     from gmm_viz.scenarios import scenario_names
@@ -136,14 +136,16 @@ def add_app_arguments(parser, suppress_defaults=False):
                              "(default 1e-2, the study's)", **default)
     parser.add_argument("--seed", metavar="N", type=_whole("the seed", 0, MAX_SEED),
                         help="random seed of the run (initialisation, recoveries)", **default)
-    parser.add_argument("--play", action="store_true",
-                        help="start running at once instead of waiting for Play",
-                        **default)
+    if include_play:
+        parser.add_argument("--play", action="store_true",
+                            help="start running at once instead of waiting for Play",
+                            **default)
     scenarios = scenario_names()
+    in_app = "; the window plays it and explains it" if include_play else ""
     parser.add_argument("--scenario", metavar="NAME", type=_choice("scenario", scenarios),
-                        help=f"one of the study's findings: {', '.join(scenarios)} (data "
-                             "and model options are then ignored; the app plays it and "
-                             "explains it)", **default)
+                        help=f"one of the study's findings: {', '.join(scenarios)} (it sets "
+                             f"the data and the model, so their options are ignored{in_app})",
+                        **default)
 
 
 def config_changes(args) -> dict:

@@ -35,7 +35,7 @@ def add_run_arguments(parser):
     from gmm_viz.engine.config import RECOVERIES
 
     # Suppressed defaults: options given before the command name are kept.
-    add_app_arguments(parser, suppress_defaults=True)
+    add_app_arguments(parser, suppress_defaults=True, include_play=False)
     # --scenario comes with the app's options (add_app_arguments).
     parser.add_argument("--remedy", action="store_true",
                         help="with --scenario: apply the scenario's remedy")

@@ -1,12 +1,13 @@
 """Test setup shared by every test module.
 
 Qt must not look for a display: ``QT_QPA_PLATFORM=offscreen`` is set before anything
-imports Qt. Settings go to a temporary file, never to the user's.
+imports Qt, whatever the environment says (a developer's ``QT_QPA_PLATFORM=xcb`` would
+otherwise open real windows). Settings go to a temporary file, never to the user's.
 """
 
 import os
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 import pytest
 

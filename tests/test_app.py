@@ -7,6 +7,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
@@ -203,9 +204,57 @@ def test_bad_file_shows_a_message_and_keeps_everything(qtbot, window, tmp_path, 
     assert window.panel.k_spin.value() == 5
 
 
-def test_csv_with_many_columns_asks_which_to_fit(qtbot, window, tmp_path):
-    import numpy as np
+@pytest.mark.parametrize(("content", "expected"), [
+    ("x,name\n1,a\n2,b\n3,c\n", "only one numeric column ('x')"),
+    ("name,colour\nalpha,red\nbeta,blue\n", "no numeric columns found"),
+])
+def test_file_with_too_few_numeric_columns_says_so(qtbot, window, tmp_path, content,
+                                                  expected):
+    """No column to choose: the loader's message, not "choose at least one column"."""
+    path = tmp_path / "few_columns.csv"
+    path.write_text(content)
+    asked = []
+    window.choose_columns = lambda *args: asked.append(args)
+    with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT) as blocker:
+        window.open_csv(str(path))
+    assert expected in blocker.args[0] and "few_columns.csv" in blocker.args[0]
+    assert "choose at least" not in blocker.args[0] and "chosen" not in blocker.args[0]
+    assert asked == []
+    assert window.dataset.name == "blobs"
 
+
+def test_opening_a_csv_parses_it_once(qtbot, window, tmp_path):
+    from unittest import mock
+
+    from gmm_viz.data import csv_loader
+
+    rng = np.random.default_rng(1)
+    path = tmp_path / "four.csv"
+    path.write_text("a,b,c,d\n" + "\n".join(",".join(f"{v:.4f}" for v in row)
+                                           for row in rng.normal(size=(300, 4))))
+    window.choose_columns = lambda path_, columns: ["b", "d"]
+    with mock.patch.object(csv_loader, "_parse_table", wraps=csv_loader._parse_table) as parse:
+        window.open_csv(str(path))
+        qtbot.waitUntil(lambda: window.dataset.X.shape == (300, 2), timeout=TIMEOUT)
+    assert parse.call_count == 1
+    assert window.dataset.feature_names == ("b", "d")
+
+
+def test_points_are_disabled_for_fixed_size_data_sets(qtbot, window):
+    panel = window.panel
+    assert panel.points_spin.isEnabled()
+    panel.points_spin.setValue(1)  # refused for blobs (a generator needs >= 2 points)
+    for name in ("faithful", "iris"):
+        panel.dataset_combo.setCurrentIndex(panel.dataset_combo.findData(name))
+        qtbot.waitUntil(lambda n=name: window.dataset.name == n, timeout=TIMEOUT)
+        assert not panel.points_spin.isEnabled()
+        assert panel.data_request().n_samples is None
+        assert window.message_bar.level != "error"
+    panel.dataset_combo.setCurrentIndex(panel.dataset_combo.findData("moons"))
+    assert panel.points_spin.isEnabled()
+
+
+def test_csv_with_many_columns_asks_which_to_fit(qtbot, window, tmp_path):
     rng = np.random.default_rng(0)
     data = rng.normal(size=(200, 4))
     path = tmp_path / "four.csv"
@@ -244,6 +293,74 @@ def test_engine_error_becomes_a_message(qtbot, window):
     assert "simulated engine failure" in blocker.args[0]
     assert window.controller.running
     assert not window.playing
+
+
+def test_data_that_cannot_be_drawn_keeps_the_previous_run(qtbot, window):
+    """Drawing a new run's points fails: the previous data stays, with a message."""
+    window.panel.action_step.trigger()
+    barrier(qtbot, window)
+    blobs, run = window.dataset, window._run
+    original = window.canvas.set_points
+
+    def set_points(X, feature_names=()):
+        if X is not blobs.X:
+            raise MemoryError("simulated: no memory for the points")
+        original(X, feature_names=feature_names)
+
+    window.canvas.set_points = set_points
+    with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT,
+                          check_params_cb=lambda m: "Could not show" in m) as blocker:
+        window.panel.dataset_combo.setCurrentIndex(window.panel.dataset_combo.findData("moons"))
+    assert "no memory for the points" in blocker.args[0]
+    assert window.dataset is blobs
+    assert window.panel.dataset_combo.currentData() == "blobs"
+    # The previous data is restarted (the worker no longer has its history) and runs.
+    qtbot.waitUntil(lambda: window._run is not run and window.dataset is blobs,
+                    timeout=TIMEOUT)
+    assert window.message_bar.level == "error"
+    window.panel.action_step.trigger()
+    qtbot.waitUntil(lambda: window.shown_iteration == 1, timeout=TIMEOUT)
+    assert window.canvas.grab().width() > 0
+
+
+@pytest.mark.parametrize("text", ["", "nan", "inf", "1e999", "1,5", "abc", "0"])
+def test_typed_text_that_is_not_a_number_in_range_is_refused(qtbot, window, text):
+    """Enter with such text puts the value in force back, with a message."""
+    slider = window.panel.threshold_slider
+    changed = []
+    slider.sigValueChanged.connect(changed.append)
+    edit = slider.edit
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClick(edit, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(edit, text)
+    assert edit.text() == text  # kept as typed (not "15" for "1,5")
+    with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT) as blocker:
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert repr(text) in blocker.args[0] and "threshold" in blocker.args[0]
+    assert edit.text() == "0.01" and slider.value() == 0.01
+    assert changed == []
+    assert window.config.threshold == 1e-2
+
+
+def test_typed_text_is_refused_when_the_field_loses_the_focus(qtbot, window):
+    slider = window.panel.reg_covar_slider
+    edit = slider.edit
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus, timeout=TIMEOUT)
+    edit.selectAll()
+    qtbot.keyClicks(edit, "nan")
+    with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT) as blocker:
+        window.panel.k_spin.setFocus()
+    assert "reg_covar" in blocker.args[0] and "'nan'" in blocker.args[0]
+    assert edit.text() == "1e-06" and slider.value() == 1e-6
+    # A number in range typed the same way is taken.
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClicks(edit, "5e-3")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert slider.value() == 0.005
+    qtbot.waitUntil(lambda: window.config.reg_covar == 0.005, timeout=TIMEOUT)
 
 
 def test_invalid_typed_value_shows_a_message(qtbot, window):

@@ -421,6 +421,115 @@ def test_loglik_plot_handles_thousands_of_iterations_and_scales(loglik):
         loglik.set_scale("median")
 
 
+def _sawtooth(n):
+    iterations = np.arange(n)
+    values = np.where(iterations % 2 == 0, -1000.0, -1300.0) + np.sin(iterations)
+    return iterations, values
+
+
+def test_loglik_long_history_hands_the_curve_a_bounded_envelope(loglik):
+    """20,000 iterations: about two points per pixel column, drops and range kept."""
+    iterations, values = _sawtooth(20_000)
+    values[12_345] = -9_000.0  # one deep drop (a recovery): it must stay visible
+    values[7_000:7_400] = np.nan  # a gap wider than a pixel column stays a gap
+    loglik.show_history(iterations, values, [12_345], None, 19_999)
+    x, y = loglik._curve.getData()
+    width = loglik.getViewBox().width()
+    assert 0 < len(x) <= 4 * width
+    assert np.nanmin(y) == np.nanmin(values) == -9_000.0
+    assert np.nanmax(y) == np.nanmax(values)
+    assert 12_345 in x
+    drawn = np.isfinite(y)
+    np.testing.assert_array_equal(y[drawn], values[x[drawn].astype(int)])  # real points
+    assert np.isnan(y[(x >= 7_000) & (x < 7_400)]).all()
+    # Markers and readout use the exact history.
+    assert loglik.point_count() == 20_000
+    assert "iteration 19999" in loglik.readout_text()
+    assert loglik._recovery_marks.data["y"].tolist() == [-9_000.0]
+    pen = loglik._curve.opts["pen"]
+    assert pen.widthF() <= 1 and pen.isCosmetic() and not loglik._curve.opts["antialias"]
+    assert not loglik.grab().isNull()
+
+
+def test_loglik_zoomed_in_draws_every_iteration_in_view(loglik):
+    iterations, values = _sawtooth(20_000)
+    loglik.show_history(iterations, values, [], None, None)
+    loglik.getViewBox().setXRange(1_000, 1_100, padding=0)
+    x, y = loglik._curve.getData()
+    assert len(x) <= 4 * loglik.getViewBox().width()
+    inside = (x >= 1_000) & (x <= 1_100)
+    assert x[inside].tolist() == list(range(1_000, 1_101))
+    # The bounds of the whole curve stay exact (for "view all").
+    assert x.min() == 0 and x.max() == 19_999
+    assert y.min() == values.min() and y.max() == values.max()
+
+
+def test_loglik_short_smooth_curve_keeps_the_wide_antialiased_pen(loglik):
+    iterations = np.arange(60)
+    values = -1000.0 + 300.0 * (1 - np.exp(-iterations / 10.0))
+    loglik.show_history(iterations, values, [], None, None)
+    x, _ = loglik._curve.getData()
+    assert len(x) == 60  # nothing to reduce
+    assert loglik._curve.opts["pen"].widthF() == 2 and loglik._curve.opts["antialias"]
+    # A short curve that zigzags over the whole height is drawn thin (a wide pen costs
+    # more with its length in pixels than with its number of points).
+    loglik.show_history(*_sawtooth(60), [], None, None)
+    assert loglik._curve.opts["pen"].widthF() <= 1
+
+
+def test_loglik_recovery_marks_follow_a_growing_history_exactly(loglik):
+    """Marks are added as the run goes on, and rebuilt when the history changes."""
+    iterations, values = _sawtooth(3_000)
+    recoveries = list(range(1, 3_000, 2))
+    for n in (1_000, 1_500, 3_000):  # a run that goes on: new marks are added
+        shown = [r for r in recoveries if r < n]
+        loglik.show_history(iterations[:n], values[:n], shown, None, n - 1)
+        data = loglik._recovery_marks.data
+        assert data["x"].tolist() == shown
+        assert data["y"].tolist() == values[shown].tolist()
+    loglik.set_scale("mean")  # other values for the same iterations: rebuilt
+    loglik.show_history(iterations, values / 100, recoveries, None, None)
+    assert loglik._recovery_marks.data["y"].tolist() == (values[recoveries] / 100).tolist()
+    loglik.show_history(iterations[:500], values[:500], [7], None, None)  # a new run
+    assert loglik._recovery_marks.data["x"].tolist() == [7]
+    loglik.show_history(iterations[:500], values[:500], [], None, None)
+    assert not loglik._recovery_marks.isVisible()
+
+
+def test_loglik_recovery_lines_are_one_item_across_the_view(loglik):
+    import pyqtgraph as pg
+
+    iterations, values = _sawtooth(5_000)
+    loglik.show_history(iterations, values, list(range(0, 5_000, 3)), None, 4_999)
+    assert loglik.visible_recovery_lines() == 200  # the most recent ones
+    lines = [item for item in loglik.getPlotItem().items if isinstance(item, pg.InfiniteLine)]
+    assert len(lines) == 2  # only "converged" and "current"; recoveries are one curve
+    x, y = loglik._recovery_lines.getData()
+    assert sorted(set(x.tolist())) == list(range(4_998 - 3 * 199, 5_000, 3))
+    loglik.getViewBox().setYRange(-5_000.0, 5_000.0, padding=0)  # each spans the view
+    _, y = loglik._recovery_lines.getData()
+    assert y.min() <= -5_000 and y.max() >= 5_000
+
+
+def test_column_envelope_keeps_each_columns_extremes_in_order():
+    from gmm_viz.gui.loglik_plot import column_envelope
+
+    rng = np.random.default_rng(3)
+    x = np.arange(5_000, dtype=float)
+    y = np.cumsum(rng.standard_normal(5_000))
+    xd, yd = column_envelope(x, y, (0.0, 4_999.0), 100)
+    assert len(xd) <= 2 * 100 + 8
+    assert np.all(np.diff(xd) >= 0)  # in order
+    column = np.minimum((x * 100 / 4_999.0).astype(int), 99)
+    drawn_column = np.minimum((xd * 100 / 4_999.0).astype(int), 99)
+    for c in range(100):
+        assert yd[drawn_column == c].min() == y[column == c].min()
+        assert yd[drawn_column == c].max() == y[column == c].max()
+    # Short input is returned as is.
+    _, ys = column_envelope(x[:50], y[:50], (0.0, 49.0), 100)
+    np.testing.assert_array_equal(ys, y[:50])
+
+
 def test_loglik_click_emits_the_nearest_iteration(loglik, qtbot):
     loglik.show_history(np.arange(0, 50), np.linspace(-10, -1, 50), [], None, None)
     loglik.getViewBox().setRange(xRange=(0, 49), padding=0)

@@ -129,3 +129,40 @@ def test_python_dash_m_gmm_viz_help():
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_fit_and_render_have_no_play_option(capsys):
+    for command in ("fit", "render"):
+        assert cli.main([command, "--help"]) == 0
+        out = capsys.readouterr().out
+        assert "--play" not in out
+        assert "--scenario" in out and "plays it" not in out
+        assert cli.main([command, "--out", "x.png", "--play"]) == 2
+        assert "unrecognized arguments: --play" in capsys.readouterr().err
+    assert cli.main(["app", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--play" in out and "window plays it" in out
+
+
+def test_limits_have_one_source_shared_by_the_cli_and_the_controls():
+    from gmm_viz import limits
+
+    assert cli.MAX_K is limits.MAX_K == 20
+    assert cli.THRESHOLD_RANGE is limits.THRESHOLD_RANGE == (1e-14, 10.0)
+    assert cli.MAX_SEED is limits.MAX_SEED == 2**31 - 1
+    # gmm_viz.limits (and so the command line) never imports Qt.
+    code = ("import sys, gmm_viz.limits, gmm_viz.cli; "
+            "sys.exit(any(m.startswith('PyQt6') for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], check=False, timeout=120).returncode == 0
+
+
+def test_the_controls_offer_the_same_limits(qtbot):
+    from gmm_viz import limits
+    from gmm_viz.gui.controls import ControlPanel
+
+    panel = ControlPanel()
+    qtbot.addWidget(panel)
+    assert panel.k_spin.maximum() == limits.MAX_K
+    assert panel.seed_spin.maximum() == limits.MAX_SEED
+    slider = panel.threshold_slider
+    assert (slider._minimum, slider._maximum) == limits.THRESHOLD_RANGE

@@ -33,3 +33,22 @@ def test_flags_name_flagged_and_replaced_components(qtbot):
     others = [r for r in range(hit.n_components) if not hit.flagged[r]]
     assert all(table.item(r, COLUMNS.index("flags")).text() == "" for r in others)
     np.testing.assert_equal(table.rowCount(), hit.n_components)
+
+
+def test_arrays_shorter_than_k_leave_dashes(qtbot):
+    """A damaged snapshot (arrays shorter than k) never makes the table raise."""
+    from dataclasses import replace
+
+    table = ComponentTable()
+    qtbot.addWidget(table)
+    _, snaps = run_scenario(get_scenario("collapse"))
+    full = snaps[-1]
+    k = full.n_components
+    damaged = replace(full, det=full.det[:1], nk=full.nk[:2], means=full.means[:1],
+                      condition_number=full.condition_number[:0], flagged=full.flagged[:1])
+    table.show_snapshot(damaged)
+    assert table.rowCount() == k
+    last = k - 1
+    for name in ("det(cov)", "N_k", "mean", "cond"):
+        assert table.item(last, COLUMNS.index(name)).text() == "\u2013"
+    assert table.item(0, COLUMNS.index("det(cov)")).text() != "\u2013"

@@ -47,6 +47,15 @@ def write(tmp_path, text, name="data.csv", encoding="utf-8"):
 # ---------------------------------------------------------------------------- generators
 
 
+def test_fixed_size_data_sets_are_the_ones_that_ignore_n_samples():
+    from gmm_viz.data import FIXED_SIZE_DATASETS
+
+    assert FIXED_SIZE_DATASETS == {
+        name for name in DATASETS
+        if make_dataset(name, n_samples=40).X.shape == EXPECTED[name][0]
+    } == set(FIXED)
+
+
 def test_dataset_names_in_menu_order():
     assert dataset_names() == tuple(EXPECTED)
     assert set(DATASETS) == set(EXPECTED)
@@ -380,6 +389,125 @@ CSVISH = st.text(alphabet=st.sampled_from(list("0123456789.,;\t \n-eE+naifxy\"'\
 @given(CSVISH)
 def test_load_csv_csv_like_text_never_crashes(text):
     _check_load_outcome(text.encode("utf-8"))
+
+
+# ------------------------------------------------------------- fast path == cell by cell
+
+
+def _outcome(raw, columns=None, *, fast=True):
+    """What loading ``raw`` gives: the Dataset's fields, or the error message."""
+    from unittest import mock
+
+    from gmm_viz.data import csv_loader
+
+    patch = (mock.patch.object(csv_loader, "_fast_table", lambda *a: None) if not fast
+             else mock.patch.object(csv_loader, "_CHUNK_CHARS", 16))  # many numpy pieces
+    with patch:
+        try:
+            ds = csv_loader.dataset_from_bytes(raw, "data.csv", columns=columns)
+            table = csv_loader._table_from_bytes(raw, "data.csv")
+        except DataError as exc:
+            return ("error", str(exc))
+    names = [table.names[j] for j in table.numeric]
+    return ("ok", ds.X.tobytes(), ds.X.shape, ds.feature_names, ds.dropped_rows,
+            ds.description, names)
+
+
+_CELLS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.floats(-1e6, 1e6).map(lambda v: f"{v:.3f}"),
+    st.floats(-1e300, 1e300).map(lambda v: f"{v:e}"),
+    st.integers(-10**6, 10**6).map(str),
+    st.sampled_from(["nan", "inf", "-Infinity", "NA", "?", "", " ", "abc", "x y", "1,5",
+                     '"2.5"', "' 3 '", " 4 ", "1_0", "+7", ".5", "5.", "1e999", "-0"]),
+)
+
+
+@st.composite
+def _tables(draw):
+    delimiter = draw(st.sampled_from([",", ";", "\t", " ", "  "]))
+    width = draw(st.integers(1, 4))
+    numeric_only = draw(st.booleans())
+    cell = _CELLS if not numeric_only else st.one_of(
+        st.floats(-1e9, 1e9).map(repr), st.sampled_from(["nan", "inf", "-inf", "1e999"]))
+    rows = draw(st.lists(st.lists(cell, min_size=width, max_size=width), min_size=1,
+                         max_size=12))
+    lines = [delimiter.join(row) for row in rows]
+    if draw(st.booleans()):
+        lines.insert(0, delimiter.join(draw(st.sampled_from(["x", "y", "z w", '"q"', '"r', "", "1"]))
+                                       for _ in range(width)))
+    if draw(st.booleans()):
+        lines.insert(draw(st.integers(0, len(lines))), draw(st.sampled_from(["", "  ", ","])))
+    end = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    return (end.join(lines) + draw(st.sampled_from(["", end]))).encode("utf-8")
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_tables())
+def test_fast_path_reads_exactly_what_the_cell_by_cell_path_reads(raw):
+    assert _outcome(raw, fast=True) == _outcome(raw, fast=False)
+
+
+@pytest.mark.parametrize("text", [
+    "x,y\n1,2\n3,4\n5,6\n",
+    "x;y\n1;2\n3;4\n",
+    "1 2\n3 4\n\n5 6\n",
+    "a,b,c\n1,nan,3\n4,inf,6\n7,8,9\n",
+    "\n\n x , y \r\n1,2\r\n3,4\r\n",
+    '"x","y"\n1,2\n3,4\n',
+    "x,y\n1,2\n",
+    "1,2\n3,4\n",
+])
+def test_clean_files_take_the_fast_path_with_the_same_result(text):
+    from gmm_viz.data import csv_loader
+
+    table = csv_loader._table_from_bytes(text.encode(), "data.csv")
+    assert table.values is not None and table.rows is None
+    assert _outcome(text.encode(), fast=True) == _outcome(text.encode(), fast=False)
+    for columns in ([0, 1], ["column 2", "column 1"], [1]):
+        raw = text.encode()
+        assert _outcome(raw, columns, fast=True) == _outcome(raw, columns, fast=False)
+
+
+@pytest.mark.parametrize("text", [
+    "x,y\n1,2\nNA,4\n5,6\n",  # a missing-value marker
+    "x,y,name\n1,2,a\n3,4,b\n",  # a text column
+    "x,y\n1,2\n3\n5,6\n",  # a short row
+    "x;y\n1,5;2\n3;4\n",  # a decimal comma
+    'x,y\n"1",2\n3,4\n',  # a quoted number
+    "x,y\n1,2\n  \n3,4\n",  # a blank line of spaces
+])
+def test_other_files_take_the_cell_by_cell_path(text):
+    from gmm_viz.data import csv_loader
+
+    table = csv_loader._table_from_bytes(text.encode(), "data.csv")
+    assert table.values is None and table.rows is not None
+
+
+def test_a_big_clean_file_is_read_exactly(tmp_path):
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((200_000, 3)) * 10.0 ** rng.integers(-5, 5, (200_000, 3))
+    path = tmp_path / "big.csv"
+    np.savetxt(path, X, delimiter=",", header="a,b,c", comments="", fmt="%.17g")
+    ds = load_csv(path, columns=["c", "a"])
+    np.testing.assert_array_equal(ds.X, X[:, [2, 0]])  # bit for bit
+    assert ds.feature_names == ("c", "a") and ds.dropped_rows == 0
+
+
+def test_read_csv_table_parses_once_for_columns_and_points(tmp_path):
+    from unittest import mock
+
+    from gmm_viz.data import csv_loader
+
+    path = write(tmp_path, "a,b,name,c\n1,2,p,3\n4,5,q,6\n7,8,r,9\n")
+    with mock.patch.object(csv_loader, "_parse_table", wraps=csv_loader._parse_table) as parse:
+        table = csv_loader.read_csv_table(path)
+        assert table.numeric_columns == ["a", "b", "c"] == csv_numeric_columns(path)
+        ds = table.dataset(["c", "a"])
+        assert parse.call_count == 2  # read_csv_table and csv_numeric_columns, not dataset
+    np.testing.assert_array_equal(ds.X, load_csv(path, columns=["c", "a"]).X)
+    with pytest.raises(DataError, match="only one numeric column"):
+        csv_loader.read_csv_table(write(tmp_path, "x,name\n1,a\n2,b\n", "one.csv")).dataset()
 
 
 # ---------------------------------------------------------------------------- validate_points

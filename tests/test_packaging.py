@@ -4,9 +4,8 @@ The tests import the source tree (pytest's pythonpath), so a module that the whe
 out would still pass them; these checks look at what the build configuration includes.
 """
 
-from pathlib import Path
-
 import tomllib
+from pathlib import Path
 
 import gmm_viz
 

@@ -222,6 +222,31 @@ def test_engine_exception_becomes_a_message(qtbot, controller, blobs):
     barrier(qtbot, controller)
 
 
+def test_a_frame_that_cannot_be_built_becomes_a_message(qtbot, controller, blobs, capfd):
+    """A damaged past iteration (labels cannot be recomputed) pauses with a message."""
+    start(qtbot, controller, blobs, endless())
+    for _ in range(3):
+        controller.step()
+    take_next(qtbot, controller, lambda f: f.snapshot.iteration == 3)
+    barrier(qtbot, controller)
+
+    def damaged(snapshot):
+        raise np.linalg.LinAlgError("Matrix is not positive definite")
+
+    controller.worker._engine.labels_for = damaged
+    with qtbot.waitSignal(controller.sigError, timeout=TIMEOUT) as blocker:
+        controller.seek(1)
+    message = blocker.args[0]
+    assert "iteration 1" in message and "not positive definite" in message
+    barrier(qtbot, controller)
+    assert controller.take_frame() is None  # nothing half-built was delivered
+    # The worker stays at the iteration still on screen: Step goes on from there.
+    controller.step()
+    frame = take_next(qtbot, controller)
+    assert frame.snapshot.iteration == 4
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_soft_colours_are_computed_in_the_worker(qtbot, controller, blobs):
     start(qtbot, controller, blobs, endless())
     controller.set_soft_colors(True)

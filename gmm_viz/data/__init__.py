@@ -23,6 +23,7 @@ import numpy as np
 
 __all__ = [
     "DATASETS",
+    "FIXED_SIZE_DATASETS",
     "MAX_N_SAMPLES",
     "NOISY_DATASETS",
     "DataError",
@@ -260,6 +261,7 @@ class Dataset:
 from gmm_viz.data.csv_loader import csv_numeric_columns, load_csv
 from gmm_viz.data.generators import (
     DATASETS,
+    FIXED_SIZE_DATASETS,
     MAX_N_SAMPLES,
     NOISY_DATASETS,
     dataset_names,

@@ -20,6 +20,7 @@ from gmm_viz.data import DataError, Dataset
 
 __all__ = [
     "DATASETS",
+    "FIXED_SIZE_DATASETS",
     "MAX_N_SAMPLES",
     "NOISY_DATASETS",
     "aniso",
@@ -338,6 +339,8 @@ DATASETS = {
 
 #: The data sets whose generator takes ``noise``.
 NOISY_DATASETS = frozenset({"moons", "circles"})
+#: The data sets of a fixed size: their generators ignore ``n_samples`` (and the seed).
+FIXED_SIZE_DATASETS = frozenset({"faithful", "iris"})
 
 
 def dataset_names():

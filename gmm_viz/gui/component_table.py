@@ -78,22 +78,27 @@ class ComponentTable(QTableWidget):
         self._ensure_rows(k)
         recovered = set(recovered) | set(snapshot.recovered_components)
         i, j = self._axes
-        d = snapshot.means.shape[1]
+        means = np.asarray(snapshot.means)
+        d = means.shape[1] if means.ndim == 2 else 0
         i, j = min(i, d - 1), min(j, d - 1)
         for row in range(k):
             if self._colors is not None and row < len(self._colors):
                 r, g, b = (int(c) for c in self._colors[row][:3])
                 self.item(row, 0).setBackground(QBrush(QColor(r, g, b)))
-            mean = snapshot.means[row]
+            # An array shorter than k (a damaged snapshot) leaves a dash, never raises.
+            mean = means[row] if d and row < len(means) else None
+            weight, det, nk = (_value(a, row) for a in (snapshot.weights, snapshot.det,
+                                                        snapshot.nk))
+            condition = _value(snapshot.condition_number, row)
             texts = (
                 None,
-                f"{snapshot.weights[row]:.3f}",
-                f"({mean[i]:.3g}, {mean[j]:.3g})",
-                f"{snapshot.det[row]:.3g}",
-                _condition_text(snapshot.condition_number[row]),
-                f"{snapshot.nk[row]:.1f}",
+                _text(weight, ".3f"),
+                "\u2013" if mean is None else f"({mean[i]:.3g}, {mean[j]:.3g})",
+                _text(det, ".3g"),
+                "\u2013" if condition is None else _condition_text(condition),
+                _text(nk, ".1f"),
                 ", ".join(
-                    flag for flag, on in (("flagged", bool(snapshot.flagged[row])),
+                    flag for flag, on in (("flagged", bool(_value(snapshot.flagged, row))),
                                           ("re-placed", row in recovered)) if on
                 ),
             )
@@ -103,6 +108,18 @@ class ComponentTable(QTableWidget):
 
     def clear_rows(self):
         self.setRowCount(0)
+
+
+def _value(array, row):
+    """``array[row]``, or None when the array is shorter (or not an array)."""
+    try:
+        return array[row]
+    except (IndexError, TypeError, KeyError):
+        return None
+
+
+def _text(value, spec: str) -> str:
+    return "\u2013" if value is None else format(value, spec)
 
 
 def _condition_text(value: float) -> str:

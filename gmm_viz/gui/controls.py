@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtGui import QAction, QDoubleValidator, QKeySequence
+from PyQt6.QtCore import QEvent, QLocale, Qt, pyqtSignal
+from PyQt6.QtGui import QAction, QDoubleValidator, QKeySequence, QValidator
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -39,11 +39,11 @@ from gmm_viz.engine.config import (
     ConfigError,
     EMConfig,
 )
+from gmm_viz.limits import MAX_K, MAX_SEED, THRESHOLD_RANGE
 
 #: Iterations per second offered by the speed slider; 0 means as fast as possible.
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 0)
 DEFAULT_SPEED = 10
-MAX_K = 20
 MAX_POINTS = 2_000_000
 
 INIT_LABELS = {
@@ -110,7 +110,12 @@ class LogSlider(QWidget):
     sigValueChanged(float)
         The value changed (by the slider or by typing a valid number in range).
     sigInvalid(str)
-        The typed text is not a number in range; the message says what is allowed.
+        The typed text is not a number in range (on Enter or when the field loses the
+        focus); the readout goes back to the value in force and the message says what is
+        allowed.
+
+    Numbers are read in the C locale: a point for decimals, and no group separators, so
+    ``1,5`` is refused rather than read as 15.
     """
 
     sigValueChanged = pyqtSignal(float)
@@ -129,7 +134,10 @@ class LogSlider(QWidget):
         self.slider.setRange(0, round((self._hi - self._lo) * steps_per_decade))
         self.slider.setPageStep(steps_per_decade)
         self.edit = QLineEdit()
-        self.edit.setValidator(QDoubleValidator())
+        self.edit.setValidator(_NumberValidator(self.edit))
+        # Enter and focus-out with text that is not a number do not finish the editing in
+        # Qt (no editingFinished): catch them to put the value in force back.
+        self.edit.installEventFilter(self)
         self.edit.setFixedWidth(64)
         self.edit.setAlignment(Qt.AlignmentFlag.AlignRight)
         layout = QHBoxLayout(self)
@@ -157,6 +165,23 @@ class LogSlider(QWidget):
         self.slider.blockSignals(False)
         self.edit.setText(_format_value(self._value))
 
+    def eventFilter(self, watched, event):  # Qt naming
+        if watched is self.edit and not self.edit.hasAcceptableInput():
+            kind = event.type()
+            enter = kind == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Return,
+                                                                    Qt.Key.Key_Enter)
+            if enter or kind == QEvent.Type.FocusOut:
+                self._refuse(self.edit.text().strip())
+        return super().eventFilter(watched, event)
+
+    def _refuse(self, text: str):
+        """Show the value in force again and say what is allowed."""
+        self.edit.setText(_format_value(self._value))
+        self.sigInvalid.emit(
+            f"{self._name} must be a number from {self._minimum:g} to {self._maximum:g} "
+            f"(with a point for decimals); got {text!r}."
+        )
+
     def _on_slider_changed(self, position: int):
         value = 10 ** (self._lo + position / self._steps)
         value = float(_format_value(value))  # round to what the readout shows
@@ -171,16 +196,43 @@ class LogSlider(QWidget):
         except ValueError:
             value = float("nan")
         if not (self._minimum <= value <= self._maximum):
-            self.edit.setText(_format_value(self._value))
-            self.sigInvalid.emit(
-                f"{self._name} must be a number from {self._minimum:g} to {self._maximum:g}; "
-                f"got {text!r}."
-            )
+            self._refuse(text)
             return
         if value == self._value:
             return
         self.setValue(value)
         self.sigValueChanged.emit(value)
+
+
+class _NumberValidator(QDoubleValidator):
+    """Numbers in the C locale; anything else is kept as typed but never accepted.
+
+    A plain QDoubleValidator drops keystrokes it finds invalid (typing ``1,5`` would
+    leave ``15``); here the text stays as typed, and :class:`LogSlider` refuses it with a
+    message on Enter or focus-out.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        locale = QLocale.c()
+        locale.setNumberOptions(QLocale.NumberOption.RejectGroupSeparator)
+        self.setLocale(locale)
+        self.setNotation(QDoubleValidator.Notation.ScientificNotation)
+
+    def validate(self, text, pos):
+        state, text, pos = super().validate(text, pos)
+        if state == QValidator.State.Acceptable and not math.isfinite(_c_float(text)):
+            state = QValidator.State.Intermediate  # nan, inf, 1e999
+        if state == QValidator.State.Invalid:
+            state = QValidator.State.Intermediate
+        return state, text, pos
+
+
+def _c_float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
 
 
 def _form(box: QGroupBox) -> QFormLayout:
@@ -260,10 +312,13 @@ class ControlPanel(QWidget):
 
     LOADED_KEY = "__file__"
 
-    def __init__(self, dataset_names=(), noisy_datasets=(), base_config=None, parent=None):
+    def __init__(self, dataset_names=(), noisy_datasets=(), base_config=None, parent=None,
+                 fixed_size_datasets=()):
         super().__init__(parent)
         self._base = base_config if base_config is not None else EMConfig()
         self._noisy = frozenset(noisy_datasets)
+        # Data sets of a fixed size: their generators ignore Points and Data seed.
+        self._fixed = frozenset(fixed_size_datasets)
         self._make_actions()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -317,9 +372,10 @@ class ControlPanel(QWidget):
         row.addWidget(self.dataset_combo, 1)
         row.addWidget(open_button)
         form.addRow("Data set", row)
+        fixed = f" ({', '.join(sorted(self._fixed))} have a fixed size)" if self._fixed else ""
         self.points_spin = _spin(0, MAX_POINTS, 0,
-                                 "Number of points to generate (default: the set's own)",
-                                 special="default")
+                                 "Number of points to generate (default: the set's own)"
+                                 + fixed, special="default")
         self.points_spin.setSingleStep(100)
         self.points_spin.setGroupSeparatorShown(True)
         form.addRow("Points", self.points_spin)
@@ -332,9 +388,9 @@ class ControlPanel(QWidget):
         self.noise_spin.setKeyboardTracking(False)
         self.noise_spin.setToolTip("Noise of the generated set (moons, circles only)")
         form.addRow("Noise", self.noise_spin)
-        self.data_seed_spin = _spin(-1, 2**31 - 1, -1,
-                                    "Seed of the data generator (default: the set's own)",
-                                    special="default")
+        self.data_seed_spin = _spin(-1, MAX_SEED, -1,
+                                    "Seed of the data generator (default: the set's own)"
+                                    + fixed, special="default")
         form.addRow("Data seed", self.data_seed_spin)
         self.x_axis_combo = _combo((), "Feature shown on the horizontal axis (data with "
                                        "more than two features are fitted in all of them)")
@@ -383,7 +439,7 @@ class ControlPanel(QWidget):
         self.rule_combo = _combo({k: RULE_LABELS.get(k, k) for k in RULES},
                                  "Rule that detects a collapsing component (live)")
         form.addRow("Rule", self.rule_combo)
-        self.threshold_slider = LogSlider(1e-14, 10.0, 1e-2, name="threshold")
+        self.threshold_slider = LogSlider(*THRESHOLD_RANGE, 1e-2, name="threshold")
         self.threshold_slider.setToolTip(
             "Threshold of the det rules; the study used 1e-2 (live)")
         form.addRow("Threshold", self.threshold_slider)
@@ -404,7 +460,7 @@ class ControlPanel(QWidget):
             grid.addWidget(button, 0, column)
         form = QFormLayout()
         form.setVerticalSpacing(4)
-        self.seed_spin = _spin(0, 2**31 - 1, 0, "Seed of the run's randomness: "
+        self.seed_spin = _spin(0, MAX_SEED, 0, "Seed of the run's randomness: "
                                "initialisation and recoveries (restarts the run)")
         form.addRow("Seed", self.seed_spin)
         self.speed_slider = QSlider(Qt.Orientation.Horizontal)
@@ -512,11 +568,12 @@ class ControlPanel(QWidget):
         points = self.points_spin.value()
         noise = self.noise_spin.value()
         seed = self.data_seed_spin.value()
+        generated = name not in self._fixed
         return DataRequest(
             name=name,
-            n_samples=points if points > 0 else None,
+            n_samples=points if (points > 0 and generated) else None,
             noise=noise if (noise >= 0 and name in self._noisy) else None,
-            random_state=seed if seed >= 0 else None,
+            random_state=seed if (seed >= 0 and generated) else None,
         )
 
     def display_options(self) -> DisplayOptions:
@@ -697,8 +754,9 @@ class ControlPanel(QWidget):
     def _update_enabled(self):
         name = self.dataset_combo.currentData()
         named = name != self.LOADED_KEY
-        self.points_spin.setEnabled(named)
-        self.data_seed_spin.setEnabled(named)
+        generated = named and name not in self._fixed
+        self.points_spin.setEnabled(generated)
+        self.data_seed_spin.setEnabled(generated)
         self.noise_spin.setEnabled(named and name in self._noisy)
         self.threshold_slider.setEnabled(self.rule_combo.currentData() != "none")
         self.perturb_check.setEnabled(self.init_combo.currentData() == "same_point")

@@ -41,9 +41,14 @@ from gmm_viz.gui.component_table import ComponentTable
 from gmm_viz.gui.controls import ControlPanel, DataRequest, DisplayOptions
 from gmm_viz.gui.timeline import TimelineBar
 from gmm_viz.gui.worker import EMController
+from gmm_viz.limits import MAX_SEED
 
 #: Minimum time between two drawn frames: the display rate (about 60 Hz).
 FRAME_INTERVAL_MS = 16
+#: Frames slow to draw are spaced by this many times their drawing time (painting them
+#: takes about as long again; the rest is left to the user's input), up to this interval.
+_PAINT_AND_IDLE_FACTOR = 3
+MAX_FRAME_INTERVAL_MS = 250
 #: Marker for "the last requested data" in :meth:`MainWindow._request_run`.
 _KEEP = object()
 
@@ -174,7 +179,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, options: LaunchOptions | None = None, settings=None, parent=None):
         super().__init__(parent)
-        from gmm_viz.data import NOISY_DATASETS, dataset_names
+        from gmm_viz.data import FIXED_SIZE_DATASETS, NOISY_DATASETS, dataset_names
         from gmm_viz.gui.canvas import MixtureCanvas
         from gmm_viz.gui.export_actions import ExportActions
         from gmm_viz.gui.loglik_plot import LogLikelihoodPlot
@@ -186,7 +191,8 @@ class MainWindow(QMainWindow):
         # Not a child of the window: the controller's finalizer joins the worker thread
         # even if the window is deleted without being closed.
         self.controller = EMController()
-        self.panel = ControlPanel(dataset_names(), NOISY_DATASETS)
+        self.panel = ControlPanel(dataset_names(), NOISY_DATASETS,
+                                  fixed_size_datasets=FIXED_SIZE_DATASETS)
         self.canvas = MixtureCanvas()
         self.loglik_plot = LogLikelihoodPlot()
         self.table = ComponentTable()
@@ -210,6 +216,7 @@ class MainWindow(QMainWindow):
         self._closed = False
         self._finished_shown = False
         self._opened_run = None  # file name of a run being opened, for its message
+        self._refused_run_id = None  # a run whose data could not be drawn (frames dropped)
 
         self._build_layout()
         self.scenarios = ScenarioActions(self)
@@ -220,6 +227,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self._frame_clock = QElapsedTimer()
+        self._frame_interval = FRAME_INTERVAL_MS  # grows while frames are slow to draw
         self._draw_timer = QTimer(self)
         self._draw_timer.setSingleShot(True)
         self._draw_timer.timeout.connect(self._draw_latest)
@@ -234,8 +242,6 @@ class MainWindow(QMainWindow):
         bottom.setStretchFactor(0, 1)
         bottom.setStretchFactor(1, 1)
         bottom.setSizes([440, 560])  # the table has seven columns
-        self.loglik_plot.setToolTip("Log-likelihood per iteration: vertical marks are "
-                                    "singularity recoveries, the dot is convergence")
         self.canvas.setToolTip("Points coloured by component; ellipses at the chosen "
                                "standard deviations; drag to pan, wheel to zoom")
         self.loglik_plot.setToolTip("Log-likelihood per iteration: vertical marks are "
@@ -524,11 +530,13 @@ class MainWindow(QMainWindow):
         columns : list of str, optional
             Columns to use; when None they are read from the file first.
         """
-        from gmm_viz.data import csv_numeric_columns
+        from gmm_viz.data.csv_loader import read_csv_table
 
         path = os.fspath(path)
         if columns is None:
-            token = self.controller.run_job(lambda: csv_numeric_columns(path))
+            # Parsed once, in the worker: the same table gives the column names and then
+            # the points of the chosen columns.
+            token = self.controller.run_job(lambda: read_csv_table(path))
             self._pending_open[token] = path
             self.statusBar().showMessage(f"Reading {os.path.basename(path)}…", 3000)
             return
@@ -542,7 +550,7 @@ class MainWindow(QMainWindow):
         return dialog.columns()
 
     # ------------------------------------------------------------------ requests
-    def _request_run(self, config=None, source=_KEEP, history=None, dataset=None):
+    def _request_run(self, config=None, source=_KEEP, history=None, dataset=None, make=None):
         """Start a run with ``config`` on the data described by ``source``.
 
         Parameters
@@ -556,13 +564,14 @@ class MainWindow(QMainWindow):
             A saved run to install (see :class:`~gmm_viz.gui.worker.RunRequest`).
         dataset : Dataset, optional
             The data itself, when already built (an opened run).
+        make : callable, optional
+            Builds the data of ``source`` in the worker (e.g. from a file parsed already).
         """
         if config is None:
             config = self._requested_config or self.panel.config()
         if source is _KEEP:
             source = self._requested_source
-        make = None
-        if dataset is None:
+        if dataset is None and make is None:
             dataset, make = self._resolve(source)
         if dataset is None and make is None:
             return None
@@ -586,23 +595,32 @@ class MainWindow(QMainWindow):
             return None, _drawable(_dataset_factory(source))
         if isinstance(source, tuple) and source[0] == "file":
             _, path, columns = source
-            return None, _drawable(lambda: load_csv(path, columns=list(columns)))
+            return None, _drawable(
+                lambda: load_csv(path, columns=None if columns is None else list(columns)))
         return None, None
 
-    def _load_csv(self, path, columns):
-        if len(columns) < 1:
-            self.show_error(f"{os.path.basename(path)}: choose at least one column.")
-            return
-        self._request_run(source=("file", path, tuple(columns)))
+    def _load_csv(self, path, columns, table=None):
+        """Start a run on ``columns`` of the file (None: all its numeric columns).
+
+        ``table`` is the file already parsed (:class:`~gmm_viz.data.csv_loader.CsvTable`);
+        without it the file is read again. Too few columns fail in the worker with the
+        loader's message, like any other unusable file.
+        """
+        source = ("file", path, None if columns is None else tuple(columns))
+        make = None
+        if table is not None:
+            chosen = None if columns is None else list(columns)
+            make = _drawable(lambda: table.dataset(chosen))
+        self._request_run(source=source, make=make)
         self.statusBar().showMessage(f"Loading {os.path.basename(path)}…", 3000)
 
     # ------------------------------------------------------------------ frames
     def _on_frame_ready(self):
         # Draw at most at display rate; the frame waits in the worker meanwhile (and the
         # worker sends no other notification until it is taken).
-        if self._frame_clock.isValid() and self._frame_clock.elapsed() < FRAME_INTERVAL_MS:
+        if self._frame_clock.isValid() and self._frame_clock.elapsed() < self._frame_interval:
             if not self._draw_timer.isActive():
-                self._draw_timer.start(FRAME_INTERVAL_MS - self._frame_clock.elapsed())
+                self._draw_timer.start(self._frame_interval - self._frame_clock.elapsed())
             return
         self._draw_latest()
 
@@ -614,11 +632,21 @@ class MainWindow(QMainWindow):
             return
         self._frame_clock.start()
         self.show_frame(frame)
+        # Frames that take long to draw (and then to paint, which comes after this) are
+        # spaced out, so the window keeps time for the user's input between them.
+        busy = self._frame_clock.elapsed() * _PAINT_AND_IDLE_FACTOR
+        self._frame_interval = int(min(max(FRAME_INTERVAL_MS, busy), MAX_FRAME_INTERVAL_MS))
 
     def show_frame(self, frame):
         """Draw ``frame`` (a :class:`~gmm_viz.gui.worker.Frame`) in every view."""
         if self._run is None or frame.run.run_id != self._run.run_id:
-            self._apply_run(frame.run)
+            if frame.run.run_id == self._refused_run_id:
+                return  # its data could not be shown; a new request is on its way
+            try:
+                self._apply_run(frame.run)
+            except Exception as exc:  # noqa: BLE001 - the previous run stays on screen
+                self._refuse_run(frame.run, exc)
+                return
         self._config = frame.config
         self._last_frame = frame
         snapshot = frame.snapshot
@@ -664,14 +692,28 @@ class MainWindow(QMainWindow):
                 "raise Max iterations to go on.")
 
     def _apply_run(self, run):
-        """A new run arrived: commit its data and config, reset the views."""
+        """A new run arrived: commit its data and config, reset the views.
+
+        What can fail (drawing the new points) is done first: if it raises, the canvas
+        is put back and the previous run, data and config stay committed.
+        """
         from gmm_viz.gui.palette import component_colors
+
+        new_data = self._run is None or run.dataset is not self._run.dataset
+        colors = component_colors(run.config.n_components)
+        if new_data:
+            names = run.dataset.feature_names or [f"x{i}" for i in range(run.dataset.X.shape[1])]
+            try:
+                self.canvas.set_points(run.dataset.X, feature_names=tuple(names))
+                self.canvas.set_axes(0, 1)
+            except Exception:
+                self._restore_canvas()
+                raise
 
         source = self._sources.pop(run.token, None)
         # Requests older than this one can no longer arrive.
         for token in [t for t in self._sources if t < run.token]:
             del self._sources[token]
-        new_data = self._run is None or run.dataset is not self._run.dataset
         self._run = run
         self._config = run.config
         if isinstance(source, tuple) and source[0] in ("file", "run"):
@@ -684,12 +726,9 @@ class MainWindow(QMainWindow):
         if source is not None:
             self._source = source
         if new_data:
-            names = run.dataset.feature_names or [f"x{i}" for i in range(run.dataset.X.shape[1])]
             d = run.dataset.X.shape[1]
             self._axes = (0, 1)
             self.panel.set_features(names, self._axes)
-            self.canvas.set_points(run.dataset.X, feature_names=tuple(names))
-            self.canvas.set_axes(*self._axes)
             self.table.set_axes(*self._axes)
             self.canvas.fit_view()
             title = run.dataset.name or "data"
@@ -698,7 +737,7 @@ class MainWindow(QMainWindow):
         self.canvas.clear_model()
         self.loglik_plot.reset()
         self._finished_shown = False
-        self.table.set_colors(component_colors(run.config.n_components))
+        self.table.set_colors(colors)
         if self.message_bar.level == "info":
             self.message_bar.clear()
         opened, self._opened_run = self._opened_run, None
@@ -712,6 +751,40 @@ class MainWindow(QMainWindow):
                 and self.scenarios.active is None):
             # The explanation area tells what this data shows about EM.
             self.show_info(f"{run.dataset.name}: {description}")
+
+    def _restore_canvas(self):
+        """Show the committed run's points again (after drawing new ones failed)."""
+        if self._run is None:
+            return
+        dataset = self._run.dataset
+        names = dataset.feature_names or [f"x{i}" for i in range(dataset.X.shape[1])]
+        try:
+            self.canvas.set_points(dataset.X, feature_names=tuple(names))
+            self.canvas.set_axes(*self._axes)
+        except Exception:  # noqa: BLE001 - they were drawn before; nothing more to do
+            return
+
+    def _refuse_run(self, run, exc):
+        """A run whose data cannot be shown: keep the previous one and say why.
+
+        The worker already replaced its run, so unless a newer request is on its way the
+        previous data and configuration are requested again (from iteration 0: the worker
+        no longer has their history). Frames of the refused run are dropped.
+        """
+        self._refused_run_id = run.run_id
+        self.pause()
+        restart = self._run is not None and run.token == self._latest_run_token
+        message = f"Could not show the new data: {str(exc) or type(exc).__name__}."
+        if restart:
+            message += " The previous data is shown again, restarted at iteration 0."
+        self._on_run_failed(run.token, message)  # names the file, puts the panel back
+        if restart:
+            self._request_run(self._config, source=self._source)
+        if self._last_frame is not None and self._run is not None:
+            from dataclasses import replace
+
+            # The model again, on the points put back (its events were told already).
+            self.show_frame(replace(self._last_frame, events=()))
 
     def _show_status(self, frame):
         labels = self.status_labels
@@ -787,13 +860,17 @@ class MainWindow(QMainWindow):
         if error:
             self.show_error(_file_message(path, error))
             return
-        columns = list(result)
+        table = result
+        columns = table.numeric_columns
         if len(columns) > 2:
             chosen = self.choose_columns(path, columns)
             if chosen is None:
                 return
             columns = chosen
-        self._load_csv(path, columns)
+        elif len(columns) < 2:
+            # No choice to make: the loader's own message says what the file lacks.
+            columns = None
+        self._load_csv(path, columns, table)
 
     def _on_open_requested(self):
         directory = app_settings.last_directory(self._settings)
@@ -827,7 +904,7 @@ class MainWindow(QMainWindow):
         self.controller.reset()
 
     def _on_new_seed_requested(self):
-        self.panel.seed_spin.setValue(random.randrange(2**31 - 1))
+        self.panel.seed_spin.setValue(random.randrange(MAX_SEED))
 
     def _on_seek_requested(self, iteration: int):
         # Scrubbing pauses: the user is looking at the past, not at a moving run.

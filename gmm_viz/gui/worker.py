@@ -214,10 +214,13 @@ class EMWorker(QObject):
         # tick even when queued requests are behind a long step.
         self.play_requested = False
         self._soft_colors = False
+        self._soft_failure_reported = False  # said once until the mode or the run changes
         # Every snapshot of the run without labels, and what the views show of it.
         self._history = RunHistory()
         self._half_steps = False
         self._position = start_position(False)
+        # The position of the last frame built (None before the first one of a run).
+        self._shown_position = None
         # Labels recomputed for past iterations, by iteration (a few: scrubbing back and
         # forth and M half-steps reuse them).
         self._labels_cache = {}
@@ -458,6 +461,7 @@ class EMWorker(QObject):
         if self._stopped:
             return
         self._soft_colors = bool(soft)
+        self._soft_failure_reported = False
         if self._engine is not None:
             self._publish(force=True)
 
@@ -553,6 +557,8 @@ class EMWorker(QObject):
         self._history.clear()
         self._labels_cache.clear()
         self._position = start_position(self._half_steps)
+        self._shown_position = None
+        self._soft_failure_reported = False
         self._unsent_events.clear()
 
     def _record(self, snapshot):
@@ -598,9 +604,13 @@ class EMWorker(QObject):
                 resp = (engine.responsibilities() if source == engine.iteration
                         else engine.responsibilities_for(self._history[source]))
                 colors = blend_colors(resp, component_colors(resp.shape[1]))
-            except Exception:  # noqa: BLE001 - fall back to hard colours, keep running
-                traceback.print_exc()
+            except Exception as exc:  # noqa: BLE001 - fall back to hard colours, keep running
                 colors = None
+                if not self._soft_failure_reported:
+                    self._soft_failure_reported = True
+                    self.sigError.emit(
+                        f"Could not blend the soft colours at iteration {source}: {exc} "
+                        f"({type(exc).__name__}); the points show hard colours.")
         history = self._history.curve()
         events = tuple(self._unsent_events)
         self._unsent_events.clear()
@@ -634,7 +644,12 @@ class EMWorker(QObject):
                 # cost an E-step) and do not notify; it will ask when it takes it.
                 self._dirty = True
                 return
-        frame = self._build_frame()
+        try:
+            frame = self._build_frame()
+        except Exception as exc:  # noqa: BLE001 - e.g. a damaged snapshot in the history
+            self._frame_failed(exc)
+            return
+        self._shown_position = self._position
         with self._lock:
             if force and self._frame is not None and self._frame.run is frame.run:
                 # Keep events of the frame we replace.
@@ -649,6 +664,21 @@ class EMWorker(QObject):
                 self.max_in_flight = max(self.max_in_flight, in_flight)
         if notify:
             self.sigFrameReady.emit()
+
+    def _frame_failed(self, exc: Exception):
+        """Building the frame of the current position failed: pause and say why.
+
+        The position goes back to the last one delivered, which the views still show, so
+        the worker and the views agree and the next step or seek starts from there.
+        """
+        failed = self._position
+        if self._shown_position is not None and self._shown_position != failed:
+            self._position = self._history.clamp(
+                convert_position(self._shown_position, self._half_steps))
+        reason = str(exc) or "no details"
+        self._fail(f"Could not show iteration {failed.iteration}: {reason} "
+                   f"({type(exc).__name__}). Its saved parameters may be damaged; the view "
+                   "stays where it was.")
 
 
 #: Past iterations whose labels the worker keeps (each is one small int per point).
