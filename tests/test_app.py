@@ -12,23 +12,11 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from gui_helpers import TIMEOUT, make_window
 from PyQt6.QtCore import Qt
 
 from gmm_viz.gui.controls import SPEEDS
-from gmm_viz.gui.main_window import LaunchOptions, MainWindow
-
-TIMEOUT = 10_000  # ms, generous for a slow CI machine
-
-
-def make_window(qtbot, options=None):
-    window = MainWindow(options or LaunchOptions())
-    qtbot.addWidget(window)  # closed (worker stopped) at the end of the test
-    window.show()
-    window.activateWindow()  # keyboard shortcuts work in the active window
-    qtbot.waitActive(window, timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: window.shown_iteration is not None, timeout=TIMEOUT)
-    return window
-
+from gmm_viz.gui.main_window import LaunchOptions
 
 ENDLESS = LaunchOptions(config_changes={"tol": 0.0, "max_iter": 100_000})
 

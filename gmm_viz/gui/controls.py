@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 from PyQt6.QtCore import QEvent, QLocale, Qt, pyqtSignal
-from PyQt6.QtGui import QAction, QDoubleValidator, QKeySequence, QValidator
+from PyQt6.QtGui import QDoubleValidator, QValidator
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -39,6 +39,7 @@ from gmm_viz.engine.config import (
     ConfigError,
     EMConfig,
 )
+from gmm_viz.gui.actions import make_action
 from gmm_viz.limits import MAX_K, MAX_SEED, THRESHOLD_RANGE
 
 #: Iterations per second offered by the speed slider; 0 means as fast as possible.
@@ -335,16 +336,7 @@ class ControlPanel(QWidget):
     # ------------------------------------------------------------------ building
     def _make_actions(self):
         def action(text, shortcut, tip, slot=None, checkable=False):
-            act = QAction(text, self)
-            if shortcut:
-                act.setShortcut(QKeySequence(shortcut))
-                tip = f"{tip} ({QKeySequence(shortcut).toString()})"
-            act.setToolTip(tip)
-            act.setStatusTip(tip)
-            act.setCheckable(checkable)
-            if slot is not None:
-                act.triggered.connect(slot)
-            return act
+            return make_action(self, text, shortcut, tip, slot, checkable)
 
         self.action_open = action("Open CSV…", "Ctrl+O", "Open a CSV file of points",
                                   lambda: self.sigOpenRequested.emit())

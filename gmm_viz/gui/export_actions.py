@@ -18,7 +18,6 @@ import os
 from dataclasses import dataclass
 
 from PyQt6.QtCore import QEventLoop, QObject, Qt, pyqtSignal
-from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import (
     QApplication,
     QDialog,
@@ -32,6 +31,7 @@ from PyQt6.QtWidgets import (
 )
 
 from gmm_viz.gui import settings as app_settings
+from gmm_viz.gui.actions import make_action
 
 #: Frames the worker computes ahead of the one being drawn.
 PREFETCH = 4
@@ -205,14 +205,7 @@ class ExportActions(QObject):
         window.controller.sigJobFinished.connect(self._on_job_finished)
 
         def action(text, shortcut, tip, slot):
-            act = QAction(text, self)
-            if shortcut:
-                act.setShortcut(QKeySequence(shortcut))
-                tip = f"{tip} ({QKeySequence(shortcut).toString()})"
-            act.setToolTip(tip)
-            act.setStatusTip(tip)
-            act.triggered.connect(slot)
-            return act
+            return make_action(self, text, shortcut, tip, slot)
 
         self.action_export_canvas = action(
             "Export canvas as PNG/SVG…", "Ctrl+E", "Save the canvas as shown, as a PNG "
