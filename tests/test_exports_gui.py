@@ -9,6 +9,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from gui_helpers import STEADY, TIMEOUT, history_of, make_window, settle, step
+from media import read_frames
 from PyQt6.QtGui import QImage
 
 from gmm_viz.engine import EMEngine
@@ -19,19 +20,6 @@ def window(qtbot):
     window = make_window(qtbot, STEADY)
     step(qtbot, window, 5)
     return window
-
-
-def read_frames(path):
-    if path.suffix == ".gif":
-        from PIL import Image, ImageSequence
-
-        with Image.open(path) as gif:
-            return [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(gif)]
-    import imageio.v2 as imageio
-
-    with imageio.get_reader(path) as reader:
-        # Not list(reader): its length hint is infinite for a stream.
-        return [frame for frame in reader]
 
 
 def test_canvas_as_png_and_svg(window, tmp_path):

@@ -5,21 +5,11 @@ import json
 import imageio.v2 as imageio
 import numpy as np
 import pytest
+from media import read_frames
 
 from gmm_viz.cli import main
 from gmm_viz.runs import load_run
 from gmm_viz.scenarios import get_scenario, run_scenario
-
-
-def read_frames(path):
-    """Every frame of a GIF or MP4, read back with imageio."""
-    if path.suffix == ".gif":
-        from PIL import Image, ImageSequence
-
-        with Image.open(path) as gif:
-            return [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(gif)]
-    with imageio.get_reader(path) as reader:
-        return [frame for frame in reader]
 
 
 def test_fit_json_prints_parameters_history_and_events(capsys):

@@ -148,6 +148,9 @@ class RunHistory:
         self._snapshots = []
         self._recoveries = []
         self._converged_at = None
+        # The curve is kept alongside as growing arrays: curve() is called for every
+        # frame, and rebuilding it from the snapshots cost O(iterations) Python work.
+        self._values = np.empty((64, 2))  # total and mean log-likelihood per iteration
 
     def __len__(self) -> int:
         return len(self._snapshots)
@@ -176,6 +179,9 @@ class RunHistory:
         if int(snapshot.iteration) != expected:
             raise ValueError(f"history expects iteration {expected}; got {snapshot.iteration}.")
         self._snapshots.append(snapshot.without_labels())
+        if expected == len(self._values):
+            self._values = np.concatenate([self._values, np.empty_like(self._values)])
+        self._values[expected] = (snapshot.log_likelihood, snapshot.mean_log_likelihood)
         if snapshot.recovered_components:
             self._recoveries.append(int(snapshot.iteration))
         if snapshot.converged and self._converged_at is None:
@@ -197,12 +203,11 @@ class RunHistory:
 
     def curve(self) -> History:
         """The log-likelihood curve (new arrays, safe to hand to another thread)."""
-        snaps = self._snapshots
+        n = len(self._snapshots)
         return History(
-            iterations=np.fromiter((s.iteration for s in snaps), np.int64, len(snaps)),
-            log_likelihood=np.fromiter((s.log_likelihood for s in snaps), float, len(snaps)),
-            mean_log_likelihood=np.fromiter((s.mean_log_likelihood for s in snaps), float,
-                                            len(snaps)),
+            iterations=np.arange(n, dtype=np.int64),  # iteration i is at index i
+            log_likelihood=self._values[:n, 0].copy(),
+            mean_log_likelihood=self._values[:n, 1].copy(),
             recoveries=list(self._recoveries),
             converged_at=self._converged_at,
         )

@@ -21,7 +21,6 @@ from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QDockWidget,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -29,7 +28,6 @@ from PyQt6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QScrollArea,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -39,6 +37,7 @@ from PyQt6.QtWidgets import (
 from gmm_viz.gui import settings as app_settings
 from gmm_viz.gui.component_table import ComponentTable
 from gmm_viz.gui.controls import ControlPanel, DataRequest, DisplayOptions
+from gmm_viz.gui.docks import scrolling_dock
 from gmm_viz.gui.timeline import TimelineBar
 from gmm_viz.gui.worker import EMController
 from gmm_viz.limits import MAX_SEED
@@ -267,17 +266,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
 
-        scroll = QScrollArea()
-        scroll.setWidget(self.panel)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(self.panel.sizeHint().width() + 24)
-        self.dock = QDockWidget("Controls", self)
-        self.dock.setObjectName("controls_dock")
-        self.dock.setWidget(scroll)
-        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                              | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.dock = scrolling_dock("Controls", "controls_dock", self.panel, self,
+                                   self.panel.sizeHint().width() + 24)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
         self.resize(1440, 880)
 

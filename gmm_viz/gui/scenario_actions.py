@@ -9,11 +9,11 @@ finding, so the panel says so instead of explaining something that is not on scr
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QObject, Qt, pyqtSignal
+from PyQt6.QtCore import QObject, pyqtSignal
 from PyQt6.QtGui import QAction
-from PyQt6.QtWidgets import QDockWidget, QScrollArea
 
 from gmm_viz.gui.controls import DataRequest
+from gmm_viz.gui.docks import scrolling_dock
 from gmm_viz.gui.scenario_panel import ScenarioPanel
 from gmm_viz.scenarios import get_scenario, scenario_names
 
@@ -51,19 +51,9 @@ class ScenarioActions(QObject):
         super().__init__(window)
         self._window = window
         self.panel = ScenarioPanel()
-        scroll = QScrollArea()
-        scroll.setWidget(self.panel)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         # Wide enough for the explanation to read as a paragraph, not a column of words.
-        scroll.setMinimumWidth(self.panel.minimumWidth() + 16)
-        self.dock = QDockWidget("Scenario", window)
-        self.dock.setObjectName("scenario_dock")
-        self.dock.setWidget(scroll)
-        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                              | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.dock = scrolling_dock("Scenario", "scenario_dock", self.panel, window,
+                                   self.panel.minimumWidth() + 16, frame=False)
         self.actions = {}
         for key in scenario_names():
             scenario = get_scenario(key)
