@@ -45,7 +45,7 @@ from gmm_viz.limits import MAX_K, MAX_SEED, THRESHOLD_RANGE
 #: Iterations per second offered by the speed slider; 0 means as fast as possible.
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 0)
 DEFAULT_SPEED = 10
-MAX_POINTS = 2_000_000
+from gmm_viz.limits import MAX_POINTS  # noqa: E402  (one limit for files and generated data)
 
 INIT_LABELS = {
     "random_range": "random in data range (study)",
