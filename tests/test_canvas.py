@@ -549,3 +549,31 @@ def test_draw_benchmark_runs_and_formats():
     assert all(r["ms"] > 0 for r in rows)
     table = format_table(rows)
     assert "2,000" in table and "vs pyqtgraph" in table
+
+
+def test_symbol_atlases_stop_growing_however_many_frames_and_runs(canvas):
+    # pyqtgraph's scatter caches one rendered symbol per pen/brush *object*: a new brush
+    # for each frame grew its atlas (and memory) with every frame and every restart.
+    X, labels, centers, covs = three_blobs()
+    canvas.set_points(X)
+    rng = np.random.default_rng(1)
+    items = (canvas._means, canvas._reset_star, canvas._reset_ring, canvas._reset_origin)
+
+    def play(n_frames, k):
+        for i in range(n_frames):
+            means = centers[:k] + rng.normal(scale=0.3, size=(k, 2))
+            events = (event(0, iteration=i, old_mean=(1.0, 1.0)),) if i % 10 == 0 else ()
+            canvas.show_snapshot(make_snapshot(means, covs[:k], labels % k, events=events,
+                                               iteration=i))
+            canvas.grab()  # paint: symbols are rendered into the atlas when drawn
+
+    play(30, 3)
+    first = [len(item.fragmentAtlas) for item in items]
+    for run in range(5):  # restarted runs with another k, then back
+        canvas.clear_model()
+        play(30, 2 + run % 2)
+        play(30, 3)
+    # The means: one symbol per colour, whatever the number of frames.
+    assert len(canvas._means.fragmentAtlas) == first[0] == 3
+    # The re-placement markers fade: at most one symbol per opacity level (256).
+    assert all(len(item.fragmentAtlas) <= 256 for item in items[1:])

@@ -20,6 +20,8 @@ levels) is ~2 ms of numpy, so it is computed here on the GUI thread;
 
 from __future__ import annotations
 
+import functools
+
 import math
 import time
 
@@ -582,9 +584,9 @@ class MixtureCanvas(pg.PlotWidget):
     def _draw_means(self, means, colors):
         k = len(means)
         finite = np.isfinite(means).all(axis=1)
-        brushes = [pg.mkBrush(*colors[c], 255) for c in range(k) if finite[c]]
+        brushes = [_brush(*map(int, colors[c]), 255) for c in range(k) if finite[c]]
         self._means.setData(
-            pos=means[finite], brush=brushes, pen=pg.mkPen(20, 20, 20, width=1.6), size=14,
+            pos=means[finite], brush=brushes, pen=_pen(20, 20, 20, 255, width=1.6), size=14,
             symbol="o",
         )
         self._mean_halos.setData(pos=means[finite])
@@ -644,12 +646,12 @@ class MixtureCanvas(pg.PlotWidget):
         pos = np.array(pos)
         r, g, b = _RESET_COLOR
         self._reset_ring.setData(
-            pos=pos, brush=[pg.mkBrush(255, 220, 0, int(70 * a)) for a in opacities],
-            pen=[pg.mkPen(r, g, b, int(255 * a), width=3.5) for a in opacities],
+            pos=pos, brush=[_brush(255, 220, 0, int(70 * a)) for a in opacities],
+            pen=[_pen(r, g, b, int(255 * a), width=3.5) for a in opacities],
         )
         self._reset_star.setData(
-            pos=pos, brush=[pg.mkBrush(255, 215, 0, int(255 * a)) for a in opacities],
-            pen=[pg.mkPen(r, g, b, int(255 * a), width=1.8) for a in opacities],
+            pos=pos, brush=[_brush(255, 215, 0, int(255 * a)) for a in opacities],
+            pen=[_pen(r, g, b, int(255 * a), width=1.8) for a in opacities],
         )
         self._reset_ring.show()
         self._reset_star.show()
@@ -659,8 +661,8 @@ class MixtureCanvas(pg.PlotWidget):
                            style=QtCore.Qt.PenStyle.DashLine)
             self._reset_jumps.setData(jumps[:, 0], jumps[:, 1], pen=pen)
             self._reset_origin.setData(
-                pos=np.array([o for o, _ in origins]), brush=[pg.mkBrush(r, g, b, int(255 * a))
-                                                         for _, a in origins], pen=None,
+                pos=np.array([o for o, _ in origins]), brush=[_brush(r, g, b, int(255 * a))
+                                                         for _, a in origins], pen=_pen(0, 0, 0, 0, 0),
             )
             self._reset_jumps.show()
             self._reset_origin.show()
@@ -703,6 +705,24 @@ class MixtureCanvas(pg.PlotWidget):
             pts = np.concatenate(pieces) if pieces else np.empty((0, 2))
             self._density_contours.setData(pts[:, 0], pts[:, 1])
             self._density_contours.show()
+
+
+@functools.cache
+def _brush(r, g, b, a):
+    """One QBrush object per colour, reused for every frame.
+
+    pyqtgraph's scatter keeps a symbol atlas keyed by the *identity* of the pen and brush
+    objects: a new ``mkBrush`` each frame added a symbol to the atlas each frame (memory
+    grew with every frame and every run). The set of colours is bounded (palette entries,
+    256 opacities of the reset markers), so this cache is too.
+    """
+    return pg.mkBrush(r, g, b, a)
+
+
+@functools.cache
+def _pen(r, g, b, a, width):
+    """One QPen object per colour and width (see :func:`_brush`)."""
+    return pg.mkPen(r, g, b, a, width=width)
 
 
 def _ellipse_pen(color, level, flagged):
