@@ -214,7 +214,7 @@ class MainWindow(QMainWindow):
         self._display = DisplayOptions()
         self._closed = False
         self._finished_shown = False
-        self._opened_run = None  # file name of a run being opened, for its message
+        self._opened_runs = {}  # request token -> file name of a run being opened
         self._refused_run_id = None  # a run whose data could not be drawn (frames dropped)
 
         self._build_layout()
@@ -487,9 +487,9 @@ class MainWindow(QMainWindow):
             # the previous one).
             data = ("run", f"run: {label}")
         self.panel.set_config(record.config)
-        self._opened_run = label
-        self._request_run(record.config, source=data, history=record.snapshots,
-                          dataset=dataset)
+        token = self._request_run(record.config, source=data, history=record.snapshots,
+                                  dataset=dataset)
+        self._opened_runs[token] = label
 
     def data_source(self) -> dict:
         """Where the shown data comes from, for a run file (:mod:`gmm_viz.runs`)."""
@@ -730,7 +730,9 @@ class MainWindow(QMainWindow):
         self.table.set_colors(colors)
         if self.message_bar.level == "info":
             self.message_bar.clear()
-        opened, self._opened_run = self._opened_run, None
+        opened = self._opened_runs.pop(run.token, None)
+        for token in [t for t in self._opened_runs if t < run.token]:
+            del self._opened_runs[token]
         self.sigRunApplied.emit(run, source)
         if opened:
             self.show_info(f"Opened the run {opened}: {_run_summary(run)}. Drag the "
@@ -823,11 +825,16 @@ class MainWindow(QMainWindow):
 
     def _on_run_failed(self, token, message):
         source = self._sources.pop(token, None)
+        if token < self._latest_run_token:
+            # A newer request replaced this one while the worker was busy with it: its
+            # answer is out of date, and showing it would describe what is not on screen.
+            self._opened_runs.pop(token, None)
+            return
         if isinstance(source, tuple) and source[0] == "file":
             message = _file_message(source[1], message)
         elif isinstance(source, tuple) and source[0] == "run":
             message = f"Could not open the {source[1]}: {message}"
-            self._opened_run = None
+            self._opened_runs.pop(token, None)
         self.show_error(message)
         if token == self._latest_run_token:
             # Nothing newer is pending: show the run that is still there.

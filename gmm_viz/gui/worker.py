@@ -537,6 +537,9 @@ class EMWorker(QObject):
         self.iteration = int(self._engine.iteration)
         if dropped:
             self.sigHistoryTruncated.emit(iteration, dropped)
+            # The views must learn that the history is shorter now, even if a pause
+            # arrives before the next step would have published a frame.
+            self._publish(force=True)
 
     def _do_step(self) -> bool:
         self.last_step_started = time.monotonic()
