@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
@@ -52,7 +53,17 @@ def run_app(args) -> int:
     waker.start(250)
     app.aboutToQuit.connect(window.controller.shutdown)
     try:
-        return app.exec()
+        status = app.exec()
     finally:
         waker.stop()
         signal.signal(signal.SIGINT, previous)
+    from gmm_viz.gui.worker import abandoned_workers_running
+
+    if abandoned_workers_running():
+        # The window is closed and the settings saved, but the worker is inside one
+        # computation that cannot be interrupted (k-means on millions of points): end the
+        # process now instead of waiting for it, and without destroying a running QThread.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    return status

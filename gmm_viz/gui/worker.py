@@ -18,6 +18,7 @@ Threading contract (see DESIGN.md):
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 import traceback
@@ -879,23 +880,78 @@ class EMController(QObject):
         return self.worker.take_frame()
 
     def shutdown(self) -> bool:
-        """Stop the timer in the worker thread, end the thread and wait for it.
+        """Stop the timer in the worker thread, end the thread and wait for it, briefly.
 
-        Returns True when the thread ended. Idempotent.
+        Returns True when the thread ended; False when it is busy with one long
+        computation, which it finishes on its own before ending (see
+        :func:`_stop_thread`): closing never waits for it. Idempotent.
         """
         self._stopped = True
         self._finalizer()
         return not self.thread.isRunning()
 
 
-def _stop_thread(thread: QThread, worker: EMWorker, timeout_ms: int = 3000):
-    """Stop ``worker`` (queued, so its timer is stopped in its own thread) and join it."""
+#: How long closing waits for the worker to stop between two EM steps (it normally stops
+#: within one step); a longer single computation (k-means on millions of points, reading a
+#: huge file) is left to finish on its own.
+STOP_WAIT_MS = 300
+
+#: Worker threads still busy with one long computation after their window closed, with
+#: their workers: kept referenced so that no running QThread is ever destroyed.
+_ABANDONED: set = set()
+_ABANDONED_LOCK = threading.Lock()
+
+
+def _stop_thread(thread: QThread, worker: EMWorker, timeout_ms: int = STOP_WAIT_MS) -> bool:
+    """Stop ``worker`` (queued, so its timer is stopped in its own thread) and join it.
+
+    Returns True when the thread ended within ``timeout_ms``. Otherwise it is in the
+    middle of one computation that cannot be interrupted safely: the stop request stays
+    queued (the thread ends as soon as the computation returns), the thread is kept
+    referenced until then, and the caller does not wait. :func:`abandoned_workers_running`
+    tells whether any is left, so the application can end the process without them.
+    """
     worker.play_requested = False
     if not thread.isRunning():
-        return
+        return True
     worker._sigStopRequested.emit()
-    if not thread.wait(timeout_ms):
-        # A single long computation (e.g. k-means on millions of points) is still running;
-        # it cannot be interrupted safely, so wait for it rather than destroy a running
-        # thread.
-        thread.wait()
+    if thread.wait(timeout_ms):
+        return True
+    pair = (thread, worker)
+    with _ABANDONED_LOCK:
+        _ABANDONED.add(pair)
+    # Emitted in the worker thread as it ends; the set is guarded by the lock.
+    thread.finished.connect(lambda: _forget_abandoned(pair),
+                            Qt.ConnectionType.DirectConnection)
+    if not thread.isRunning():  # it ended between the wait and the connection
+        _forget_abandoned(pair)
+    return False
+
+
+def _forget_abandoned(pair):
+    with _ABANDONED_LOCK:
+        _ABANDONED.discard(pair)
+
+
+def abandoned_workers_running() -> bool:
+    """True while a worker whose window closed is still finishing a computation."""
+    with _ABANDONED_LOCK:
+        return any(thread.isRunning() for thread, _ in _ABANDONED)
+
+
+def wait_for_abandoned_workers(timeout_ms: int | None = None) -> bool:
+    """Wait for the abandoned workers to end (tests, scripts); True when none is left."""
+    with _ABANDONED_LOCK:
+        pairs = list(_ABANDONED)
+    for thread, _ in pairs:
+        if timeout_ms is None:
+            thread.wait()
+        elif not thread.wait(timeout_ms):
+            return False
+    return not abandoned_workers_running()
+
+
+# A script or test that closed a busy window and returns normally must not destroy a
+# running QThread at interpreter exit (Qt would abort): wait for those threads then.
+# The app itself ends the process without waiting (see gmm_viz.gui.app.run_app).
+atexit.register(wait_for_abandoned_workers)
