@@ -82,6 +82,84 @@ def test_sklearn_initialisations_and_n_init_match(init_params):
     np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
 
 
+SKLEARN_INITS = ("kmeans", "k-means++", "random", "random_from_data")
+
+
+def assert_same_lower_bounds(ours, theirs):
+    """lower_bounds_ to 1e-10, but the first one of a one-point diag/spherical start.
+
+    Started from one point each (k-means++, random_from_data), a component's variance is
+    reg_covar alone. scikit-learn computes diag and spherical variances as raw moments in
+    the user's units, ``x**2 / N_k - mu**2``, which leaves about ``10 eps x**2`` (1e-11
+    here) on top of reg_covar = 1e-6: its first lower bound (about -1e7 per point) then
+    carries ~1e-5 relative rounding. The engine gets reg_covar exactly (checked below),
+    and everything after the first E-step agrees to 1e-10.
+    """
+    rtol = 1e-10
+    if ours.init_params in ("k-means++", "random_from_data") and ours.covariance_type in (
+            "diag", "spherical"):
+        rtol = 1e-4
+    assert ours.lower_bounds_[0] == pytest.approx(theirs.lower_bounds_[0], rel=rtol)
+    np.testing.assert_allclose(ours.lower_bounds_[1:], theirs.lower_bounds_[1:], rtol=1e-10)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("init_params", SKLEARN_INITS)
+@pytest.mark.parametrize("n_features", [1, 2, 3])
+def test_every_initialisation_and_covariance_type_matches_sklearn(init_params,
+                                                                  covariance_type,
+                                                                  n_features):
+    # k-means++ and random_from_data give one point per component: scikit-learn's tied
+    # start then pools the whole data's second moment (about the origin), and its first
+    # lower bound uses weights that sum to k / n_samples.
+    X = blobs(7, n_features)
+    common = {"n_components": 3, "covariance_type": covariance_type,
+              "init_params": init_params, "random_state": 4, "max_iter": 30, "tol": 1e-6}
+    theirs = GaussianMixture(**common).fit(X)
+    ours = GaussianMixtureEM(**common).fit(X)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert ours.converged_ == theirs.converged_
+    assert_same_lower_bounds(ours, theirs)
+    assert ours.lower_bound_ == pytest.approx(theirs.lower_bound_, rel=1e-10)
+    for name in FITTED:
+        assert_close(getattr(ours, name), getattr(theirs, name))
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("init_params", SKLEARN_INITS)
+def test_first_iteration_matches_sklearn_for_every_initialisation(init_params,
+                                                                  covariance_type):
+    X = blobs(8, 2)
+    common = {"n_components": 4, "covariance_type": covariance_type,
+              "init_params": init_params, "random_state": 0, "max_iter": 1}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = GaussianMixture(**common).fit(X)
+        ours = GaussianMixtureEM(**common).fit(X)
+        model = GaussianMixtureEM(record_history=True, **common).fit(X)
+    assert_same_lower_bounds(ours, theirs)
+    for name in FITTED:
+        assert_close(getattr(ours, name), getattr(theirs, name))
+    # iteration 0 itself: scikit-learn's start, with weights that are proportions
+    start = model.history_[0]
+    assert start.weights.sum() == pytest.approx(1.0, abs=1e-12)
+    reference = GaussianMixture(**common)
+    reference._initialize_parameters(X, np.random.RandomState(0))
+    np.testing.assert_allclose(start.weights, reference.weights_ / reference.weights_.sum(),
+                               rtol=1e-12)
+    assert_close(start.means, reference.means_)
+    if init_params in ("k-means++", "random_from_data") and covariance_type != "tied":
+        # one point per component: the variance is reg_covar, exactly
+        np.testing.assert_allclose(np.einsum("kii->ki", start.covariances), 1e-6, rtol=1e-9)
+    else:
+        from gmm_viz.engine.covariance import to_sklearn_covariances
+
+        assert_close(to_sklearn_covariances(np.array(start.covariances), covariance_type),
+                     reference.covariances_)
+
+
 def test_scores_bic_aic_and_labels_match_sklearn():
     X = blobs(2, 2)
     theirs = GaussianMixture(3, random_state=0).fit(X)

@@ -70,6 +70,71 @@ def gaussian_parameters(nk_raw, first, second, covariance_type, reg_covar):
     return nk, means, cov
 
 
+#: Rows per block when the first M-step works on the points themselves.
+_ROWS_PER_BLOCK = 65536
+
+
+def parameters_from_responsibilities(Z, resp, covariance_type, reg_covar, origin):
+    """The first M-step, from an initialiser's responsibilities, as scikit-learn does it.
+
+    Later M-steps use the kernel's raw moments (``E[zz'] - mu mu'``). The first one is
+    computed on the points, centred on each mean, because scikit-learn's k-means++ and
+    random_from_data starts give each component a single point: its covariance is then
+    ``reg_covar`` alone, and the raw moments' rounding (``10 eps * z**2``) would swamp it.
+
+    scikit-learn's tied estimate is ``(X'X - sum_k N_k mu_k mu_k') / sum_k N_k`` on the
+    whole data, in the user's coordinates. With responsibilities that sum to 1 for every
+    point this is the pooled within-component scatter. With one point per component, the
+    points no component was given still enter ``X'X``: about the user's origin, so they
+    are added here about ``origin`` (the user's origin in standardised coordinates).
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_features)
+        Standardised data.
+    resp : ndarray of shape (n_samples, n_components)
+    covariance_type : str
+    reg_covar : float
+        Added to the diagonal (standardised coordinates).
+    origin : ndarray of shape (n_features,)
+        The user's origin in standardised coordinates (``-shift / scale``).
+
+    Returns
+    -------
+    nk : ndarray of shape (n_components,)
+        ``resp.sum(axis=0) + 10 eps``, as in scikit-learn.
+    means : ndarray of shape (n_components, n_features)
+    covariances : ndarray of shape (n_components, n_features, n_features)
+    """
+    n_samples, n_features = Z.shape
+    n_components = resp.shape[1]
+    nk = resp.sum(axis=0) + NK_EPS
+    means = (resp.T @ Z) / nk[:, None]
+    scatter = np.zeros((n_components, n_features, n_features))
+    for start in range(0, n_samples, _ROWS_PER_BLOCK):
+        rows = slice(start, start + _ROWS_PER_BLOCK)
+        for k in range(n_components):
+            diff = Z[rows] - means[k]
+            scatter[k] += (resp[rows, k, None] * diff).T @ diff
+    if covariance_type == "tied":
+        pooled = scatter.sum(axis=0)
+        unassigned = resp.sum(axis=1) == 0
+        if unassigned.any():
+            about_origin = Z[unassigned] - origin
+            pooled += about_origin.T @ about_origin
+        cov = np.broadcast_to(pooled / nk.sum(), scatter.shape).copy()
+    else:
+        cov = scatter / nk[:, None, None]
+        if covariance_type != "full":
+            variances = np.einsum("kii->ki", cov)
+            if covariance_type == "spherical":
+                variances = variances.mean(axis=1, keepdims=True)
+            cov = variances[:, :, None] * np.eye(n_features)
+    idx = np.arange(n_features)
+    cov[:, idx, idx] += reg_covar
+    return nk, means, cov
+
+
 def eigen_decomposition(covariances):
     """Eigenvalues (ascending) and eigenvectors of each covariance.
 

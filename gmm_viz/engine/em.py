@@ -128,7 +128,7 @@ class EMEngine:
         self._random_state = check_random_state(
             config.random_state if random_state is None else random_state
         )
-        self._initial = self._initial_parameters(X)
+        self._initial = self._initial_parameters(X, Z)
         # Recoveries draw from the same stream; remember it so reset() replays exactly.
         self._rng_state_after_init = self._random_state.get_state()
         self.reset()
@@ -287,26 +287,45 @@ class EMEngine:
         return np.array(self._likelihoods, dtype=np.float64).reshape(-1, 2)
 
     @property
+    def initial_weight_sum(self) -> float:
+        """What scikit-learn's initial weights would sum to (the engine's sum to 1).
+
+        scikit-learn starts from ``N_k / n_samples`` without normalising: ``k / n_samples``
+        when every component starts from one point (``k-means++``, ``random_from_data``),
+        1 (to rounding) otherwise. Its first lower bound is therefore the engine's
+        iteration-0 mean log-likelihood plus ``log(initial_weight_sum)``; the estimator
+        uses this to report the same ``lower_bounds_``.
+        """
+        return self._initial_weight_sum
+
+    @property
     def mean_log_likelihood(self) -> float:
         """Mean per-sample log-likelihood at the current parameters."""
         return self._mean_ll()
 
     # ------------------------------------------------------------------ internals
 
-    def _initial_parameters(self, X):
-        """Initial weights, means, covariances in standardised coordinates."""
+    def _initial_parameters(self, X, Z):
+        """Initial weights, means, covariances in standardised coordinates ``Z``."""
         config = self._config
         n_samples, n_features = X.shape
         k = config.n_components
         self._reg_std = config.reg_covar / self._scale**2
         state = initial_state(X, config, self._random_state)
+        # What scikit-learn's initial weights sum to (see initial_weight_sum).
+        self._initial_weight_sum = 1.0
         if state.resp is not None:
-            stats = state.resp.T @ self._phi
-            nk_raw, first, second = kernel.unpack_moments(stats, n_features)
-            nk, means, covs = cov_ops.gaussian_parameters(
-                nk_raw, first, second, config.covariance_type, self._reg_std
+            nk, means, covs = cov_ops.parameters_from_responsibilities(
+                Z, state.resp, config.covariance_type,
+                self._reg_std, -self._shift / self._scale,
             )
-            weights = nk / n_samples  # not renormalised: scikit-learn's _initialize
+            # scikit-learn keeps nk / n_samples, which sums to k / n_samples when each
+            # component starts from one point (k-means++, random_from_data). Weights are
+            # proportions: normalise, as every later M-step does (a run file whose weights
+            # do not sum to 1 cannot be opened). The responsibilities do not change.
+            weights = nk / nk.sum()
+            if config.weights_init is None:
+                self._initial_weight_sum = float(nk.sum() / n_samples)
         else:
             weights = np.asarray(state.weights, dtype=np.float64)
             means = (state.means - self._shift) / self._scale

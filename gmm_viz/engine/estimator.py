@@ -225,6 +225,9 @@ class GaussianMixtureEM(GaussianMixture):
         for n_iter in range(1, self.max_iter + 1):
             previous = lower_bound
             lower_bound = engine.mean_log_likelihood
+            if n_iter == 1:
+                # scikit-learn's unnormalised start (see EMEngine.initial_weight_sum)
+                lower_bound += float(np.log(engine.initial_weight_sum))
             snapshot = engine.step()
             lower_bounds.append(lower_bound)
             events.extend(snapshot.events)
