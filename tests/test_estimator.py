@@ -235,3 +235,30 @@ def test_parameter_count_matches_sklearn(covariance_type, n_features):
 
     model = GaussianMixture(4, covariance_type=covariance_type).fit(blobs(0, n_features))
     assert n_parameters(4, n_features, covariance_type) == model._n_parameters()
+
+
+@pytest.mark.parametrize("scale, reg_covar, words", [
+    (1e20, 1e-6, "exceed"),   # covariances ~1e40: beyond float32's 3.4e38
+    (1e30, 1e-6, "exceed"),
+    (1e-25, 0.0, "exceed"),   # variances ~1e-50, precisions ~1e50
+])
+def test_float32_input_beyond_its_range_is_refused_with_a_hint(scale, reg_covar, words):
+    X = (blobs(0, 2) * scale).astype(np.float32)
+    model = GaussianMixtureEM(2, random_state=0, reg_covar=reg_covar)
+    with pytest.raises(ValueError, match="float32") as caught:
+        model.fit(X)
+    assert words in str(caught.value) and "X.astype(np.float64)" in str(caught.value)
+    assert not hasattr(model, "covariances_")  # nothing half-fitted is left
+    # the same data in float64 fit, with finite parameters
+    model.fit(X.astype(np.float64))
+    for name in FITTED:
+        assert np.isfinite(getattr(model, name)).all(), name
+
+
+@pytest.mark.parametrize("scale", [1e15, 1e-15, 1.0])
+def test_float32_input_within_its_range_keeps_float32(scale):
+    X = (blobs(0, 2) * scale).astype(np.float32)
+    model = GaussianMixtureEM(2, random_state=0, reg_covar=1e-6 * scale**2).fit(X)
+    for name in FITTED:
+        value = getattr(model, name)
+        assert value.dtype == np.float32 and np.isfinite(value).all(), name

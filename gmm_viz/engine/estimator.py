@@ -251,13 +251,64 @@ class GaussianMixtureEM(GaussianMixture):
         }
 
     def _store_parameters(self, weights, means, covariances, dtype):
+        """Set the fitted attributes in ``dtype`` (scikit-learn keeps the input's dtype).
+
+        Raises
+        ------
+        ValueError
+            When ``dtype`` (float32) cannot hold the fitted parameters; nothing is set.
+        """
         covariances = cov_ops.to_sklearn_covariances(covariances, self.covariance_type)
-        self.weights_ = weights.astype(dtype)
-        self.means_ = means.astype(dtype)
-        self.covariances_ = covariances.astype(dtype)
-        self.precisions_cholesky_ = cov_ops.sklearn_precision_cholesky(
-            covariances, self.covariance_type
-        ).astype(dtype)
-        self.precisions_ = cov_ops.sklearn_precisions(
-            self.precisions_cholesky_, self.covariance_type
+        chol = cov_ops.sklearn_precision_cholesky(covariances, self.covariance_type)
+        with np.errstate(over="ignore", under="ignore"):  # checked just below
+            fitted = {
+                "weights_": weights.astype(dtype),
+                "means_": means.astype(dtype),
+                "covariances_": covariances.astype(dtype),
+                "precisions_cholesky_": chol.astype(dtype),
+            }
+            fitted["precisions_"] = cov_ops.sklearn_precisions(
+                fitted["precisions_cholesky_"], self.covariance_type
+            )
+        _check_representable(fitted, self.covariance_type, dtype)
+        for name, value in fitted.items():
+            setattr(self, name, value)
+
+
+def _check_representable(fitted, covariance_type, dtype):
+    """Refuse fitted parameters that ``dtype`` cannot hold (float32 input at extreme scale).
+
+    The engine fits in float64; scikit-learn's fitted attributes keep the input's dtype.
+    float32 holds magnitudes from about 1.2e-38 to 3.4e38 only, so data at 1e20 (whose
+    covariances are 1e40) or at 1e-20 without reg_covar (precisions 1e40) would come out
+    as ``inf`` or 0. That is refused, as float64 data beyond its range are.
+
+    Parameters
+    ----------
+    fitted : dict of str to ndarray
+        The fitted attributes, already cast to ``dtype``.
+    covariance_type : str
+    dtype : numpy dtype
+
+    Raises
+    ------
+    ValueError
+        Naming the attribute, how large or small it got, and what to do.
+    """
+    info = np.finfo(dtype)
+    covariances = fitted["covariances_"]
+    variances = (covariances if covariance_type in ("diag", "spherical")
+                 else np.einsum("...ii->...i", covariances))
+    problem = None
+    for name, value in fitted.items():
+        if not np.isfinite(value).all():
+            problem = f"the fitted {name} exceed {info.max:.3g}"
+            break
+    if problem is None and not (np.abs(variances) >= info.tiny).all():
+        problem = f"the fitted variances fall below {info.tiny:.3g}"
+    if problem is not None:
+        raise ValueError(
+            f"X is {np.dtype(dtype).name} and {problem}, the limit of "
+            f"{np.dtype(dtype).name}. Pass X as float64 (X.astype(np.float64)) or rescale "
+            "it to units nearer 1."
         )
