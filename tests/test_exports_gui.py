@@ -196,3 +196,197 @@ def test_export_folder_is_remembered(qtbot, window, tmp_path):
     exports.action_export_canvas.trigger()
     assert app_settings.last_export_directory(window._settings) == str(tmp_path)
     assert any(p.suffix == ".png" for p in tmp_path.iterdir())
+
+
+# ---------------------------------------------------------------- the old file is kept
+OLD_BYTES = b"the user's old file\x00\x01\x02 keep me"
+
+
+def _folder_with_old_file(tmp_path, name):
+    """A folder holding only ``name``, with known bytes (settings live elsewhere)."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    path = folder / name
+    path.write_bytes(OLD_BYTES)
+    return folder, path
+
+
+def _assert_untouched(folder, path):
+    assert path.read_bytes() == OLD_BYTES
+    assert sorted(p.name for p in folder.iterdir()) == [path.name]  # no temporary left
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".mp4"])
+def test_cancelling_an_animation_keeps_the_existing_file(window, tmp_path, suffix):
+    folder, path = _folder_with_old_file(tmp_path, f"run{suffix}")
+    exports = window.exports
+
+    def cancel_at_two(done, total):
+        if done == 2:
+            exports.progress_dialog.cancel()
+
+    exports.sigExportProgress.connect(cancel_at_two)
+    assert not exports.export_animation(path, fps=5, max_frames=None)
+    assert "cancelled" in window.message_bar.text()
+    _assert_untouched(folder, path)
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".mp4"])
+def test_a_failing_animation_keeps_the_existing_file(window, tmp_path, monkeypatch, suffix):
+    from gmm_viz.gui import render
+
+    folder, path = _folder_with_old_file(tmp_path, f"run{suffix}")
+    frame = render.RunRenderer.frame
+    calls = []
+
+    def failing_frame(self, index):
+        calls.append(index)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return frame(self, index)
+
+    monkeypatch.setattr(render.RunRenderer, "frame", failing_frame)
+    assert not window.exports.export_animation(path, fps=5, max_frames=None)
+    assert window.message_bar.level == "error"
+    assert ".part" not in window.message_bar.text()
+    _assert_untouched(folder, path)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_a_failing_canvas_export_keeps_the_existing_file(window, tmp_path, monkeypatch,
+                                                        suffix):
+    from PyQt6.QtGui import QPainter, QPixmap
+
+    folder, path = _folder_with_old_file(tmp_path, f"canvas{suffix}")
+
+    def half_written_png(self, name, *args):  # a disk that fills up while writing
+        with open(name, "wb") as file:
+            file.write(b"\x89PNG half")
+        return False
+
+    def failing_end(self):  # QSvgGenerator writes as it paints; then the painter fails
+        raise OSError(28, "No space left on device")
+
+    if suffix == ".png":
+        monkeypatch.setattr(QPixmap, "save", half_written_png)
+    else:
+        original_end = QPainter.end
+
+        def end_then_fail(self):
+            original_end(self)
+            failing_end(self)
+
+        monkeypatch.setattr(QPainter, "end", end_then_fail)
+    assert not window.exports.export_canvas(path)
+    assert window.message_bar.level == "error"
+    assert path.name in window.message_bar.text()
+    assert ".part" not in window.message_bar.text()
+    _assert_untouched(folder, path)
+
+
+def test_a_failing_responsibilities_csv_keeps_the_existing_file(qtbot, window, tmp_path,
+                                                                 monkeypatch):
+    import gmm_viz.runs
+
+    folder, path = _folder_with_old_file(tmp_path, "resp.csv")
+
+    def half_written_csv(target, X, resp, feature_names=()):
+        with open(target, "w") as file:
+            file.write("x1,x2,resp_0\n1.0,")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(gmm_viz.runs, "save_responsibilities_csv", half_written_csv)
+    with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT) as blocker:
+        window.exports.export_responsibilities(path)
+    assert window.message_bar.level == "error"
+    assert "resp.csv" in blocker.args[0] and ".part" not in blocker.args[0]
+    _assert_untouched(folder, path)
+
+
+# ---------------------------------------------------------------- targets that are not files
+def _fifo(folder, name):
+    import os
+
+    path = folder / name
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_save_run_refuses_a_target_that_is_not_a_file(qtbot, window, tmp_path, kind):
+    import stat
+
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    if kind == "folder":
+        target = folder / "run.json"
+        target.mkdir()
+    else:
+        target = _fifo(folder, "run.json")
+    with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT) as blocker:
+        window.exports.save_run(target)
+    message = blocker.args[0]
+    assert window.message_bar.level == "error"
+    assert "run.json" in message and ".part" not in message
+    assert ("folder" in message) if kind == "folder" else ("FIFO" in message)
+    assert sorted(p.name for p in folder.iterdir()) == ["run.json"]
+    mode = target.lstat().st_mode
+    assert stat.S_ISDIR(mode) if kind == "folder" else stat.S_ISFIFO(mode)
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_exports_refuse_a_target_that_is_not_a_file(qtbot, window, tmp_path, kind):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for name in ("canvas.png", "run.gif"):
+        target = folder / name
+        target.mkdir() if kind == "folder" else _fifo(folder, name)
+        export = (window.exports.export_canvas(target) if name.endswith(".png")
+                  else window.exports.export_animation(target, fps=5))
+        assert not export
+        message = window.message_bar.text()
+        assert window.message_bar.level == "error"
+        assert name in message and ".part" not in message
+    assert sorted(p.name for p in folder.iterdir()) == ["canvas.png", "run.gif"]
+
+
+def test_the_save_dialogs_ask_before_overwriting(window, monkeypatch):
+    from PyQt6.QtWidgets import QFileDialog
+
+    seen = []
+
+    def fake_dialog(*args, **kwargs):
+        seen.append((args, kwargs))
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", fake_dialog)
+    assert window.exports.ask_save_path("Save", "gmm-viz run (*.json)", "run.json") is None
+    (args, kwargs), = seen
+    options = kwargs.get("options", args[4] if len(args) > 4 else QFileDialog.Option(0))
+    assert not options & QFileDialog.Option.DontConfirmOverwrite
+
+
+# ---------------------------------------------------------------- frame rates
+def test_the_animation_dialog_offers_only_frame_rates_both_formats_store(qtbot):
+    from gmm_viz.gui.export_actions import AnimationDialog
+    from gmm_viz.gui.render import FPS_RANGES
+
+    dialog = AnimationDialog(50)
+    qtbot.addWidget(dialog)
+    spin = dialog.fps_spin
+    for low, high in FPS_RANGES.values():
+        assert low <= spin.minimum() and spin.maximum() <= high
+    spin.setValue(0.5)  # slow animations (a frame every 2 s) are allowed
+    assert dialog.options().fps == 0.5
+
+
+@pytest.mark.parametrize("suffix, fps", [(".gif", 0.001), (".gif", 60), (".mp4", 1e308)])
+def test_an_impossible_frame_rate_is_a_message_and_no_file(window, tmp_path, suffix, fps):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    path = folder / f"run{suffix}"
+    assert not window.exports.export_animation(path, fps=fps, max_frames=None)
+    message = window.message_bar.text()
+    assert window.message_bar.level == "error"
+    assert "frame rate" in message and "FFMPEG" not in message
+    assert list(folder.iterdir()) == []

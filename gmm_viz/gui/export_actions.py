@@ -9,7 +9,10 @@
 - Export responsibilities (CSV) of the iteration shown, computed and written in the worker.
 
 Every failure becomes a message in the window; nothing the user had is changed by a
-failed export or a bad run file.
+failed export or a bad run file. Every file is written all or nothing
+(:func:`gmm_viz.files.atomic_output`): a Cancel or an error leaves an existing file exactly
+as it was, with no temporary file behind; a target that is not a regular file (a folder, a
+FIFO, a device) is refused. The save dialogs ask before overwriting a file.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from PyQt6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QLabel,
@@ -30,6 +34,7 @@ from PyQt6.QtWidgets import (
     QVBoxLayout,
 )
 
+from gmm_viz.files import atomic_output, check_output_target
 from gmm_viz.gui import settings as app_settings
 from gmm_viz.gui.actions import make_action
 
@@ -43,8 +48,17 @@ DEFAULT_MAX_FRAMES = 200
 class AnimationOptions:
     """Frame rate and the most frames an exported animation may hold."""
 
-    fps: int = DEFAULT_FPS
+    fps: float = DEFAULT_FPS
     max_frames: int = DEFAULT_MAX_FRAMES
+
+
+def common_fps_range() -> tuple:
+    """Frame rates every animation format can store: the dialog is asked before the file
+    name (and so the format) is known."""
+    from gmm_viz.gui.render import FPS_RANGES
+
+    return (max(low for low, _ in FPS_RANGES.values()),
+            min(high for _, high in FPS_RANGES.values()))
 
 
 class AnimationDialog(QDialog):
@@ -53,8 +67,9 @@ class AnimationDialog(QDialog):
     def __init__(self, n_iterations: int, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Export the run as an animation")
-        self.fps_spin = QSpinBox()
-        self.fps_spin.setRange(1, 60)
+        self.fps_spin = QDoubleSpinBox()
+        self.fps_spin.setDecimals(1)
+        self.fps_spin.setRange(*common_fps_range())
         self.fps_spin.setValue(DEFAULT_FPS)
         self.fps_spin.setSuffix(" frames/s")
         self.fps_spin.setToolTip("Playback speed of the animation")
@@ -234,7 +249,11 @@ class ExportActions(QObject):
     # ------------------------------------------------------------------ file dialogs
     # Tests replace these three methods.
     def ask_save_path(self, title: str, filters: str, name: str) -> str | None:
-        """Ask where to save; None when cancelled."""
+        """Ask where to save; None when cancelled.
+
+        The dialog asks before overwriting an existing file (so no DontConfirmOverwrite
+        option here): the exports then replace it whole.
+        """
         directory = app_settings.last_export_directory(self._window._settings)
         path, _ = QFileDialog.getSaveFileName(self._window, title,
                                               os.path.join(directory, name), filters)
@@ -262,8 +281,9 @@ class ExportActions(QObject):
 
         try:
             export_canvas(self._window.canvas, path)
-        except (OSError, ValueError) as exc:
-            self._window.show_error(f"Could not export the canvas: {exc}")
+        except (OSError, ValueError) as exc:  # a FileCheckError is a ValueError
+            self._window.show_error(f"Could not export the canvas to {_name(path)}: "
+                                    f"{_detail(exc, path)}")
             return False
         self._written(path)
         return True
@@ -285,8 +305,10 @@ class ExportActions(QObject):
         Playing is paused first, so the history does not change while it is drawn.
         """
         from gmm_viz.gui.render import (
+            ANIMATION_SUFFIXES,
             ExportCancelled,
             RunRenderer,
+            check_frame_rate,
             frame_indices,
             write_animation,
         )
@@ -294,7 +316,14 @@ class ExportActions(QObject):
         window = self._window
         window.pause()
         renderer = None
+        existed = os.path.lexists(path)
         try:
+            # Before anything is drawn: a name, a target or a rate that cannot be written.
+            suffix = os.path.splitext(os.fspath(path))[1].lower()
+            if suffix not in ANIMATION_SUFFIXES:
+                raise ValueError(f"{path}: choose a .gif or .mp4 file name.")
+            check_output_target(path, what="animation")
+            check_frame_rate(suffix, fps)
             run_id, history, X, names, title = self._jobs.result(self._jobs.submit(
                 lambda access: (access.run.run_id, access.history, access.run.dataset.X,
                                 access.run.dataset.feature_names,
@@ -321,10 +350,12 @@ class ExportActions(QObject):
 
             write_animation(renderer, path, fps=fps, indices=indices, progress=progress)
         except ExportCancelled:
-            window.show_info("Export cancelled; no file was written.")
+            window.show_info(f"Export cancelled; {_name(path)} was left as it was."
+                             if existed else "Export cancelled; no file was written.")
             return False
         except (ExportError, OSError, ValueError, RuntimeError) as exc:
-            window.show_error(f"Could not export the run: {exc}")
+            window.show_error(f"Could not export the run to {_name(path)}: "
+                              f"{_detail(exc, path)}")
             return False
         finally:
             self._jobs.forget()
@@ -363,6 +394,9 @@ class ExportActions(QObject):
         def job(access):
             if access.engine is None:
                 raise ValueError("there is no run to save yet.")
+            # A folder, a FIFO or a device is refused before the run is turned into text;
+            # save_run itself writes all or nothing.
+            check_output_target(path, what="run file")
             dataset = access.run.dataset
             save_run(path, access.engine.config, source, access.history, X=dataset.X)
             return path
@@ -402,7 +436,9 @@ class ExportActions(QObject):
                 raise ValueError("that iteration is no longer in the history.")
             dataset = access.run.dataset
             resp = access.engine.responsibilities_for(access.history[iteration])
-            save_responsibilities_csv(path, dataset.X, resp, dataset.feature_names)
+            # All or nothing: an error while writing leaves an existing file as it was.
+            with atomic_output(path, what="CSV file") as tmp:
+                save_responsibilities_csv(tmp, dataset.X, resp, dataset.feature_names)
             return path
 
         return self._track(self._window.controller.run_engine_job(job), "csv", path)
@@ -429,9 +465,7 @@ class ExportActions(QObject):
         name = os.path.basename(path)
         if error:
             verb = {"save": "save the run to", "open": "open", "csv": "write"}[kind]
-            # run files' messages start with the path: the name is enough here.
-            detail = error.replace(f"{path}: ", "")
-            self._window.show_error(f"Could not {verb} {name}: {detail}")
+            self._window.show_error(f"Could not {verb} {name}: {_detail(error, path)}")
             return
         if kind == "open":
             record, dataset = result
@@ -460,6 +494,21 @@ class ExportActions(QObject):
         if frame is not None and suffix in ("png", "csv"):
             base += f"-it{int(frame.snapshot.iteration)}"
         return f"{base}.{suffix}"
+
+
+def _name(path) -> str:
+    """The file name of ``path``, for messages."""
+    return os.path.basename(os.fspath(path))
+
+
+def _detail(error, path) -> str:
+    """An error's text without the path it starts with (the message names the file).
+
+    File errors say "PATH: is a folder. ..."; after "Could not save the run to NAME:" that
+    reads "it is a folder. ...".
+    """
+    text = str(error).replace(f"{os.fspath(path)}: ", "")
+    return "it " + text if text.startswith("is ") else text
 
 
 def _read_run(path):

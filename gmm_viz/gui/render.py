@@ -2,10 +2,15 @@
 
 :class:`RunRenderer` puts a :class:`~gmm_viz.gui.canvas.MixtureCanvas` and a
 :class:`~gmm_viz.gui.loglik_plot.LogLikelihoodPlot` side by side in an offscreen widget and
-grabs one frame per iteration. Writers: PNG and SVG (pyqtgraph's exporters for the canvas
-alone), animated GIF (Pillow) and MP4 (imageio with its bundled ffmpeg). Everything here
-runs on the GUI thread (Qt widgets must); long exports report progress and can be
-cancelled between frames.
+grabs one frame per iteration. Writers: PNG and SVG (Qt, for the canvas alone), animated
+GIF (Pillow's encoder, streamed frame by frame) and MP4 (imageio with its bundled ffmpeg).
+Everything here runs on the GUI thread (Qt widgets must); long exports report progress and
+can be cancelled between frames.
+
+Every file is written all or nothing (:func:`gmm_viz.files.atomic_output`): to a hidden
+temporary file beside the target, which replaces the target only when the file is complete.
+A Cancel or a failure leaves an existing file exactly as it was, and messages name the
+target, never the temporary file.
 """
 
 from __future__ import annotations
@@ -15,12 +20,26 @@ from pathlib import Path
 import numpy as np
 from pyqtgraph.Qt import QtCore, QtGui, QtWidgets
 
+from gmm_viz.files import atomic_output, path_label
 from gmm_viz.gui.canvas import MixtureCanvas
 from gmm_viz.gui.loglik_plot import LogLikelihoodPlot
 from gmm_viz.gui.palette import blend_colors, component_colors
 
 ANIMATION_SUFFIXES = (".gif", ".mp4")
 IMAGE_SUFFIXES = (".png", ".svg")
+
+#: Longest delay a GIF frame can hold: a 16-bit count of hundredths of a second (655.35 s).
+GIF_MAX_DELAY_CS = 65535
+#: Frame rates (frames per second) each animation format can store, by suffix.
+#:
+#: - GIF: the delay of a frame is a whole number of hundredths of a second, 1 to 65,535
+#:   (0.0015 to 100 frames/s). Browsers play delays under 2/100 s as 1/10 s, so 50
+#:   frames/s is the fastest that plays as asked; 0.0016 is the round number just inside
+#:   the slow end.
+#: - MP4 (H.264 through ffmpeg): ffmpeg takes almost any rate, but players do not; 0.1 to
+#:   240 frames/s plays everywhere, and 240 frames/s at the largest frame size (4000x3000)
+#:   stays within H.264's macroblock-rate limit.
+FPS_RANGES = {".gif": (0.0016, 50.0), ".mp4": (0.1, 240.0)}
 
 
 class ExportCancelled(Exception):
@@ -120,12 +139,23 @@ class RunRenderer(QtWidgets.QWidget):
         return qimage_to_array(self.grab().toImage())
 
     def save_png(self, path, index: int = -1) -> Path:
-        """Write one frame (default: the last iteration) as PNG."""
+        """Write one frame (default: the last iteration) as PNG, all or nothing.
+
+        Raises
+        ------
+        gmm_viz.files.FileCheckError
+            The target is not a writable regular file, or writing failed.
+        """
         self.draw(index % self.n_frames)
-        path = Path(path)
-        if not self.grab().save(str(path), "PNG"):
-            raise OSError(f"{path}: could not write the PNG file.")
-        return path
+        with atomic_output(path, what="PNG picture") as tmp:
+            _save_png(self.grab(), tmp)
+        return Path(path)
+
+
+def _save_png(pixmap: QtGui.QPixmap, path: Path) -> None:
+    """Write ``pixmap`` to ``path`` as PNG; OSError (without the path) when Qt cannot."""
+    if not pixmap.save(str(path), "PNG"):
+        raise OSError("Qt could not write the PNG picture")
 
 
 def qimage_to_array(image: QtGui.QImage) -> np.ndarray:
@@ -139,19 +169,34 @@ def qimage_to_array(image: QtGui.QImage) -> np.ndarray:
 
 
 def export_canvas(canvas: QtWidgets.QWidget, path) -> Path:
-    """Write a widget (the canvas, as shown) to PNG or SVG.
+    """Write a widget (the canvas, as shown) to PNG or SVG, all or nothing.
 
     SVG goes through Qt's own ``QSvgGenerator``: pyqtgraph's SVG exporter cannot parse
     the point polygons our points item draws.
+
+    Raises
+    ------
+    ValueError
+        The name does not end in .png or .svg.
+    gmm_viz.files.FileCheckError
+        The target is not a writable regular file, or writing failed; an existing file is
+        left as it was.
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
+    label = path_label(path)
+    suffix = Path(label).suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
-        raise ValueError(f"{path}: choose a .png or .svg file name.")
-    if suffix == ".png":
-        if not canvas.grab().save(str(path), "PNG"):
-            raise OSError(f"{path}: could not write the PNG file.")
-        return path
+        raise ValueError(f"{label}: choose a .png or .svg file name.")
+    what = "PNG picture" if suffix == ".png" else "SVG drawing"
+    with atomic_output(label, what=what) as tmp:
+        if suffix == ".png":
+            _save_png(canvas.grab(), tmp)
+        else:
+            _save_svg(canvas, tmp)
+    return Path(label)
+
+
+def _save_svg(canvas: QtWidgets.QWidget, path: Path) -> None:
+    """Paint ``canvas`` into an SVG file at ``path``; OSError when nothing was written."""
     from PyQt6.QtSvg import QSvgGenerator
 
     size = canvas.size()
@@ -171,12 +216,14 @@ def export_canvas(canvas: QtWidgets.QWidget, path) -> Path:
     try:
         canvas.render(painter)
     finally:
-        painter.end()
-        for item in items:
-            item.setExportMode(False, {})
-    if not path.exists():
-        raise OSError(f"{path}: could not write the SVG file.")
-    return path
+        try:
+            painter.end()
+        finally:  # the canvas on screen must draw as before, whatever happened
+            for item in items:
+                item.setExportMode(False, {})
+    # The temporary file exists from the start: an empty one means Qt wrote nothing.
+    if not path.exists() or path.stat().st_size == 0:
+        raise OSError("Qt could not write the SVG drawing")
 
 
 def frame_indices(n_frames: int, max_frames: int | None) -> list:
@@ -186,17 +233,50 @@ def frame_indices(n_frames: int, max_frames: int | None) -> list:
     return sorted({round(float(v)) for v in np.linspace(0, n_frames - 1, max_frames)})
 
 
+def check_frame_rate(suffix: str, fps: float) -> float:
+    """``fps`` if an animation ending in ``suffix`` can store it (see :data:`FPS_RANGES`).
+
+    Raises
+    ------
+    ValueError
+        Saying the range and why, e.g. for a GIF at 0.001 or 60 frames/s.
+    """
+    suffix = suffix.lower()
+    low, high = FPS_RANGES[suffix]
+    try:
+        fps = float(fps)
+    except (TypeError, ValueError):
+        raise ValueError(f"the frame rate must be a number; got {fps!r}.") from None
+    if not low <= fps <= high:
+        why = ("a GIF stores each frame's delay in hundredths of a second, up to 655.35 s, "
+               "and browsers slow down faster GIFs" if suffix == ".gif" else
+               "slower or faster videos do not play in common players")
+        raise ValueError(f"the frame rate {fps:g} frames/s cannot be stored in "
+                         f"{'a GIF' if suffix == '.gif' else 'an MP4'}: choose from {low:g} "
+                         f"to {high:g} frames/s ({why}).")
+    return fps
+
+
+def gif_delay_centiseconds(fps: float) -> int:
+    """The delay of one GIF frame at ``fps``, in the hundredths of a second GIFs store."""
+    return int(min(GIF_MAX_DELAY_CS, max(1, round(100.0 / fps))))
+
+
 def write_animation(renderer: RunRenderer, path, *, fps: float = 10.0, indices=None,
                     progress=None) -> Path:
-    """Write the run as an animated GIF or an MP4 video.
+    """Write the run as an animated GIF or an MP4 video, all or nothing.
+
+    Frames are drawn one at a time and handed to the writer at once, so memory does not
+    grow with the number of frames.
 
     Parameters
     ----------
     renderer : RunRenderer
     path : str or Path
-        Ends in ``.gif`` or ``.mp4``.
+        Ends in ``.gif`` or ``.mp4``. An existing file is replaced only when the new one is
+        complete.
     fps : float
-        Frames per second.
+        Frames per second, within :data:`FPS_RANGES` of the format.
     indices : list of int, optional
         Frames to draw (default: every iteration).
     progress : callable, optional
@@ -209,47 +289,157 @@ def write_animation(renderer: RunRenderer, path, *, fps: float = 10.0, indices=N
     Raises
     ------
     ExportCancelled
-        When ``progress`` returned False; no partial file is left.
+        When ``progress`` returned False; an existing file is unchanged, no partial file
+        is left.
+    ValueError
+        A name that is not .gif or .mp4, or a frame rate the format cannot store.
+    gmm_viz.files.FileCheckError
+        The target is not a writable regular file, or writing failed (the message names
+        the target).
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
+    label = path_label(path)
+    suffix = Path(label).suffix.lower()
     if suffix not in ANIMATION_SUFFIXES:
-        raise ValueError(f"{path}: choose a .gif or .mp4 file name.")
-    if not fps > 0:
-        raise ValueError(f"frames per second must be positive; got {fps}.")
+        raise ValueError(f"{label}: choose a .gif or .mp4 file name.")
+    fps = check_frame_rate(suffix, fps)
     indices = list(range(renderer.n_frames)) if indices is None else list(indices)
-    writer = _GifWriter(path, fps) if suffix == ".gif" else _Mp4Writer(path, fps)
+    what = "GIF animation" if suffix == ".gif" else "MP4 video"
+    with atomic_output(label, what=what) as tmp:
+        try:
+            _write_frames(renderer, tmp, suffix, fps, indices, progress)
+        except OSError as exc:
+            # Writers' messages name the file they were given: the temporary one.
+            raise OSError(exc.errno, _naming_target(exc, tmp, label)) from None
+    return Path(label)
+
+
+def _write_frames(renderer, tmp: Path, suffix: str, fps: float, indices, progress):
+    """Draw ``indices`` and stream them into a new animation file at ``tmp``."""
+    writer = _GifWriter(tmp, fps) if suffix == ".gif" else _Mp4Writer(tmp, fps)
     try:
         for done, index in enumerate(indices, start=1):
             writer.append(renderer.frame(index))
             if progress is not None and progress(done, len(indices)) is False:
-                raise ExportCancelled(f"{path}: export cancelled.")
+                raise ExportCancelled("export cancelled.")
         writer.close()
     except BaseException:
         writer.abort()
         raise
-    return path
+
+
+def _naming_target(exc: OSError, tmp: Path, label: str) -> str:
+    """The first line of an ``OSError``'s text, with the temporary file's name replaced."""
+    text = exc.strerror or str(exc) or type(exc).__name__
+    lines = [line for line in text.splitlines() if line.strip()]
+    text = lines[0] if lines else type(exc).__name__
+    for name in (str(tmp), tmp.name):
+        text = text.replace(name, label)
+    return text
 
 
 class _GifWriter:
-    """Frames quantised to 256 colours as they come (keeps memory small), then Pillow."""
+    """An animated GIF written frame by frame, as Pillow's own GIF writer would write it.
+
+    Pillow's multi-frame save (``save_all=True, append_images=...``) collects every frame
+    in a list before writing any (``GifImagePlugin._write_multiple_frames``), even when
+    given a generator: 10,000 frames at 1200x560 held 6.7 GB. Here each frame goes to the
+    file as soon as the next one differs from it, through Pillow's documented frame
+    encoder (``GifImagePlugin.getheader`` / ``getdata``), so memory stays flat whatever
+    the number of frames.
+
+    The result looks as Pillow's writer makes it: each frame quantised to its own
+    256-colour palette without dithering (a local colour table after the first frame),
+    only the rectangle that changed stored after the first frame, a repeated frame merged
+    into a longer delay, and looping forever.
+
+    Parameters
+    ----------
+    path : Path
+        The file to write (created or truncated).
+    fps : float
+        Frames per second; each delay is rounded to hundredths of a second.
+    """
 
     def __init__(self, path, fps):
-        self._path, self._duration, self._frames = Path(path), 1000.0 / fps, []
+        self._delay_ms = 10 * gif_delay_centiseconds(fps)
+        self._file = open(path, "wb")  # noqa: SIM115 - closed by close() or abort()
+        self._shown = None  # the last frame as it appears: (height, width, 3) uint8
+        # The newest frame, not written yet (a repeat of it adds to its delay):
+        # [P image (cropped), offset (x, y), delay ms, has its own palette]
+        self._pending = None
 
     def append(self, image):
-        from PIL import Image
+        """Add a frame: ``image`` an ``(height, width, 3)`` uint8 RGB array."""
+        from PIL import GifImagePlugin, Image
 
-        self._frames.append(Image.fromarray(image).quantize(colors=256, dither=0))
+        frame = Image.fromarray(image).quantize(colors=256, dither=0)
+        if self._shown is None:
+            header, _ = GifImagePlugin.getheader(frame, info=self._info())
+            self._file.write(b"".join(header))
+            self._pending = [frame, (0, 0), self._delay_ms, False]
+            self._shown = np.asarray(frame.convert("RGB"))
+            return
+        shown = np.asarray(frame.convert("RGB"))
+        box = _changed_box(self._shown, shown)
+        if box is None:  # the same picture again: show the one before longer
+            self._pending[2] += self._delay_ms
+            return
+        self._write_pending()
+        # getheader prepares the palette exactly as Pillow's writer does before writing.
+        GifImagePlugin.getheader(frame, info=self._info())
+        if box != (0, 0, *frame.size):
+            frame = frame.crop(box)
+        self._pending = [frame, box[:2], self._delay_ms, True]
+        self._shown = shown
 
     def close(self):
-        first, *rest = self._frames
-        first.save(self._path, save_all=True, append_images=rest, duration=self._duration,
-                   loop=0, optimize=False)
+        """Write the last frame and the trailer; the file is complete."""
+        try:
+            if self._pending is not None:
+                self._write_pending()
+            self._file.write(b";")  # GIF trailer
+        finally:
+            self._file.close()
 
     def abort(self):
-        self._frames.clear()
-        self._path.unlink(missing_ok=True)
+        """Stop; the caller removes the partial file."""
+        self._pending = None
+        self._file.close()
+
+    def _info(self) -> dict:
+        return {"loop": 0, "duration": self._delay_ms, "optimize": False}
+
+    def _write_pending(self):
+        from PIL import GifImagePlugin
+
+        frame, offset, delay, own_palette = self._pending
+        params = {"duration": delay}
+        if own_palette:
+            params["include_color_table"] = True
+        for chunk in GifImagePlugin.getdata(frame, offset, **params):
+            self._file.write(chunk)
+        self._file.flush()  # on its way to the disk: nothing of it stays here
+        self._pending = None
+
+
+def _changed_box(before: np.ndarray, after: np.ndarray):
+    """The smallest rectangle holding every pixel that differs, or None if none does.
+
+    Parameters
+    ----------
+    before, after : ndarray of shape (height, width, 3)
+
+    Returns
+    -------
+    (left, top, right, bottom) or None
+        Right and bottom exclusive, as Pillow's boxes.
+    """
+    changed = (before != after).any(axis=2)
+    rows = np.flatnonzero(changed.any(axis=1))
+    if rows.size == 0:
+        return None
+    columns = np.flatnonzero(changed.any(axis=0))
+    return int(columns[0]), int(rows[0]), int(columns[-1]) + 1, int(rows[-1]) + 1
 
 
 class _Mp4Writer:
@@ -258,20 +448,35 @@ class _Mp4Writer:
     def __init__(self, path, fps):
         import imageio.v2 as imageio
 
-        self._path = Path(path)
         # macro_block_size=2: keep the frame size (H.264 needs even sizes only).
         self._writer = imageio.get_writer(str(path), fps=fps, codec="libx264", quality=7,
                                           macro_block_size=2, pixelformat="yuv420p")
 
     def append(self, image):
         height, width = image.shape[:2]
-        self._writer.append_data(image[: height - height % 2, : width - width % 2])
+        try:
+            self._writer.append_data(image[: height - height % 2, : width - width % 2])
+        except OSError as exc:
+            raise _encoder_stopped(exc) from None
 
     def close(self):
-        self._writer.close()
-
-    def abort(self):
         try:
             self._writer.close()
-        finally:
-            self._path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise _encoder_stopped(exc) from None
+
+    def abort(self):
+        """Stop ffmpeg; the caller removes the partial file."""
+        try:
+            self._writer.close()
+        except OSError:
+            pass  # already failing or cancelled: the first error is the one to report
+
+
+def _encoder_stopped(exc: OSError) -> OSError:
+    """ffmpeg's failure in a line: imageio's text holds the whole command line and log."""
+    text = str(exc)
+    log = text.split("FFMPEG STDERR OUTPUT:", 1)[-1] if "FFMPEG" in text else ""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    reason = lines[-1] if lines else (exc.strerror or text.splitlines()[0] if text else "")
+    return OSError(exc.errno, f"the video encoder (ffmpeg) stopped: {reason}")
