@@ -7,6 +7,11 @@ whole run. Both take the data and model options of the app, or ``--scenario NAME
 
 Registered with :func:`gmm_viz.cli.register_command`; errors are one line on stderr and
 exit status 2.
+
+``--out`` must be a new file or an existing regular file, which is overwritten; a folder, a
+FIFO or a device (/dev/null) is refused before anything runs. Files are written all or
+nothing (:func:`gmm_viz.files.atomic_output`): a failure leaves an existing file as it was
+and no partial file behind.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
+
+from gmm_viz.files import FileCheckError, check_output_target
+from gmm_viz.limits import MAX_POINTS
 
 #: Frames an animation holds at most by default (longer runs are sampled evenly).
 DEFAULT_MAX_FRAMES = 200
@@ -39,7 +47,7 @@ def add_run_arguments(parser):
     # --scenario comes with the app's options (add_app_arguments).
     parser.add_argument("--remedy", action="store_true",
                         help="with --scenario: apply the scenario's remedy")
-    parser.add_argument("--n-samples", metavar="N", type=_whole("n-samples", 2, 5_000_000),
+    parser.add_argument("--n-samples", metavar="N", type=_whole("n-samples", 2, MAX_POINTS),
                         help="number of points of a generated data set")
     parser.add_argument("--recovery", metavar="NAME", type=_choice("recovery", RECOVERIES),
                         help=f"what a rule does to a caught component: {', '.join(RECOVERIES)}")
@@ -140,26 +148,25 @@ def add_fit_arguments(parser):
                         help="print the run as JSON (parameters, log-likelihood history, "
                              "events)")
     parser.add_argument("--out", metavar="FILE",
-                        help="also save the run as a JSON run file the app can open")
+                        help="also save the run as a JSON run file the app can open (an "
+                             "existing file is overwritten)")
 
 
 def run_fit(args) -> int:
-    from gmm_viz.runs import run_to_dict, save_run
+    from gmm_viz import runs
 
     try:
+        if args.out:  # before the run: a bad target should not cost a whole fit
+            _check_out(args.out, "run file")
         dataset, config, source, title, _ = build_run(args)
         _, snaps = run_to_end(dataset, config)
+        if args.out:
+            _save_run_file(args.out, config, source, snaps, dataset.X)
     except UsageError as exc:
         return _fail(exc)
     final = snaps[-1]
-    if args.out:
-        try:
-            save_run(args.out, config, source, snaps, X=dataset.X)
-        except OSError as exc:
-            return _fail(UsageError(f"{args.out}: could not write the run file "
-                                    f"({exc.strerror or exc})."))
     if args.json:
-        document = run_to_dict(config, source, snaps, X=dataset.X)
+        document = runs.run_to_dict(config, source, snaps, X=dataset.X)
         document["result"] = {
             "title": title,
             "n_iter": final.iteration,
@@ -197,6 +204,38 @@ def run_fit(args) -> int:
     return 0
 
 
+def _check_out(path, what: str):
+    """Refuse an ``--out`` that is not a new or regular file (a folder, a FIFO, /dev/null).
+
+    Raises
+    ------
+    UsageError
+        "PATH: could not write the WHAT: why. What to do."
+    """
+    try:
+        check_output_target(path, what=what)
+    except FileCheckError as exc:
+        text, prefix = str(exc), f"{path}: "
+        reason = text[len(prefix):] if text.startswith(prefix) else text
+        if reason.startswith("is "):  # "is a folder", "is a device, ..."
+            reason = "it " + reason
+        raise UsageError(f"{path}: could not write the {what}: {reason}") from None
+
+
+def _save_run_file(path, config, source, snaps, X):
+    """Write the run file all or nothing; every failure is a :class:`UsageError`."""
+    from gmm_viz.runs import RunFileError, save_run
+
+    try:
+        save_run(path, config, source, snaps, X=X)
+    except (RunFileError, FileCheckError) as exc:  # their messages start with the path
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"{path}: could not write the run file "
+                         f"({exc.strerror or type(exc).__name__}). Check the folder's "
+                         "permissions and free space.") from None
+
+
 # --------------------------------------------------------------------------- render
 
 
@@ -205,11 +244,13 @@ def add_render_arguments(parser):
 
     add_run_arguments(parser)
     parser.add_argument("--out", metavar="FILE", required=True,
-                        help="PNG of the final state, or GIF/MP4 of the run, by its suffix")
+                        help="PNG/SVG of the final state, or GIF/MP4 of the run, by its "
+                             "suffix (an existing file is overwritten)")
     parser.add_argument("--iterations", metavar="N", type=_whole("iterations", 0, 100_000),
                         help="draw the first N iterations (default: until EM stops)")
     parser.add_argument("--fps", metavar="F", type=_positive, default=10.0,
-                        help="frames per second of a GIF or MP4 (default 10)")
+                        help="frames per second of a GIF (0.0016 to 50) or an MP4 (0.1 to "
+                             "240); default 10")
     parser.add_argument("--size", metavar="WxH", type=_size, default=(1200, 560),
                         help="frame size in pixels (default 1200x560)")
     parser.add_argument("--max-frames", metavar="N", type=_whole("max-frames", 2, 10_000),
@@ -237,15 +278,10 @@ def _size(text):
 
 
 def run_render(args) -> int:
-    from gmm_viz.gui.render import ANIMATION_SUFFIXES, IMAGE_SUFFIXES
-
     out = Path(args.out)
     suffix = out.suffix.lower()
-    if suffix not in ANIMATION_SUFFIXES + IMAGE_SUFFIXES:
-        return _fail(UsageError(f"{out}: the file name must end in .png, .svg, .gif or .mp4."))
-    if not out.parent.exists():
-        return _fail(UsageError(f"{out}: the folder {out.parent} does not exist."))
     try:
+        _check_render_target(args.out, suffix, args.fps)
         dataset, config, _, title, soft = build_run(args)
         engine, snaps = run_to_end(dataset, config, args.iterations)
     except UsageError as exc:
@@ -273,13 +309,37 @@ def run_render(args) -> int:
                 return True
 
             write_animation(renderer, out, fps=args.fps, indices=indices, progress=progress)
+    except (FileCheckError, ValueError) as exc:  # messages that start with the path
+        return _fail(UsageError(str(exc)))
     except OSError as exc:
-        return _fail(UsageError(f"{out}: could not write the file ({exc})."))
+        return _fail(UsageError(f"{out}: could not write the file "
+                                f"({exc.strerror or type(exc).__name__})."))
     finally:
         renderer.close()
         app.processEvents()
     print(f"wrote {out}")
     return 0
+
+
+def _check_render_target(out, suffix: str, fps: float):
+    """Refuse a name, a target or a frame rate ``render`` cannot write, before the run.
+
+    Raises
+    ------
+    UsageError
+    """
+    from gmm_viz.gui.render import ANIMATION_SUFFIXES, IMAGE_SUFFIXES, check_frame_rate
+
+    if suffix not in ANIMATION_SUFFIXES + IMAGE_SUFFIXES:
+        raise UsageError(f"{out}: the file name must end in .png, .svg, .gif or .mp4.")
+    what = {".png": "PNG picture", ".svg": "SVG drawing", ".gif": "GIF animation",
+            ".mp4": "MP4 video"}[suffix]
+    _check_out(out, what)
+    if suffix in ANIMATION_SUFFIXES:
+        try:
+            check_frame_rate(suffix, fps)
+        except ValueError as exc:
+            raise UsageError(f"--fps: {exc}") from None
 
 
 def _offscreen_application():

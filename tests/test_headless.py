@@ -125,3 +125,193 @@ def test_every_frame_has_the_requested_size_even_with_a_long_title(tmp_path):
                  "--size", "500x300", "--iterations", "6"]) == 0
     sizes = {frame.shape[:2] for frame in read_frames(out)}
     assert sizes == {(300, 500)}
+
+
+# ------------------------------------------------------------------ output targets
+def _fifo(path):
+    import os
+
+    os.mkfifo(path)
+    return path
+
+
+def _one_line_error(capsys, *words):
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("gmm-viz") and ": error: " in err
+    assert ".part" not in err
+    for word in words:
+        assert word in err, err
+    return err
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_fit_out_refuses_a_target_that_is_not_a_file(tmp_path, capsys, kind):
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    target = folder / "run.json"
+    target.mkdir() if kind == "folder" else _fifo(target)
+    argv = ["fit", "--dataset", "faithful", "--k", "2", "--out", str(target)]
+    assert main(argv) == 2
+    _one_line_error(capsys, str(target), "folder" if kind == "folder" else "FIFO")
+    assert [p.name for p in folder.iterdir()] == ["run.json"]
+
+
+def test_fit_out_refuses_a_device_before_writing(capsys, monkeypatch):
+    import gmm_viz.runs
+
+    def never(*args, **kwargs):
+        raise AssertionError("save_run must not be called for /dev/null")
+
+    monkeypatch.setattr(gmm_viz.runs, "save_run", never)
+    assert main(["fit", "--dataset", "faithful", "--k", "2", "--out", "/dev/null"]) == 2
+    _one_line_error(capsys, "/dev/null", "device")
+
+
+def test_fit_out_shows_a_run_file_error_as_one_line(tmp_path, capsys, monkeypatch):
+    import gmm_viz.runs
+
+    def refuse(path, *args, **kwargs):
+        raise gmm_viz.runs.RunFileError(f"{path}: cannot be written (No space left on "
+                                        "device). Check the folder's free space.")
+
+    monkeypatch.setattr(gmm_viz.runs, "save_run", refuse)
+    out = tmp_path / "run.json"
+    assert main(["fit", "--dataset", "faithful", "--k", "2", "--out", str(out)]) == 2
+    _one_line_error(capsys, str(out), "No space left")
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+@pytest.mark.parametrize("name", ["final.png", "final.svg", "run.gif", "run.mp4"])
+def test_render_out_refuses_a_target_that_is_not_a_file(tmp_path, capsys, kind, name):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / name
+    target.mkdir() if kind == "folder" else _fifo(target)
+    argv = ["render", "--scenario", "ideal", "--iterations", "2", "--size", "300x200",
+            "--out", str(target)]
+    assert main(argv) == 2
+    _one_line_error(capsys, str(target), "folder" if kind == "folder" else "FIFO")
+    assert [p.name for p in folder.iterdir()] == [name]
+
+
+def test_render_overwrites_an_existing_file(tmp_path):
+    out = tmp_path / "final.png"
+    out.write_bytes(b"old")
+    assert main(["render", "--scenario", "ideal", "--out", str(out), "--size", "300x200"]) == 0
+    assert out.read_bytes().startswith(b"\x89PNG")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["final.png"]
+
+
+@pytest.mark.parametrize("command", ["fit", "render"])
+def test_help_says_that_out_overwrites(capsys, command):
+    assert main([command, "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "overwritten" in out
+
+
+# ------------------------------------------------------------------ frame rates
+@pytest.mark.parametrize("suffix, fps", [
+    (".gif", "0.001"), (".gif", "60"), (".gif", "1e308"),
+    (".mp4", "0.001"), (".mp4", "1e308"), (".mp4", "241"),
+])
+def test_render_refuses_a_frame_rate_the_format_cannot_store(tmp_path, capsys, suffix, fps):
+    out = tmp_path / f"run{suffix}"
+    argv = ["render", "--scenario", "ideal", "--iterations", "3", "--size", "300x200",
+            "--fps", fps, "--out", str(out)]
+    assert main(argv) == 2
+    err = _one_line_error(capsys, "--fps", suffix.lstrip(".").upper())
+    assert "FFMPEG" not in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("suffix, fps", [(".gif", "0.5"), (".gif", "50"), (".mp4", "0.1"),
+                                         (".mp4", "240")])
+def test_render_accepts_the_ends_of_the_frame_rate_range(tmp_path, suffix, fps):
+    out = tmp_path / f"run{suffix}"
+    argv = ["render", "--scenario", "ideal", "--iterations", "2", "--size", "300x200",
+            "--fps", fps, "--out", str(out)]
+    assert main(argv) == 0
+    assert len(read_frames(out)) == 3
+
+
+def test_gif_frame_delay_is_the_frame_rate(tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "run.gif"
+    assert main(["render", "--scenario", "ideal", "--iterations", "3", "--size", "300x200",
+                 "--fps", "4", "--out", str(out)]) == 0
+    with Image.open(out) as gif:
+        assert gif.info["loop"] == 0
+        durations = []
+        for index in range(gif.n_frames):
+            gif.seek(index)
+            durations.append(gif.info["duration"])
+    assert durations == [250] * 4
+
+
+def test_n_samples_is_limited_to_the_apps_point_limit(capsys):
+    from gmm_viz.limits import MAX_POINTS
+
+    assert main(["fit", "--n-samples", str(MAX_POINTS + 1)]) == 2
+    _one_line_error(capsys, f"{MAX_POINTS}")
+
+
+# ------------------------------------------------------------------ GIFs are streamed
+def _frames(n, size=(60, 80)):
+    """Distinct RGB frames of shape (height, width, 3): a moving square on a gradient."""
+    height, width = size
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 256, size=(height, width, 3), dtype=np.uint8)
+    for i in range(n):
+        frame = base.copy()
+        frame[5 + 3 * i: 25 + 3 * i, 10:40] = (200, 30 + 20 * i, 90)
+        yield frame
+
+
+def test_gif_frames_are_written_as_they_come(tmp_path):
+    from gmm_viz.gui.render import _GifWriter
+
+    path = tmp_path / "stream.gif"
+    writer = _GifWriter(path, fps=10)
+    sizes = []
+    for frame in _frames(6):
+        writer.append(frame)
+        sizes.append(path.stat().st_size)
+    writer.close()
+    # Each frame reaches the file when the next one arrives (a repeated frame only adds to
+    # the delay of the one before): at most one frame is held in memory.
+    assert sizes[0] < sizes[1] < sizes[2] < sizes[3] < sizes[4] < sizes[5]
+    assert not any(isinstance(v, list) and v for v in vars(writer).values())
+
+
+def test_streamed_gif_looks_like_pillows_own(tmp_path):
+    from PIL import Image
+
+    from gmm_viz.gui.render import _GifWriter
+
+    frames = list(_frames(5))
+    frames.insert(3, frames[2].copy())  # a repeated frame: shown twice as long
+    streamed = tmp_path / "streamed.gif"
+    writer = _GifWriter(streamed, fps=5)
+    for frame in frames:
+        writer.append(frame)
+    writer.close()
+    reference = tmp_path / "pillow.gif"
+    first, *rest = [Image.fromarray(f).quantize(colors=256, dither=0) for f in frames]
+    first.save(reference, save_all=True, append_images=rest, duration=200, loop=0,
+               optimize=False)
+
+    def decoded(path):
+        with Image.open(path) as gif:
+            out = []
+            for index in range(gif.n_frames):
+                gif.seek(index)
+                out.append((np.asarray(gif.convert("RGB")), gif.info["duration"]))
+            return out, gif.info.get("loop")
+
+    (ours, our_loop), (theirs, their_loop) = decoded(streamed), decoded(reference)
+    assert our_loop == their_loop == 0
+    assert [d for _, d in ours] == [d for _, d in theirs] == [200, 200, 400, 200, 200]
+    for (a, _), (b, _) in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(a, b)
