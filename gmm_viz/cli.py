@@ -157,7 +157,14 @@ def config_changes(args) -> dict:
 
 
 def run_app_command(args) -> int:
-    """Open the window. A CSV given on the command line is loaded first, to fail early."""
+    """Open the window. A CSV given on the command line is loaded first, to fail early;
+    before it, a machine without a display is told so (Qt would abort)."""
+    from gmm_viz.gui import app
+
+    problem = app.missing_display_message()
+    if problem:
+        print(f"gmm-viz: error: {problem}", file=sys.stderr)
+        return 2
     csv_path = getattr(args, "csv", None)
     if csv_path:
         from gmm_viz.data import DataError, load_csv
@@ -167,9 +174,7 @@ def run_app_command(args) -> int:
         except DataError as exc:
             print(f"gmm-viz: error: {exc}", file=sys.stderr)
             return 2
-    from gmm_viz.gui.app import run_app
-
-    return run_app(args)
+    return app.run_app(args)
 
 
 register_command("app", "open the interactive window (the default)", add_app_arguments,

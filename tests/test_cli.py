@@ -166,3 +166,59 @@ def test_the_controls_offer_the_same_limits(qtbot):
     assert panel.seed_spin.maximum() == limits.MAX_SEED
     slider = panel.threshold_slider
     assert (slider._minimum, slider._maximum) == limits.THRESHOLD_RANGE
+
+
+def _without_display(**extra):
+    """The environment of a machine with no display at all (no X, no Wayland, no Qt hint)."""
+    import os
+
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env.update(extra)
+    return env
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland only")
+def test_no_display_is_one_line_and_status_2(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-m", "gmm_viz"], check=False, cwd=root,
+                            env=_without_display(GMM_VIZ_SETTINGS=str(tmp_path / "s.ini")),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    err = result.stderr
+    assert err.count("\n") == 1 and err.startswith("gmm-viz: error: no display found")
+    assert "gmm-viz fit" in err and "gmm-viz render" in err
+    assert "QT_QPA_PLATFORM=offscreen" in err
+    assert "xcb" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("environ, platform, missing", [
+    ({}, "linux", True),
+    ({"DISPLAY": ":0"}, "linux", False),
+    ({"WAYLAND_DISPLAY": "wayland-0"}, "linux", False),
+    ({"QT_QPA_PLATFORM": "offscreen"}, "linux", False),
+    ({"QT_QPA_PLATFORM": "minimal"}, "linux", False),
+    ({"QT_QPA_PLATFORM": "vnc:size=800x600"}, "linux", False),
+    ({"QT_QPA_PLATFORM": "xcb"}, "linux", True),
+    ({"QT_QPA_PLATFORM": "xcb", "DISPLAY": ":1"}, "linux", False),
+    ({"DISPLAY": ""}, "linux", True),
+    ({}, "darwin", False),
+    ({}, "win32", False),
+])
+def test_which_environments_have_no_display(environ, platform, missing):
+    from gmm_viz.gui.app import missing_display_message
+
+    message = missing_display_message(environ, platform)
+    assert (message is not None) == missing
+
+
+def test_the_window_is_not_created_without_a_display(monkeypatch, capsys):
+    from gmm_viz.gui import app
+
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(app.sys, "platform", "linux")
+    monkeypatch.setattr(app, "create_application",
+                        lambda *a: pytest.fail("a QApplication was created"))
+    assert cli.main([]) == 2
+    assert capsys.readouterr().err.startswith("gmm-viz: error: no display found")
