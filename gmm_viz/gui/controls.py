@@ -221,7 +221,8 @@ class _NumberValidator(QDoubleValidator):
         self.setNotation(QDoubleValidator.Notation.ScientificNotation)
 
     def validate(self, text, pos):
-        state, text, pos = super().validate(text, pos)
+        # Spaces around a number (pasted " 2e-2 ") are not part of it: judge the number.
+        state, _, _ = super().validate(text.strip(), min(pos, len(text.strip())))
         if state == QValidator.State.Acceptable and not math.isfinite(_c_float(text)):
             state = QValidator.State.Intermediate  # nan, inf, 1e999
         if state == QValidator.State.Invalid:
@@ -586,7 +587,15 @@ class ControlPanel(QWidget):
 
     # ------------------------------------------------------------------ setting values
     def set_config(self, config):
-        """Show ``config`` in the widgets without emitting anything."""
+        """Show ``config`` in the widgets without emitting anything.
+
+        Raises
+        ------
+        ValueError
+            Before any widget changes, when a value cannot be shown (a seed above
+            :data:`~gmm_viz.limits.MAX_SEED`), so the panel never shows half of a config.
+        """
+        self.check_config(config)
         self._base = config
         with _Blocked(self):
             self.k_spin.setValue(min(max(config.n_components, 1), MAX_K))
@@ -601,6 +610,16 @@ class ControlPanel(QWidget):
             self.tol_slider.setValue(config.tol)
             self.max_iter_spin.setValue(max(config.max_iter, 1))
         self._update_enabled()
+
+    @staticmethod
+    def check_config(config):
+        """Raise ValueError, saying why, when ``config`` cannot be shown in the panel."""
+        seed = config.random_state
+        if seed is not None and not 0 <= int(seed) <= MAX_SEED:
+            raise ValueError(f"its seed {seed} is outside the seeds gmm-viz can show "
+                             f"(0 to {MAX_SEED:,}).")
+        if not 1 <= config.n_components <= MAX_K:
+            raise ValueError(f"its k = {config.n_components} is outside 1 to {MAX_K}.")
 
     def set_data_request(self, request: DataRequest):
         """Show a named data set's options without emitting."""

@@ -39,8 +39,9 @@ from gmm_viz.gui.component_table import ComponentTable
 from gmm_viz.gui.controls import ControlPanel, DataRequest, DisplayOptions
 from gmm_viz.gui.docks import scrolling_dock
 from gmm_viz.gui.timeline import TimelineBar
-from gmm_viz.gui.worker import EMController
-from gmm_viz.limits import MAX_SEED
+from gmm_viz.gui.worker import EMController, check_drawable
+from gmm_viz.files import clip_message
+from gmm_viz.limits import MAX_COLUMNS_OFFERED, MAX_FEATURES, MAX_SEED
 
 #: Minimum time between two drawn frames: the display rate (about 60 Hz).
 FRAME_INTERVAL_MS = 16
@@ -92,6 +93,7 @@ class MessageBar(QFrame):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         close = QToolButton()
@@ -109,7 +111,9 @@ class MessageBar(QFrame):
     def show_message(self, text: str, level: str = "error"):
         self.level = level
         self.setStyleSheet(f"MessageBar {{{self.STYLES[level]} border-radius:4px;}}")
-        self.label.setText(text)
+        # Plain text: a file name such as "<h1>x</h1>.csv" is shown as typed, never as
+        # markup; and bounded, whatever a file or an exception put in the message.
+        self.label.setText(clip_message(text))
         self.label.setStyleSheet(self.STYLES[level].split(";")[-2] + ";")
         self.show()
 
@@ -123,32 +127,72 @@ class MessageBar(QFrame):
 
 
 class ColumnDialog(QDialog):
-    """Choose which numeric columns of a file to fit (all are checked by default)."""
+    """Choose which numeric columns of a file to fit.
 
-    def __init__(self, path: str, columns, parent=None):
+    All columns are checked by default when there are at most
+    :data:`~gmm_viz.limits.MAX_FEATURES`; a wider file starts with the first two checked.
+    At most :data:`~gmm_viz.limits.MAX_COLUMNS_OFFERED` columns are listed (a file can
+    hold millions on one line), and OK is enabled only for 2 to ``MAX_FEATURES`` columns.
+
+    Parameters
+    ----------
+    path : str
+    columns : sequence of str
+        The names of the numeric columns (any number; only the first ones are listed).
+    n_columns : int, optional
+        How many numeric columns the file has (default ``len(columns)``).
+    """
+
+    def __init__(self, path: str, columns, parent=None, n_columns: int | None = None):
         super().__init__(parent)
         self.setWindowTitle("Choose columns")
+        n_columns = len(columns) if n_columns is None else int(n_columns)
+        offered = list(columns[:MAX_COLUMNS_OFFERED])
+        check_all = n_columns <= MAX_FEATURES
         self.list = QListWidget()
+        self.list.setUniformItemSizes(True)
         self.list.setToolTip("The model is fitted in all checked columns; two of them are "
                              "shown at a time (choose them with the Axes setting)")
-        for name in columns:
+        for index, name in enumerate(offered):
             item = QListWidgetItem(str(name))
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked)
+            checked = check_all or index < 2
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
             self.list.addItem(item)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        intro = f"{os.path.basename(path)} has {n_columns:,} numeric columns."
+        if n_columns > len(offered):
+            intro += f" The first {len(offered):,} are listed."
+        if not check_all:
+            intro += (f" gmm-viz fits at most {MAX_FEATURES} at once (each one adds to "
+                      "every point's work); the first two are checked.")
+        title = QLabel(intro + " Fit the model in:")
+        title.setTextFormat(Qt.TextFormat.PlainText)
+        title.setWordWrap(True)
+        self.count_label = QLabel()
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"{os.path.basename(path)} has {len(columns)} numeric "
-                                "columns. Fit the model in:"))
+        layout.addWidget(title)
         layout.addWidget(self.list)
-        layout.addWidget(buttons)
+        layout.addWidget(self.count_label)
+        layout.addWidget(self.buttons)
+        self.list.itemChanged.connect(self._on_checks_changed)
+        self._on_checks_changed()
 
     def columns(self) -> list:
         return [self.list.item(i).text() for i in range(self.list.count())
                 if self.list.item(i).checkState() == Qt.CheckState.Checked]
+
+    def _on_checks_changed(self, *_):
+        n = len(self.columns())
+        ok = 2 <= n <= MAX_FEATURES
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
+        text = f"{n} checked"
+        if not ok:
+            text += f": check 2 to {MAX_FEATURES} columns"
+        self.count_label.setText(text)
 
 
 class MainWindow(QMainWindow):
@@ -474,6 +518,14 @@ class MainWindow(QMainWindow):
         is selected in the controls; points stored in the file become the loaded file.
         """
         source = record.data_source
+        try:
+            # Checked before anything changes: a run the panel cannot show is refused
+            # with the current data, run, history and panel exactly as they were.
+            self.panel.check_config(record.config)
+            check_drawable(dataset)
+        except ValueError as exc:
+            self.show_error(f"Could not open the run {label}: {exc}")
+            return
         self.pause()
         if source.get("kind") == "generator" and self.panel.dataset_combo.findData(
                 source.get("name")) >= 0:
@@ -986,13 +1038,7 @@ def _drawable(make):
     """Wrap a dataset factory so that data the canvas cannot show is refused clearly."""
 
     def make_checked():
-        from gmm_viz.data import DataError
-
-        dataset = make()
-        if dataset.X.ndim != 2 or dataset.X.shape[1] < 2:
-            raise DataError(f"{dataset.name}: has only one usable numeric column; the app "
-                            "needs at least two to draw the points.")
-        return dataset
+        return check_drawable(make())
 
     return make_checked
 

@@ -302,6 +302,7 @@ class EMWorker(QObject):
             dataset = request.dataset
             if dataset is None:
                 dataset = request.make_dataset()
+            check_drawable(dataset)
             engine = EMEngine(dataset.X, request.config)
             history = check_history(request.history or (), dataset.X.shape[1],
                                     request.config.n_components)
@@ -889,6 +890,29 @@ class EMController(QObject):
         self._stopped = True
         self._finalizer()
         return not self.thread.isRunning()
+
+
+def check_drawable(dataset):
+    """``dataset`` if the views can show it; else a DataError saying why.
+
+    Checked before a run replaces the current one, so data that cannot be drawn never
+    costs the user the run on screen and its history.
+    """
+    from gmm_viz.data import DataError
+    from gmm_viz.limits import MAX_FEATURES, MAX_POINTS
+
+    X = dataset.X
+    name = getattr(dataset, "name", None) or "the data"
+    if X.ndim != 2 or X.shape[1] < 2:
+        raise DataError(f"{name}: has only one usable numeric column; the app needs at "
+                        "least two to draw the points.")
+    if X.shape[1] > MAX_FEATURES:
+        raise DataError(f"{name}: has {X.shape[1]:,} columns; gmm-viz fits at most "
+                        f"{MAX_FEATURES}. Choose the columns to fit.")
+    if X.shape[0] > MAX_POINTS:
+        raise DataError(f"{name}: has {X.shape[0]:,} points; gmm-viz fits at most "
+                        f"{MAX_POINTS:,}. Use a sample of the points.")
+    return dataset
 
 
 #: How long closing waits for the worker to stop between two EM steps (it normally stops
