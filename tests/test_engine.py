@@ -497,3 +497,51 @@ def test_estimator_fits_nanosecond_timestamps():
     X = np.random.RandomState(0).randn(300, 10) * 1e16
     model = GaussianMixtureEM(2, random_state=0).fit(X)
     assert np.isfinite(model.means_).all() and np.isfinite(model.lower_bound_)
+
+
+# --- a covariance below what the raw moments can resolve ------------------------------
+
+
+def integer_grid_data(seed):
+    """Points on a small integer grid: a component that holds one column value has a
+    variance of exactly 0 in that coordinate."""
+    rng = np.random.RandomState(seed)
+    return rng.randint(0, rng.randint(2, 6), size=(rng.randint(10, 80), 2)).astype(float)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e3, 1e80, 1e-80])
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_log_likelihood_never_decreases_when_reg_covar_is_negligible(scale, covariance_type):
+    # At 1e80 the default reg_covar (1e-6) is nothing next to the data's variance, so a
+    # collapsed coordinate's variance is the raw moments' rounding (~1e-16 of the data's
+    # variance). It used to pass when that rounding was above 1e-15 and be floored at
+    # 1e-12 otherwise: the variance, and the log-likelihood with it, went up and down (by
+    # 2.4 nats per point, with no event). Now every eigenvalue is kept >= 1e-12 of the
+    # data's variance: the M-step constrained to that floor, so EM stays monotone.
+    eps = np.finfo(np.float64).eps
+    for seed, init, k in itertools.product(range(8), ("kmeans", "k-means++"), (2, 4)):
+        X = integer_grid_data(seed) * scale
+        if len(np.unique(X, axis=0)) < k:
+            continue
+        config = EMConfig(n_components=k, covariance_type=covariance_type, init=init,
+                          rule="none", random_state=seed)
+        snaps = run(EMEngine(X, config), 20)
+        spread2 = X.var(axis=0).mean()  # the engine's unit of variance
+        radius2 = ((X - X.mean(axis=0)) ** 2).sum(axis=1).max()
+        for before, after in itertools.pairwise(snaps):
+            assert not after.events
+            # (rebuilt from its eigenvectors, a floored matrix keeps the floor to the
+            # rounding of its largest eigenvalue)
+            largest = after.min_eigenvalue * after.condition_number
+            assert (after.min_eigenvalue >= 1e-12 * spread2 - 8 * eps * largest).all()
+            # What may remain is rounding: a quadratic form of the raw features carries
+            # about eps * |x - shift|^2 / (smallest eigenvalue) per point (up to 1e-4 nats
+            # at the floor), plus what reg_covar costs (second order, as in the test
+            # above).
+            lam = np.minimum(before.min_eigenvalue, after.min_eigenvalue)
+            weight = np.maximum(before.weights, after.weights)
+            allowed = 1e-10 * max(1.0, abs(before.mean_log_likelihood))
+            allowed += 8 * eps * float(np.sum(weight * radius2 / lam))
+            allowed += float(np.sum(after.weights * X.shape[1]
+                                    * (config.reg_covar / after.min_eigenvalue) ** 2))
+            assert after.mean_log_likelihood >= before.mean_log_likelihood - allowed
