@@ -38,10 +38,12 @@ from gmm_viz.gui import settings as app_settings
 from gmm_viz.gui.component_table import ComponentTable
 from gmm_viz.gui.controls import ControlPanel, DataRequest, DisplayOptions
 from gmm_viz.gui.docks import scrolling_dock
+from gmm_viz.gui.load_progress import LoadProgress
 from gmm_viz.gui.timeline import TimelineBar
 from gmm_viz.gui.worker import EMController, check_drawable
 from gmm_viz.files import clip_message
 from gmm_viz.limits import MAX_COLUMNS_OFFERED, MAX_FEATURES, MAX_SEED
+from gmm_viz.progress import Progress
 
 #: Minimum time between two drawn frames: the display rate (about 60 Hz).
 FRAME_INTERVAL_MS = 16
@@ -364,6 +366,8 @@ class MainWindow(QMainWindow):
             label.setContentsMargins(6, 0, 6, 0)
             self.statusBar().addPermanentWidget(label)
             self.status_labels[key] = label
+        self.load_progress = LoadProgress()
+        self.statusBar().addWidget(self.load_progress)
         self._show_status(None)
 
     def _connect(self):
@@ -572,15 +576,14 @@ class MainWindow(QMainWindow):
         columns : list of str, optional
             Columns to use; when None they are read from the file first.
         """
-        from gmm_viz.data.csv_loader import read_csv_table
-
         path = os.fspath(path)
         if columns is None:
             # Parsed once, in the worker: the same table gives the column names and then
-            # the points of the chosen columns.
-            token = self.controller.run_job(lambda: read_csv_table(path))
-            self._pending_open[token] = path
-            self.statusBar().showMessage(f"Reading {os.path.basename(path)}…", 3000)
+            # the points of the chosen columns. A long read shows a bar with Cancel.
+            progress = Progress()
+            token = self.controller.run_job(lambda: _read_table(path, progress))
+            self._pending_open[token] = (path, progress)
+            self.load_progress.track(progress, f"Reading {os.path.basename(path)}")
             return
         self._load_csv(path, list(columns))
 
@@ -903,8 +906,15 @@ class MainWindow(QMainWindow):
             self.panel.set_loaded_file(self._loaded[1])
 
     def _on_job_finished(self, token, result, error):
-        path = self._pending_open.pop(token, None)
-        if path is None:
+        pending = self._pending_open.pop(token, None)
+        if pending is None:
+            return
+        path, progress = pending
+        self.load_progress.finish(progress)
+        if progress.cancelled:
+            if self.load_progress.progress is None:  # not replaced by a newer open
+                self.show_info(f"Stopped reading {os.path.basename(path)}; the data and "
+                               "the run on screen are unchanged.")
             return
         if error:
             self.show_error(_file_message(path, error))
@@ -1032,6 +1042,16 @@ def _file_message(path: str, message: str) -> str:
 
 def _file_label(path: str) -> str:
     return f"file: {os.path.basename(os.fspath(path))}"
+
+
+def _read_table(path, progress):
+    """Parse a CSV file for :meth:`MainWindow.open_csv` (worker thread)."""
+    from gmm_viz.data.csv_loader import read_csv_table
+
+    progress.update(0.0, "reading")
+    table = read_csv_table(path)
+    progress.update(1.0)
+    return table
 
 
 def _drawable(make):

@@ -339,10 +339,11 @@ class EMWorker(QObject):
         if self._stopped:
             return
         from gmm_viz.data import DataError
+        from gmm_viz.progress import Cancelled
 
         try:
             result = function()
-        except (DataError, OSError, ValueError) as exc:
+        except (Cancelled, DataError, OSError, ValueError) as exc:
             self.sigJobFinished.emit(token, None, str(exc) or repr(exc))
             return
         except Exception as exc:  # noqa: BLE001 - any failure must reach the user
