@@ -2,9 +2,9 @@
 
 Pure Python and numpy (no Qt), used by the worker thread:
 
-- :class:`RunHistory` keeps every snapshot of the run *without* its labels, so memory grows
-  with the number of iterations times k, never with the number of points; labels of a past
-  iteration are recomputed on demand (``EMEngine.labels_for``).
+- :class:`RunHistory` keeps the snapshots of the run *without* their labels, so memory
+  grows with the number of iterations times k, never with the number of points; labels of
+  a past iteration are recomputed on demand (``EMEngine.labels_for``).
 - :class:`Position` says what is shown: an iteration, and with half-steps which half.
 
 Half-steps follow EM's own order. The E-step at iteration ``c``'s parameters recolours the
@@ -12,16 +12,62 @@ points (phase ``"E"``: parameters of ``c``, labels of ``c``); the next M-step mo
 Gaussians to fit those responsibilities (phase ``"M"`` of ``c + 1``: parameters of
 ``c + 1``, still the labels of ``c``). So the sequence is ``(0, E), (1, M), (1, E),
 (2, M), ...``: after E the ellipses are the old ones, after M the colours are.
+
+Memory budget
+-------------
+A snapshot costs about 1.2 KB plus its arrays (k = 3: 1.5 KB at D = 2, 11 KB at D = 20;
+k = 20 at D = 20: 69 KB), so a long run would fill memory (the window allows 1,000,000
+iterations). A :class:`RunHistory` therefore has a budget
+(:data:`gmm_viz.limits.HISTORY_BUDGET_BYTES`, 500 MiB) for its snapshots:
+
+- while they fit, every iteration is kept;
+- beyond it, older iterations are *thinned evenly*: only every 2nd, then every 4th, 8th,
+  ... of the thinnable ones stays (a stride that doubles each time the budget is
+  reached, so the cost is amortised O(1) per append);
+- never thinned: iteration 0, every iteration with an event (a singularity recovery or
+  flag, or the first convergence) and the newest :data:`KEEP_RECENT` iterations, so
+  stepping back a little always works. Only if those alone overflow the budget (a "flag"
+  recovery that fires at every iteration, or a budget smaller than the newest window) are
+  event iterations thinned evenly too, and then the newest window shrinks: the budget is
+  a bound, whatever the run.
+
+The log-likelihood curve is kept whole, for every iteration, outside the budget: 16 bytes
+per iteration (two float64; up to twice that while its array grows), 16 MB at 1,000,000
+iterations. So the curve never loses points; only snapshots are thinned. Also outside it:
+8 bytes per event iteration (their list, to thin events evenly) and the recovery markers
+of the curve. Inside it: the kept snapshots and the history's index of them.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
 
+from gmm_viz.limits import HISTORY_BUDGET_BYTES
+
 #: Phases of a :class:`Position`.
 FULL, E_STEP, M_STEP = "full", "E", "M"
+
+#: The newest iterations are always kept (unless they alone exceed the budget), so that
+#: stepping back a little from the end never lands on a thinned iteration.
+KEEP_RECENT = 100
+
+#: Bytes a snapshot costs beyond its arrays' data: the Snapshot object, its eight array
+#: headers, two float objects and its iteration's int. Measured with tracemalloc (Python
+#: 3.11, numpy 2): 1,192 bytes plus 28 for the int, rounded up;
+#: tests/test_history_budget.py checks the whole accounting against tracemalloc.
+SNAPSHOT_OVERHEAD_BYTES = 1232
+#: Bytes of one SingularityEvent beyond its two mean tuples (object, strings, floats and
+#: its slot in the snapshot's tuple); measured with tracemalloc: 240.
+EVENT_OVERHEAD_BYTES = 256
+#: Bytes per iteration of the log-likelihood curve (outside the budget; see above).
+CURVE_BYTES_PER_ITERATION = 16
+
+#: Array fields of a Snapshot counted by :func:`snapshot_nbytes`.
+_ARRAY_FIELDS = ("weights", "means", "covariances", "labels", "nk", "det", "min_eigenvalue",
+                 "condition_number", "flagged")
 
 
 @dataclass(frozen=True)
@@ -31,14 +77,19 @@ class History:
     Attributes
     ----------
     iterations : ndarray of shape (n_points,)
+        ``0 .. last_iteration``: the curve has every iteration, thinned or not.
     log_likelihood : ndarray of shape (n_points,)
-        Total log-likelihood at each iteration.
+        Total log-likelihood at each iteration (NaN where a reopened, thinned run file
+        did not hold it).
     mean_log_likelihood : ndarray of shape (n_points,)
         Mean per-sample log-likelihood at each iteration.
     recoveries : list of int
         Iterations at which a singularity recovery re-placed a component.
     converged_at : int or None
         First iteration at which the run reported convergence.
+    kept : ndarray of shape (n_kept,) of int64, or None
+        Iterations whose snapshot is kept (sorted), i.e. that can be shown. None (a
+        History made elsewhere) means every iteration.
     """
 
     iterations: np.ndarray
@@ -46,10 +97,16 @@ class History:
     mean_log_likelihood: np.ndarray
     recoveries: list
     converged_at: int | None
+    kept: np.ndarray | None = None
 
     @property
     def n_recoveries(self) -> int:
         return len(self.recoveries)
+
+    @property
+    def thinned(self) -> bool:
+        """True when some iterations of the curve have no snapshot any more."""
+        return self.kept is not None and len(self.kept) < len(self.iterations)
 
 
 @dataclass(frozen=True)
@@ -64,6 +121,9 @@ class Position:
         ``"full"``: parameters and labels of ``iteration``. ``"E"``: the same picture,
         shown as the E-step that recoloured the points. ``"M"``: parameters of
         ``iteration`` with the labels of ``iteration - 1`` (the Gaussians just moved).
+        In a thinned history an ``"M"`` position needs both ``iteration`` and
+        ``iteration - 1`` kept; where ``iteration - 1`` was thinned the iteration is
+        shown ``"full"`` (see :meth:`RunHistory.clamp`).
     """
 
     iteration: int
@@ -88,7 +148,10 @@ def convert_position(position: Position, half_steps: bool) -> Position:
 
 
 def next_position(position: Position, half_steps: bool) -> Position:
-    """One step forward: an iteration, or with half-steps, half of one."""
+    """One step forward: an iteration, or with half-steps, half of one.
+
+    For a history that may be thinned use :meth:`RunHistory.next_position`.
+    """
     if not half_steps:
         return Position(position.iteration + 1, FULL)
     if position.phase == M_STEP:
@@ -97,7 +160,10 @@ def next_position(position: Position, half_steps: bool) -> Position:
 
 
 def previous_position(position: Position, half_steps: bool) -> Position | None:
-    """One step back, or None at the start."""
+    """One step back, or None at the start.
+
+    For a history that may be thinned use :meth:`RunHistory.previous_position`.
+    """
     if not half_steps:
         return Position(position.iteration - 1, FULL) if position.iteration > 0 else None
     if position.phase == M_STEP:
@@ -113,7 +179,8 @@ def check_history(snapshots, n_features: int, n_components: int) -> tuple:
     Parameters
     ----------
     snapshots : sequence of Snapshot
-        Iteration 0 first.
+        Iteration 0 first, then strictly increasing iterations: every iteration, or the
+        kept ones of a thinned history.
     n_features, n_components : int
 
     Returns
@@ -123,100 +190,496 @@ def check_history(snapshots, n_features: int, n_components: int) -> tuple:
     Raises
     ------
     ValueError
-        When the iterations are not 0, 1, 2, ... or a parameter has the wrong shape.
+        When the iterations do not start at 0 and strictly increase, or a parameter has
+        the wrong shape.
     """
     snapshots = tuple(snapshots)
     k, d = n_components, n_features
+    previous = -1
     for index, snapshot in enumerate(snapshots):
-        if int(snapshot.iteration) != index:
-            raise ValueError(f"the saved iterations are not 0, 1, 2, ... (iteration "
-                             f"{snapshot.iteration} at position {index}).")
+        iteration = int(snapshot.iteration)
+        if index == 0 and iteration != 0:
+            raise ValueError(f"the saved iterations do not start at 0 (the first is "
+                             f"iteration {iteration}).")
+        if iteration <= previous:
+            raise ValueError(f"the saved iterations do not increase (iteration "
+                             f"{iteration} after iteration {previous}).")
         if (np.shape(snapshot.weights) != (k,) or np.shape(snapshot.means) != (k, d)
                 or np.shape(snapshot.covariances) != (k, d, d)):
-            raise ValueError(f"iteration {index} has parameters of the wrong shape for "
+            raise ValueError(f"iteration {iteration} has parameters of the wrong shape for "
                              f"k = {k} and {d} features.")
+        previous = iteration
     return snapshots
 
 
+def snapshot_nbytes(snapshot) -> int:
+    """Memory a snapshot holds, in bytes: its arrays' data plus a measured fixed overhead.
+
+    Counts every array field (``labels`` too, when present; the history keeps none), the
+    fixed :data:`SNAPSHOT_OVERHEAD_BYTES`, and its events (each event holds two tuples of
+    D floats). Arrays are assumed to own their data, as the engine's frozen copies do.
+    """
+    total = SNAPSHOT_OVERHEAD_BYTES
+    for name in _ARRAY_FIELDS:
+        total += int(getattr(getattr(snapshot, name, None), "nbytes", 0))
+    events = getattr(snapshot, "events", ())
+    if events:
+        total += 40 + 8 * len(events)  # the tuple
+        for event in events:
+            # A tuple of n floats: 40 + 8 n bytes, and 24 bytes per float object.
+            total += EVENT_OVERHEAD_BYTES + 80 + 32 * (len(event.old_mean)
+                                                       + len(event.new_mean))
+    return total
+
+
+def is_event(snapshot) -> bool:
+    """True when an iteration had a singularity event (recovery or flag)."""
+    flagged = getattr(snapshot, "flagged", None)
+    return bool(snapshot.events) or (flagged is not None and bool(np.any(flagged)))
+
+
+class ThinnedIterationError(KeyError):
+    """An iteration of the run whose snapshot was thinned from the history.
+
+    Attributes
+    ----------
+    iteration : int
+    nearest : int
+        The nearest kept iteration (show that one instead).
+    """
+
+    def __init__(self, message: str, iteration: int, nearest: int):
+        super().__init__(message)
+        self.message, self.iteration, self.nearest = message, iteration, nearest
+
+    def __str__(self) -> str:
+        # KeyError would quote the message; this one is shown to people.
+        return self.message
+
+
+def _megabytes(n_bytes: int) -> str:
+    return f"{n_bytes / (1 << 20):,.0f} MiB" if n_bytes >= 1 << 20 else f"{n_bytes:,} bytes"
+
+
 class RunHistory:
-    """Every snapshot of one run (without labels), iteration ``i`` at index ``i``.
+    """The snapshots of one run (without labels) within a memory budget, and its curve.
+
+    Iteration ``i`` is ``history[i]`` while it is kept. ``len(history)`` is the number of
+    iterations recorded (``last_iteration + 1``), thinned or not; :meth:`kept_iterations`
+    says which can be shown. See the module docstring for the thinning rule.
+
+    Parameters
+    ----------
+    budget_bytes : int
+        Most bytes the kept snapshots may hold (by :func:`snapshot_nbytes`); the curve is
+        outside it (16 bytes per iteration).
+    keep_recent : int
+        How many of the newest iterations are always kept.
 
     Not thread-safe: owned by the worker thread.
     """
 
-    def __init__(self):
-        self._snapshots = []
-        self._recoveries = []
-        self._converged_at = None
-        # The curve is kept alongside as growing arrays: curve() is called for every
-        # frame, and rebuilding it from the snapshots cost O(iterations) Python work.
-        self._values = np.empty((64, 2))  # total and mean log-likelihood per iteration
+    def __init__(self, budget_bytes: int = HISTORY_BUDGET_BYTES,
+                 keep_recent: int = KEEP_RECENT):
+        if int(budget_bytes) <= 0 or int(keep_recent) < 1:
+            raise ValueError("the history needs a positive budget and keep_recent >= 1.")
+        self._budget = int(budget_bytes)
+        self._keep_recent = int(keep_recent)
+        #: Full passes over the kept snapshots (thinning); for tests of the amortised cost.
+        self.sweeps = 0
+        self.clear()
 
+    # ------------------------------------------------------------------ reading
     def __len__(self) -> int:
-        return len(self._snapshots)
+        return self._n
 
-    def __getitem__(self, iteration: int):
-        return self._snapshots[iteration]
+    def __getitem__(self, iteration):
+        """The snapshot of ``iteration`` (negative counts from the end, like a list).
+
+        Raises
+        ------
+        IndexError
+            When the iteration was never recorded.
+        ThinnedIterationError
+            (a KeyError) when it was thinned; its message names the nearest kept one.
+        """
+        index = int(iteration)
+        if index < 0:
+            index += self._n
+        if not 0 <= index < self._n:
+            raise IndexError(f"iteration {iteration} is not in this run's history "
+                             f"(iterations 0 to {self.last_iteration}).")
+        snapshot = self._kept.get(index)
+        if snapshot is None:
+            nearest = self.nearest_kept(index)
+            raise ThinnedIterationError(
+                f"iteration {index} is no longer kept: older iterations were thinned to "
+                f"keep the history within {_megabytes(self._budget)}. The nearest kept "
+                f"iteration is {nearest}.", index, nearest)
+        return snapshot
 
     @property
     def last_iteration(self) -> int:
         """Iteration of the newest snapshot (-1 when empty)."""
-        return len(self._snapshots) - 1
+        return self._n - 1
 
     @property
     def snapshots(self) -> tuple:
-        """All snapshots, iteration 0 first (an immutable copy of the list)."""
-        return tuple(self._snapshots)
+        """The kept snapshots, iteration 0 first (an immutable tuple).
 
-    def clear(self):
-        self._snapshots.clear()
-        self._recoveries.clear()
-        self._converged_at = None
+        Every iteration while :attr:`thinned` is False.
+        """
+        return tuple(self._kept.values())
 
-    def append(self, snapshot):
-        """Add the next iteration's snapshot (its labels are dropped)."""
-        expected = len(self._snapshots)
-        if int(snapshot.iteration) != expected:
-            raise ValueError(f"history expects iteration {expected}; got {snapshot.iteration}.")
-        self._snapshots.append(snapshot.without_labels())
-        if expected == len(self._values):
-            self._values = np.concatenate([self._values, np.empty_like(self._values)])
-        self._values[expected] = (snapshot.log_likelihood, snapshot.mean_log_likelihood)
-        if snapshot.recovered_components:
-            self._recoveries.append(int(snapshot.iteration))
-        if snapshot.converged and self._converged_at is None:
-            self._converged_at = int(snapshot.iteration)
+    @property
+    def thinned(self) -> bool:
+        """True when some recorded iterations are no longer kept."""
+        return len(self._kept) < self._n
 
-    def extend(self, snapshots):
-        for snapshot in snapshots:
-            self.append(snapshot)
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the kept snapshots and their index (at most :attr:`budget_bytes`).
 
-    def truncate(self, iteration: int) -> int:
-        """Keep iterations ``0 .. iteration``; returns how many later ones were dropped."""
-        dropped = max(0, len(self._snapshots) - (iteration + 1))
-        if dropped:
-            del self._snapshots[iteration + 1:]
-            self._recoveries = [r for r in self._recoveries if r <= iteration]
-            if self._converged_at is not None and self._converged_at > iteration:
-                self._converged_at = None
-        return dropped
+        The budget is kept after every call unless iteration 0 and the newest snapshot
+        alone exceed it.
+        """
+        # The dict's table and the index array are counted as they are (with their
+        # growth slack), so the total is what tracemalloc sees.
+        return self._bytes + sys.getsizeof(self._kept) + int(self._order.nbytes)
+
+    @property
+    def budget_bytes(self) -> int:
+        return self._budget
+
+    @property
+    def unbudgeted_nbytes(self) -> int:
+        """Bytes outside the budget: the curve (16 per iteration) and the event list (8 per
+        event iteration), with their arrays' growth slack."""
+        return int(self._values.nbytes + self._event_iterations.nbytes)
+
+    def kept_iterations(self) -> np.ndarray:
+        """Iterations whose snapshot is kept, sorted (a new int64 array)."""
+        return self._order[:len(self._kept)].copy()
+
+    def is_kept(self, iteration) -> bool:
+        return int(iteration) in self._kept
+
+    def nearest_kept(self, iteration) -> int:
+        """The kept iteration closest to ``iteration`` (ties: the earlier one).
+
+        Raises
+        ------
+        IndexError
+            When the history is empty.
+        """
+        if not self._kept:
+            raise IndexError("the history is empty.")
+        iteration = min(max(int(iteration), 0), self.last_iteration)
+        if iteration in self._kept:
+            return iteration
+        order = self._order[:len(self._kept)]
+        after = int(np.searchsorted(order, iteration))  # order[after] > iteration
+        if after == len(order):
+            return int(order[-1])
+        later, earlier = int(order[after]), int(order[after - 1])  # 0 is always kept
+        return earlier if iteration - earlier <= later - iteration else later
+
+    def next_kept(self, iteration) -> int | None:
+        """The first kept iteration after ``iteration``, or None."""
+        order = self._order[:len(self._kept)]
+        after = int(np.searchsorted(order, int(iteration), side="right"))
+        return int(order[after]) if after < len(order) else None
+
+    def previous_kept(self, iteration) -> int | None:
+        """The last kept iteration before ``iteration``, or None."""
+        order = self._order[:len(self._kept)]
+        before = int(np.searchsorted(order, int(iteration), side="left"))
+        return int(order[before - 1]) if before > 0 else None
 
     def curve(self) -> History:
         """The log-likelihood curve (new arrays, safe to hand to another thread)."""
-        n = len(self._snapshots)
+        n = self._n
         return History(
             iterations=np.arange(n, dtype=np.int64),  # iteration i is at index i
             log_likelihood=self._values[:n, 0].copy(),
             mean_log_likelihood=self._values[:n, 1].copy(),
             recoveries=list(self._recoveries),
             converged_at=self._converged_at,
+            kept=self.kept_iterations(),
         )
 
+    # ------------------------------------------------------------------ positions
     def clamp(self, position: Position) -> Position:
-        """``position`` moved inside the history (the last iteration at most)."""
-        last = max(self.last_iteration, 0)
-        if position.iteration > last:
-            return Position(last, position.phase)
-        if position.iteration == 0 and position.phase == M_STEP:
-            return Position(0, E_STEP)
-        return position
+        """``position`` moved inside the history and onto a kept iteration.
+
+        Beyond the last iteration it goes to the last one; a thinned iteration goes to
+        :meth:`nearest_kept`. An ``"M"`` position needs the labels of ``iteration - 1``:
+        at iteration 0 it becomes ``"E"``, and where ``iteration - 1`` was thinned it
+        becomes ``"full"`` (the same parameters with their own labels).
+        """
+        iteration, phase = int(position.iteration), position.phase
+        if self._kept:
+            iteration = self.nearest_kept(iteration)
+        else:
+            iteration = min(iteration, 0)
+        if phase == M_STEP:
+            if iteration <= 0:
+                phase = E_STEP
+            elif self._kept and (iteration - 1) not in self._kept:
+                phase = FULL
+        if iteration == position.iteration and phase == position.phase:
+            return position
+        return Position(iteration, phase)
+
+    def next_position(self, position: Position, half_steps: bool) -> Position:
+        """One step forward over the kept iterations (beyond the last: a step to run).
+
+        Like :func:`next_position` while nothing is thinned. From a kept iteration the
+        next kept one is shown; with half-steps its ``"M"`` half only when the iteration
+        before it is kept, otherwise it is shown ``"full"``.
+        """
+        iteration = int(position.iteration)
+        if iteration >= self.last_iteration:
+            return next_position(position, half_steps)
+        if half_steps and position.phase == M_STEP:
+            return Position(iteration, E_STEP)
+        target = self.next_kept(iteration)
+        if not half_steps:
+            return Position(target, FULL)
+        return Position(target, M_STEP if (target - 1) in self._kept else FULL)
+
+    def previous_position(self, position: Position, half_steps: bool) -> Position | None:
+        """One step back over the kept iterations, or None at the start.
+
+        Like :func:`previous_position` while nothing is thinned.
+        """
+        iteration = int(position.iteration)
+        if half_steps and position.phase == M_STEP:
+            return self._last_frame(iteration - 1)
+        if half_steps and iteration > 0 and (iteration - 1) in self._kept:
+            return Position(iteration, M_STEP)
+        target = self.previous_kept(iteration)
+        if target is None:
+            return None
+        return self._last_frame(target) if half_steps else Position(target, FULL)
+
+    def _last_frame(self, iteration: int) -> Position:
+        """With half-steps, the last frame of a kept iteration: its E half, or "full"
+        when its M half is not kept (as :meth:`next_position` arrives at it)."""
+        return Position(iteration, E_STEP if iteration == 0 or (iteration - 1) in self._kept
+                        else FULL)
+
+    # ------------------------------------------------------------------ writing
+    def clear(self):
+        """Forget the run (the budget and keep_recent stay)."""
+        self._n = 0  # iterations recorded: last_iteration + 1
+        # Growing arrays (new ones here, so a long run's capacity is not kept): the curve
+        # is read every frame, and rebuilding it from snapshots cost O(iterations).
+        self._values = np.empty((64, 2))  # total and mean log-likelihood per iteration
+        self._order = np.empty(64, dtype=np.int64)  # kept iterations, sorted
+        self._kept = {}  # iteration -> snapshot, in increasing order (dicts keep order)
+        self._bytes = 0
+        # Event iterations (recorded, kept or not), sorted: an event's position in it is
+        # its ordinal, so that events, when they must be thinned, are thinned evenly too.
+        # A growing array (8 bytes per event), since a "flag" rule may fire every iteration.
+        self._event_iterations = np.empty(16, dtype=np.int64)
+        self._n_events = 0
+        self._recoveries = []
+        self._converged_at = None
+        self._plain_stride = 1  # old plain iterations kept: multiples of this
+        self._event_stride = 1  # old event iterations kept: ordinals multiple of this
+        self._recent = self._keep_recent  # shrinks only if the newest alone overflow
+
+    def append(self, snapshot):
+        """Add the next iteration's snapshot (its labels are dropped); thin if over budget."""
+        expected = self._n
+        if int(snapshot.iteration) != expected:
+            raise ValueError(f"history expects iteration {expected}; got {snapshot.iteration}.")
+        self._record(snapshot)
+        # The iteration that just left the newest window is thinned now if the stride
+        # says so: O(1) here, so appending stays cheap between thinning passes.
+        leaving = self._n - self._recent - 1
+        if leaving > 0 and leaving in self._kept and not self._keeps(leaving):
+            self._drop_near_end(leaving)
+        if self.nbytes > self._budget:
+            self._fit_budget()
+
+    def extend(self, snapshots, curve=None):
+        """Add snapshots after the last one: consecutive, or the kept ones of a thinned run.
+
+        Parameters
+        ----------
+        snapshots : iterable of Snapshot
+            Strictly increasing iterations after :attr:`last_iteration` (starting at 0 in
+            an empty history). Missing iterations are recorded as thinned.
+        curve : History, optional
+            The run's whole curve (``log_likelihood`` and ``mean_log_likelihood`` indexed
+            by iteration), used for the missing iterations; without it their curve values
+            are NaN (unknown).
+
+        Raises
+        ------
+        ValueError
+            When the iterations are out of order; nothing is added then.
+        """
+        snapshots = list(snapshots)
+        previous = self.last_iteration
+        for snapshot in snapshots:
+            if int(snapshot.iteration) <= previous:
+                raise ValueError(f"history expects iterations after {previous}; got "
+                                 f"{snapshot.iteration}.")
+            previous = int(snapshot.iteration)
+        if not snapshots:
+            return
+        if self._n == 0 and int(snapshots[0].iteration) != 0:
+            raise ValueError(f"a history starts at iteration 0; got {snapshots[0].iteration}.")
+        for snapshot in snapshots:
+            start = self._n
+            self._n = int(snapshot.iteration)
+            self._grow_curve(self._n + 1)
+            self._values[start:self._n] = _curve_values(curve, start, self._n)
+            self._record(snapshot)
+        self._sweep()
+        if self.nbytes > self._budget:
+            self._fit_budget()
+
+    def truncate(self, iteration: int) -> int:
+        """Keep iterations ``0 .. iteration``; returns how many later ones were dropped.
+
+        Kept iterations up to ``iteration`` stay kept and thinned ones stay thinned.
+
+        Raises
+        ------
+        ThinnedIterationError
+            When ``iteration`` itself was thinned (the newest iteration must be kept).
+        """
+        iteration = int(iteration)
+        dropped = max(0, self._n - (iteration + 1))
+        if not dropped:
+            return 0
+        if iteration < 0:
+            self.clear()
+            return dropped
+        if iteration >= 0 and iteration not in self._kept:
+            self[iteration]  # raises ThinnedIterationError with its message
+        n_kept = int(np.searchsorted(self._order[:len(self._kept)], iteration, side="right"))
+        for later in self._order[n_kept:len(self._kept)].tolist():
+            self._bytes -= snapshot_nbytes(self._kept.pop(later))
+        self._n_events = int(np.searchsorted(self._event_iterations[:self._n_events],
+                                             iteration, side="right"))
+        self._recoveries = [r for r in self._recoveries if r <= iteration]
+        if self._converged_at is not None and self._converged_at > iteration:
+            self._converged_at = None
+        self._n = iteration + 1
+        return dropped
+
+    # ------------------------------------------------------------------ internals
+    def _record(self, snapshot):
+        """Store ``snapshot`` as iteration ``self._n`` (kept for now) and its curve value."""
+        iteration = int(snapshot.iteration)
+        stored = snapshot.without_labels() if snapshot.labels is not None else snapshot
+        self._grow_curve(iteration + 1)
+        self._values[iteration] = (snapshot.log_likelihood, snapshot.mean_log_likelihood)
+        if snapshot.recovered_components:
+            self._recoveries.append(iteration)
+        first_convergence = snapshot.converged and self._converged_at is None
+        if first_convergence:
+            self._converged_at = iteration
+        if is_event(snapshot) or first_convergence:
+            if self._n_events == len(self._event_iterations):
+                self._event_iterations = np.concatenate(
+                    [self._event_iterations, np.empty_like(self._event_iterations)])
+            self._event_iterations[self._n_events] = iteration
+            self._n_events += 1
+        if len(self._kept) == len(self._order):
+            self._order = np.concatenate([self._order, np.empty_like(self._order)])
+        self._order[len(self._kept)] = iteration
+        self._kept[iteration] = stored
+        self._bytes += snapshot_nbytes(stored)
+        self._n = iteration + 1
+
+    def _grow_curve(self, n: int):
+        if n > len(self._values):
+            grown = np.empty((max(n, 2 * len(self._values)), 2))
+            grown[:len(self._values)] = self._values
+            self._values = grown
+
+    def _event_ordinal(self, iteration: int) -> int | None:
+        """Position of ``iteration`` among the event iterations, or None for a plain one."""
+        events = self._event_iterations[:self._n_events]
+        at = int(np.searchsorted(events, iteration))
+        return at if at < len(events) and events[at] == iteration else None
+
+    def _keeps(self, iteration: int) -> bool:
+        """Whether an iteration older than the newest window stays under the strides."""
+        if iteration == 0:
+            return True
+        ordinal = self._event_ordinal(iteration)
+        if ordinal is not None:
+            return ordinal % self._event_stride == 0
+        return iteration % self._plain_stride == 0
+
+    def _drop_near_end(self, iteration: int):
+        """Drop a kept iteration that is among the newest ones (a short shift of the index)."""
+        n_kept = len(self._kept)
+        order = self._order
+        at = int(np.searchsorted(order[:n_kept], iteration))
+        order[at:n_kept - 1] = order[at + 1:n_kept]
+        self._bytes -= snapshot_nbytes(self._kept.pop(iteration))
+
+    def _sweep(self) -> tuple:
+        """Drop every old iteration the strides no longer keep; compact the sorted index.
+
+        Vectorised over the index; only the dropped snapshots cost Python work.
+
+        Returns
+        -------
+        (int, int)
+            How many old plain and old event iterations (not 0) stay kept.
+        """
+        self.sweeps += 1
+        n_kept = len(self._kept)
+        order = self._order[:n_kept]
+        events = self._event_iterations[:self._n_events]
+        old = (order < self._n - self._recent) & (order != 0)
+        at = np.searchsorted(events, order)
+        event = np.zeros(n_kept, dtype=bool)
+        inside = at < len(events)
+        event[inside] = events[at[inside]] == order[inside]
+        keep = np.where(event, at % self._event_stride == 0,
+                        order % self._plain_stride == 0) | ~old
+        for iteration in order[~keep].tolist():
+            self._bytes -= snapshot_nbytes(self._kept.pop(iteration))
+        kept = order[keep]
+        self._order[:len(kept)] = kept
+        return int(np.count_nonzero(old[keep] & ~event[keep])), int(
+            np.count_nonzero(old[keep] & event[keep]))
+
+    def _fit_budget(self):
+        """Thin until the kept snapshots fit the budget (plain first, then events).
+
+        Each pass doubles a stride, which drops about half of that class's old kept
+        iterations, so a pass (O(kept)) happens after about as many appends as it dropped.
+        """
+        plain, events = self._sweep()
+        while self.nbytes > self._budget:
+            if plain:
+                self._plain_stride *= 2
+            elif events:
+                self._event_stride *= 2
+            elif self._recent > 1:
+                self._recent = max(1, self._recent // 2)
+            else:
+                return  # iteration 0 and the newest alone exceed the budget
+            plain, events = self._sweep()
+
+
+def _curve_values(curve, start: int, stop: int) -> np.ndarray:
+    """Curve values of iterations ``start .. stop - 1`` from ``curve``, NaN if unknown."""
+    values = np.full((stop - start, 2), np.nan)
+    if curve is None:
+        return values
+    for column, name in enumerate(("log_likelihood", "mean_log_likelihood")):
+        known = np.asarray(getattr(curve, name), dtype=np.float64)[start:stop]
+        values[:len(known), column] = known
+    return values
