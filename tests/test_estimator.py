@@ -262,3 +262,96 @@ def test_float32_input_within_its_range_keeps_float32(scale):
     for name in FITTED:
         value = getattr(model, name)
         assert value.dtype == np.float32 and np.isfinite(value).all(), name
+
+
+# --- scikit-learn's behaviour at the edges ----------------------------------------------
+
+
+def two_points_repeated():
+    """10 points in 5-D, only 2 distinct (scikit-learn's test_regularisation data)."""
+    return np.vstack((np.ones((5, 5)), np.zeros((5, 5))))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_fewer_distinct_points_than_components_fit_with_reg_covar(covariance_type):
+    X = two_points_repeated()
+    common = {"n_components": 10, "covariance_type": covariance_type, "random_state": 0}
+    theirs = GaussianMixture(**common).fit(X)
+    ours = GaussianMixtureEM(**common).fit(X)
+    assert ours.n_iter_ == theirs.n_iter_
+    for name in FITTED:
+        assert np.isfinite(getattr(ours, name)).all(), name
+    np.testing.assert_allclose(ours.weights_, theirs.weights_, atol=1e-12)
+    # The 8 empty components hold no point: scikit-learn puts their means at the user's
+    # origin (0 / 10 eps), the engine at the data's centre. Only the others are compared.
+    held = theirs.weights_ > 1e-6
+    assert held.sum() == 2
+    np.testing.assert_allclose(ours.means_[held], theirs.means_[held], atol=1e-12)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+ILL_DEFINED = "ill-defined empirical covariance"
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_collapsed_components_without_reg_covar_raise_sklearns_error(covariance_type):
+    model = GaussianMixtureEM(10, covariance_type=covariance_type, reg_covar=0,
+                              random_state=0)
+    with pytest.raises(ValueError, match=ILL_DEFINED):
+        model.fit(two_points_repeated())
+    with pytest.raises(ValueError, match="passing float64 data instead of float32"):
+        model.fit(two_points_repeated().astype(np.float32))
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "tied"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_collinear_data_without_reg_covar_raise_as_in_sklearn(covariance_type, seed):
+    t = np.random.RandomState(seed).normal(size=200)
+    X = np.c_[t, 2 * t + 1]  # on a line: every covariance is singular
+    common = {"n_components": 2, "covariance_type": covariance_type, "reg_covar": 0,
+              "random_state": seed}
+    with pytest.raises(ValueError, match=ILL_DEFINED):
+        GaussianMixture(**common).fit(X)
+    with pytest.raises(ValueError, match=ILL_DEFINED):
+        GaussianMixtureEM(**common).fit(X)
+
+
+def test_the_app_engine_keeps_its_clear_refusal_of_k_above_the_distinct_points():
+    from gmm_viz.data import DataError
+    from gmm_viz.engine import EMConfig, EMEngine
+
+    with pytest.raises(DataError, match="distinct points"):
+        EMEngine(two_points_repeated(), EMConfig(n_components=3))
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_verbose_prints_what_sklearn_prints(verbose, capsys):
+    import re
+
+    X = blobs(0, 2)
+    common = {"n_components": 3, "n_init": 2, "random_state": 0, "verbose": verbose,
+              "verbose_interval": 1}
+    GaussianMixture(**common).fit(X)
+    theirs = capsys.readouterr().out
+    GaussianMixtureEM(**common).fit(X)
+    ours = capsys.readouterr().out
+
+    def without_times(text):
+        return re.sub(r"time lapse [0-9.]+s", "time lapse _s", text)
+
+    assert "Iteration 1" in ours and "Initialization 1" in ours
+    assert without_times(ours) == without_times(theirs)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"weights_init": [[0.5], [0.5]]}, "The parameter 'weights' should have the shape"),
+    ({"weights_init": [0.7, 0.7]}, "The parameter 'weights' should be normalized"),
+    ({"means_init": np.zeros((3, 2))}, "The parameter 'means' should have the shape"),
+    ({"precisions_init": -np.ones((2, 2, 2))}, "'full precision' should be symmetric"),
+])
+def test_initial_parameters_are_checked_with_sklearns_messages(changes, message):
+    model = GaussianMixtureEM(2, **changes)
+    with pytest.raises(ValueError, match=message):
+        model.fit(blobs(0, 2))

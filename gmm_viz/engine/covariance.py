@@ -186,6 +186,31 @@ def repair_covariances(covariances, floor):
     return covariances, bad
 
 
+def sklearn_positive_definite(covariances, covariance_type):
+    """Whether scikit-learn would accept these covariances (``_compute_precision_cholesky``).
+
+    Parameters
+    ----------
+    covariances : ndarray of shape (n, n_features, n_features)
+        Full matrices, whatever the type.
+    covariance_type : str
+
+    Returns
+    -------
+    bool
+        For full and tied: every Cholesky factorisation succeeds; for diag and spherical:
+        every variance is > 0.
+    """
+    if covariance_type in ("diag", "spherical"):
+        return bool((np.einsum("kii->ki", covariances) > 0).all())
+    for matrix in covariances:
+        try:
+            np.linalg.cholesky(matrix)
+        except np.linalg.LinAlgError:
+            return False
+    return True
+
+
 def precisions_and_log_det(covariances):
     """Inverse covariances and the log-determinant of each inverse.
 

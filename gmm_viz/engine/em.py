@@ -33,6 +33,19 @@ _EIGEN_FLOOR = 1e-12
 _LOG_WEIGHT_FLOOR = np.log(np.finfo(np.float64).tiny)
 
 
+#: scikit-learn's words when a covariance is not positive definite (its
+#: ``_compute_precision_cholesky``), raised by an engine with ``sklearn_semantics``.
+ILL_DEFINED_COVARIANCE = (
+    "Fitting the mixture model failed because some components have ill-defined empirical "
+    "covariance (for instance caused by singleton or collapsed samples). Try to decrease "
+    "the number of components, increase reg_covar, or scale the input data."
+)
+
+
+class IllDefinedCovarianceError(ValueError):
+    """A covariance is singular and nothing keeps it positive (scikit-learn's error)."""
+
+
 #: Beyond these magnitudes a covariance (a squared quantity) would overflow or underflow.
 _MAX_MAGNITUDE = 1e150
 _MIN_SPREAD = 1e-150
@@ -85,11 +98,19 @@ class EMEngine:
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
-        Finite data with at least ``n_components`` distinct points.
+        Finite data with at least ``n_components`` distinct points (any number with
+        ``sklearn_semantics``).
     config : EMConfig
     random_state : numpy.random.RandomState, optional
         Overrides ``config.random_state`` (the estimator passes its own generator so that
         several initialisations draw from one stream, as scikit-learn does).
+    sklearn_semantics : bool, default=False
+        Behave as scikit-learn's ``GaussianMixture`` at the edges (the estimator's mode):
+        accept fewer distinct points than components, and, with no singularity rule,
+        raise scikit-learn's "ill-defined empirical covariance" error where a covariance
+        falls below the engine's floor (1e-12 of the data's variance) and ``reg_covar``
+        is too small to keep it there, instead of flooring it. The app keeps the default:
+        a clear refusal of k above the distinct points, and a singular covariance is data.
 
     Raises
     ------
@@ -97,14 +118,20 @@ class EMEngine:
         When ``X`` is not usable (NaN, text, too few distinct points for k, ...).
     ConfigError
         When explicit initial parameters have the wrong shape or values.
+    IllDefinedCovarianceError
+        Only with ``sklearn_semantics``: see there (also from :meth:`step`).
     """
 
-    def __init__(self, X, config: EMConfig, *, random_state=None):
+    def __init__(self, X, config: EMConfig, *, random_state=None, sklearn_semantics=False):
         from gmm_viz.data import validate_points  # data validation is shared with the app
 
         if not isinstance(config, EMConfig):
             raise ConfigError(f"config must be an EMConfig; got {type(config).__name__}.")
-        X = validate_points(X, n_components=config.n_components)
+        self._sklearn_semantics = bool(sklearn_semantics)
+        # scikit-learn fits k above the distinct points (reg_covar keeps the extra
+        # components' covariances positive); the app refuses it with a clear message.
+        X = validate_points(X, n_components=None if sklearn_semantics
+                            else config.n_components)
         self._config = config
         self.X = X
         n_features = X.shape[1]
@@ -166,7 +193,7 @@ class EMEngine:
             nk_raw, first, second, config.covariance_type, self._reg_std
         )
         weights = nk / nk.sum()
-        covs, _ = cov_ops.repair_covariances(covs, _EIGEN_FLOOR)
+        covs = self._floored(covs, exact=self._centred_covariances)
         self._iteration += 1
         events, flagged = self._check_singularities(nk, weights, means, covs)
         self._set_parameters(weights, means, covs)
@@ -343,8 +370,45 @@ class EMEngine:
             except ValueError as exc:
                 raise ConfigError(str(exc)) from None
             covs = np.linalg.inv(precisions) / self._scale**2
-        covs, _ = cov_ops.repair_covariances(covs, _EIGEN_FLOOR)
+        covs = self._floored(covs)
         return weights, means, covs
+
+    def _floored(self, covs, exact=None):
+        """Covariances with every eigenvalue >= the floor (see repair_covariances).
+
+        Parameters
+        ----------
+        covs : ndarray of shape (n_components, n_features, n_features)
+        exact : callable, optional
+            Returns these covariances computed as scikit-learn does (centred on the
+            points); only called in the rare case below. By default ``covs`` are exact.
+
+        Raises
+        ------
+        IllDefinedCovarianceError
+            With ``sklearn_semantics`` and no rule, where scikit-learn would fail: a
+            covariance needs the floor, ``reg_covar`` is below the floor (above it, a dip
+            below is only rounding), and computed as scikit-learn does it is not positive
+            definite (an empty component, points all equal, collinear points).
+        """
+        floored, repaired = cov_ops.repair_covariances(covs, _EIGEN_FLOOR)
+        if (self._sklearn_semantics and repaired.any() and not self._config.rules
+                and self._reg_std < _EIGEN_FLOOR):
+            reference = covs if exact is None else exact()
+            if not cov_ops.sklearn_positive_definite(reference[repaired],
+                                                     self._config.covariance_type):
+                raise IllDefinedCovarianceError(ILL_DEFINED_COVARIANCE)
+        return floored
+
+    def _centred_covariances(self):
+        """This M-step's covariances computed on the points (from the last E-step's
+        responsibilities), to judge a singular one as scikit-learn does."""
+        n_features = self.X.shape[1]
+        resp = kernel.responsibilities(self._phi, self._coefficients)
+        return cov_ops.parameters_from_responsibilities(
+            self._phi[:, 1 : 1 + n_features], resp, self._config.covariance_type,
+            self._reg_std, -self._shift / self._scale,
+        )[2]
 
     @staticmethod
     def _checked_weights(weights, k):

@@ -18,12 +18,13 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
+from sklearn.utils._array_api import get_namespace
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from gmm_viz.engine import covariance as cov_ops
 from gmm_viz.engine.config import INITIALISATIONS, RECOVERIES, RULES, EMConfig
-from gmm_viz.engine.em import EMEngine
+from gmm_viz.engine.em import EMEngine, IllDefinedCovarianceError
 
 
 class GaussianMixtureEM(GaussianMixture):
@@ -140,18 +141,27 @@ class GaussianMixtureEM(GaussianMixture):
                 "Expected n_samples >= n_components "
                 f"but got n_components = {self.n_components}, n_samples = {X.shape[0]}"
             )
-        # Initial parameters (weights_init, means_init, precisions_init) are validated by
-        # the engine, which raises ConfigError (a ValueError) with what to fix.
+        # scikit-learn's own checks of weights_init, means_init and precisions_init, with
+        # its messages; the engine then checks what is left (ConfigError, a ValueError).
+        self._check_parameters(X, xp=get_namespace(X)[0])
         X64 = np.asarray(X, dtype=np.float64)
         do_init = not (self.warm_start and hasattr(self, "converged_"))
         n_init = self.n_init if do_init else 1
         random_state = check_random_state(self.random_state)
 
         best = None
-        for _ in range(n_init):
-            engine = EMEngine(X64, self._engine_config(do_init), random_state=random_state)
-            run = self._run(engine, -np.inf if do_init else self.lower_bound_)
-            if best is None or run["lower_bound"] > best["lower_bound"]:
+        for init in range(n_init):
+            self._print_verbose_msg_init_beg(init)
+            try:
+                engine = EMEngine(X64, self._engine_config(do_init), random_state=random_state,
+                                  sklearn_semantics=True)
+                run = self._run(engine, -np.inf if do_init else self.lower_bound_)
+            except IllDefinedCovarianceError as exc:
+                raise ValueError(_ill_defined_message(exc, X.dtype)) from None
+            # scikit-learn's choice: the best lower bound; with max_iter=0 (no bound) the
+            # last initialisation
+            if best is None or run["lower_bound"] > best["lower_bound"] or (
+                    best["lower_bound"] == -np.inf):
                 best = run
         self.converged_ = best["converged"]
         if not self.converged_ and self.max_iter > 0:
@@ -233,11 +243,14 @@ class GaussianMixtureEM(GaussianMixture):
             events.extend(snapshot.events)
             if history is not None:
                 history.append(snapshot)
+            self._print_verbose_msg_iter_end(n_iter, lower_bound - previous)
             if abs(lower_bound - previous) < self.tol:
                 converged = True
                 break
         if self.max_iter == 0:
             lower_bound = -np.inf
+        else:
+            self._print_verbose_msg_init_end(lower_bound, converged)
         labels = engine.responsibilities().argmax(axis=1)
         return {
             "parameters": engine.parameters(),
@@ -273,6 +286,15 @@ class GaussianMixtureEM(GaussianMixture):
         _check_representable(fitted, self.covariance_type, dtype)
         for name, value in fitted.items():
             setattr(self, name, value)
+
+
+def _ill_defined_message(exc, dtype):
+    """scikit-learn's message for a singular covariance, with its float32 advice."""
+    message = str(exc)
+    if np.dtype(dtype) == np.float32:
+        message += (" The numerical accuracy can also be improved by passing float64 data "
+                    "instead of float32.")
+    return message
 
 
 def _check_representable(fitted, covariance_type, dtype):
