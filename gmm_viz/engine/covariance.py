@@ -113,9 +113,9 @@ def parameters_from_responsibilities(Z, resp, covariance_type, reg_covar, origin
     scatter = np.zeros((n_components, n_features, n_features))
     for start in range(0, n_samples, _ROWS_PER_BLOCK):
         rows = slice(start, start + _ROWS_PER_BLOCK)
+        by_component = np.ascontiguousarray(resp[rows].T)  # a column is a slow stride
         for k in range(n_components):
-            diff = Z[rows] - means[k]
-            scatter[k] += (resp[rows, k, None] * diff).T @ diff
+            scatter[k] += _weighted_scatter(Z[rows], by_component[k], means[k])
     if covariance_type == "tied":
         pooled = scatter.sum(axis=0)
         unassigned = resp.sum(axis=1) == 0
@@ -133,6 +133,30 @@ def parameters_from_responsibilities(Z, resp, covariance_type, reg_covar, origin
     idx = np.arange(n_features)
     cov[:, idx, idx] += reg_covar
     return nk, means, cov
+
+
+def _weighted_scatter(Z, r, mean):
+    """``sum_i r_i (z_i - mean)(z_i - mean)^T`` over the points with ``r_i != 0``.
+
+    k-means, k-means++ and random_from_data give each point to one component (or none):
+    only those rows are used, so all components together cost about one pass over the
+    data instead of k.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_features)
+    r : ndarray of shape (n_samples,)
+    mean : ndarray of shape (n_features,)
+
+    Returns
+    -------
+    scatter : ndarray of shape (n_features, n_features)
+    """
+    rows = np.flatnonzero(r)
+    if 2 * len(rows) < len(r):
+        Z, r = Z[rows], r[rows]
+    diff = Z - mean
+    return (r[:, None] * diff).T @ diff
 
 
 def eigen_decomposition(covariances):
