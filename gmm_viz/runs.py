@@ -1,31 +1,85 @@
 """A run as a file: save it as JSON, open it again and replay it exactly.
 
 The JSON holds the settings, where the data came from (a generator and its arguments, or
-the points themselves for data loaded from a file), every iteration's parameters and
-log-likelihood, and every singularity event. Replaying re-creates the engine from the same
-data and settings; the engine is deterministic, so the replay retraces the saved run.
+the points themselves for data loaded from a file), the parameters and log-likelihood of
+every kept iteration, and every singularity event. Replaying re-creates the engine from the
+same data and settings; the engine is deterministic, so the replay retraces the saved run.
 
-Also here: the final responsibilities as CSV. Pure Python and numpy: no Qt.
+The kept iterations start at 0 and strictly increase; they need not be consecutive (a long
+run's history keeps iteration 0, every iteration with an event and the newest, and thins
+the others).
+
+Files are written all or nothing (:func:`gmm_viz.files.atomic_output`) and read only if they
+are regular files of a bounded size (:func:`gmm_viz.files.read_input_bytes`). Everything in
+a file is validated by :func:`load_run` before it returns, so a caller that gets a
+:class:`RunRecord` can show and replay it, and a caller that gets a :class:`RunFileError`
+has nothing to undo. :func:`save_run` applies the same validation before writing, so it
+never writes a file that cannot be opened again.
+
+Also here: the responsibilities as CSV. Pure Python and numpy: no Qt.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
+from gmm_viz import limits
 from gmm_viz.engine import EMConfig, EMEngine, SingularityEvent, Snapshot
+from gmm_viz.engine.config import RECOVERIES, SINGLE_RULES
+from gmm_viz.engine.covariance import from_sklearn_precisions
 from gmm_viz.engine.snapshot import frozen_copy
+from gmm_viz.files import FileCheckError, atomic_output, clip_message, path_label, \
+    read_input_bytes
 
 FORMAT = "gmm-viz run"
+#: The version this code writes, and the only one it reads.
 VERSION = 1
+#: Highest iteration number a run file may hold: the largest ``max_iter`` EMConfig accepts.
+MAX_ITERATION = 10_000_000
+#: Longest ``reason`` of an event (the engine's are a few words; it is shown in the status bar).
+MAX_REASON_CHARS = 100
+
 _ARRAY_SETTINGS = ("weights_init", "means_init", "precisions_init")
+
+#: JSON kind of each setting (``EMConfig`` field). The config's own validation checks the
+#: ranges and choices; these kinds refuse what it would silently convert (``"0.001"`` as a
+#: tolerance, ``["1"]`` as weights). A test keeps this in step with EMConfig's fields.
+SETTING_KINDS = {
+    "n_components": "int", "covariance_type": "str", "init": "str",
+    "init_covariance": "str", "same_point_location": "str", "perturb": "bool",
+    "perturbation": "number", "weights_init": "array", "means_init": "array",
+    "precisions_init": "array", "reg_covar": "number", "tol": "number", "max_iter": "int",
+    "rule": "str", "threshold": "number", "condition_limit": "number", "recovery": "str",
+    "recovery_weight": "number", "random_state": "int", "compute_labels": "bool",
+}
+#: Settings that may be null.
+_NULLABLE_SETTINGS = frozenset(_ARRAY_SETTINGS) | {"random_state"}
+
+_TOP_FIELDS = ("format", "version", "settings", "data_source", "iterations")
+#: ``gmm-viz fit --json`` prints a run document with its ``result``; ``points`` go with a
+#: ``points`` data source.
+_OPTIONAL_TOP_FIELDS = ("points", "result")
+_GENERATOR_FIELDS = ("kind", "name", "n_samples", "random_state", "noise")
+_POINTS_FIELDS = ("kind", "label", "feature_names")
+_ITERATION_FIELDS = ("iteration", "weights", "means", "covariances", "log_likelihood",
+                     "mean_log_likelihood", "nk", "det", "min_eigenvalue", "condition_number",
+                     "flagged", "converged", "events")
+_EVENT_FIELDS = tuple(f.name for f in fields(SingularityEvent))
+#: Snapshots checked together (bounded memory, numpy speed on long histories).
+_CHECK_CHUNK = 1024
 
 
 class RunFileError(ValueError):
-    """A run file cannot be read; the message names the file and what is wrong."""
+    """A run file cannot be read or written; the message names the file and what is wrong."""
+
+
+class _Damaged(ValueError):
+    """What is wrong inside a run document (the caller adds the file's name)."""
 
 
 @dataclass
@@ -41,7 +95,8 @@ class RunRecord:
         the points).
     X : ndarray of shape (n_samples, n_features)
     snapshots : list of Snapshot
-        Without labels (they are recomputed on demand).
+        Without labels (they are recomputed on demand). Their iteration numbers start at 0
+        and strictly increase, with gaps where a long history was thinned.
     """
 
     config: EMConfig
@@ -57,17 +112,25 @@ class RunRecord:
             names = tuple(f"x{i + 1}" for i in range(self.X.shape[1]))
         return names
 
+    @property
+    def iterations(self) -> tuple:
+        """The iteration number of each saved snapshot, ``(0, ...)`` strictly increasing."""
+        return tuple(int(s.iteration) for s in self.snapshots)
+
     def replay(self):
         """Run the engine again from the same data and settings.
 
         Returns
         -------
         list of Snapshot
-            As many iterations as were saved.
+            One per saved snapshot, at the same iteration numbers (the engine steps through
+            the iterations a thinned history left out).
         """
         engine = EMEngine(self.X, self.config)
         snaps = [engine.snapshot]
-        for _ in range(len(self.snapshots) - 1):
+        for iteration in self.iterations[1:]:
+            while engine.iteration < iteration - 1:
+                engine.step()
             snaps.append(engine.step())
         return snaps
 
@@ -86,6 +149,9 @@ def points_source(label: str, feature_names=()) -> dict:
     return {"kind": "points", "label": label, "feature_names": [str(n) for n in feature_names]}
 
 
+# ---------------------------------------------------------------------------- writing
+
+
 def _config_to_json(config: EMConfig) -> dict:
     out = asdict(config)
     for name in _ARRAY_SETTINGS:
@@ -94,48 +160,31 @@ def _config_to_json(config: EMConfig) -> dict:
     return out
 
 
-def _config_from_json(data: dict) -> EMConfig:
-    known = {f.name for f in fields(EMConfig)}
-    values = {k: v for k, v in data.items() if k in known}
-    for name in _ARRAY_SETTINGS:
-        if values.get(name) is not None:
-            values[name] = np.asarray(values[name], dtype=np.float64)
-    return EMConfig(**values)
+def _event_to_json(e: SingularityEvent) -> dict:
+    # Plain JSON types (the engine may hand numpy scalars): what is validated before
+    # writing is then exactly what json.loads gives back.
+    return {"iteration": int(e.iteration), "component": int(e.component), "rule": e.rule,
+            "reason": e.reason, "value": float(e.value), "threshold": float(e.threshold),
+            "action": e.action, "old_mean": [float(v) for v in e.old_mean],
+            "new_mean": [float(v) for v in e.new_mean]}
 
 
 def _snapshot_to_json(s: Snapshot) -> dict:
     return {
-        "iteration": s.iteration,
+        "iteration": int(s.iteration),
         "weights": s.weights.tolist(),
         "means": s.means.tolist(),
         "covariances": s.covariances.tolist(),
-        "log_likelihood": s.log_likelihood,
-        "mean_log_likelihood": s.mean_log_likelihood,
+        "log_likelihood": float(s.log_likelihood),
+        "mean_log_likelihood": float(s.mean_log_likelihood),
         "nk": s.nk.tolist(),
         "det": s.det.tolist(),
         "min_eigenvalue": s.min_eigenvalue.tolist(),
         "condition_number": s.condition_number.tolist(),
-        "flagged": s.flagged.tolist(),
-        "converged": s.converged,
-        "events": [asdict(e) for e in s.events],
+        "flagged": np.asarray(s.flagged, dtype=bool).tolist(),
+        "converged": bool(s.converged),
+        "events": [_event_to_json(e) for e in s.events],
     }
-
-
-def _snapshot_from_json(d: dict) -> Snapshot:
-    arrays = {name: frozen_copy(np.asarray(d[name], dtype=np.float64)) for name in
-              ("weights", "means", "covariances", "nk", "det", "min_eigenvalue",
-               "condition_number")}
-    events = tuple(
-        SingularityEvent(**{**e, "old_mean": tuple(e["old_mean"]),
-                            "new_mean": tuple(e["new_mean"])})
-        for e in d["events"]
-    )
-    return Snapshot(
-        iteration=int(d["iteration"]), log_likelihood=float(d["log_likelihood"]),
-        mean_log_likelihood=float(d["mean_log_likelihood"]), labels=None,
-        flagged=frozen_copy(np.asarray(d["flagged"], dtype=bool)), events=events,
-        converged=bool(d["converged"]), **arrays,
-    )
 
 
 def run_to_dict(config: EMConfig, data_source: dict, snapshots, X=None) -> dict:
@@ -154,123 +203,72 @@ def run_to_dict(config: EMConfig, data_source: dict, snapshots, X=None) -> dict:
     return document
 
 
+def _label(path) -> str:
+    try:
+        return path_label(path)
+    except FileCheckError as exc:
+        raise RunFileError(str(exc)) from None
+
+
 def save_run(path, config: EMConfig, data_source: dict, snapshots, X=None) -> Path:
-    """Write a run as JSON.
+    """Write a run as JSON, all or nothing.
+
+    The run is validated as :func:`load_run` validates a file, so what is written always
+    opens again; the file is written beside the target and replaces it only when complete.
 
     Parameters
     ----------
     path : str or Path
+        A new file or an existing regular file (never a folder, a FIFO or a device).
     config : EMConfig
     data_source : dict
         From :func:`generator_source` or :func:`points_source`.
     snapshots : sequence of Snapshot
-        Iteration 0 to the last iteration to keep.
+        Iteration 0 first, strictly increasing iteration numbers.
     X : ndarray of shape (n_samples, n_features), optional
-        Needed for a ``points`` source.
+        Needed for a ``points`` source; for a generator it spares regenerating the data
+        to check the run against it.
 
     Returns
     -------
     Path
-    """
-    path = Path(path)
-    text = json.dumps(run_to_dict(config, data_source, snapshots, X), allow_nan=False)
-    # Write-then-rename: a crash while saving never leaves half a file behind.
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
-
-
-def load_run(path) -> RunRecord:
-    """Read a run saved by :func:`save_run`.
 
     Raises
     ------
     RunFileError
-        When the file is missing, not JSON, or not a gmm-viz run.
+        The target cannot be written, or the run is not one gmm-viz could open again; the
+        message starts with the file name. An existing target is then left as it was.
     """
-    path = Path(path)
+    label = _label(path)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RunFileError(f"{path}: no such file.") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RunFileError(f"{path}: not a readable JSON file ({exc}).") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise RunFileError(f"{path}: not a gmm-viz run file (no '\"format\": \"{FORMAT}\"').")
-    from gmm_viz.data import DataError, make_dataset, validate_points
-
-    try:
-        settings = _expect(document, "settings", dict)
-        source = _expect(document, "data_source", dict)
-        iterations = _expect(document, "iterations", list)
-        config = _config_from_json(settings)
-        if source.get("kind") == "generator":
-            X = make_dataset(source["name"], n_samples=source.get("n_samples"),
-                             random_state=source.get("random_state"),
-                             noise=source.get("noise")).X
-        else:
-            X = validate_points(np.asarray(document["points"], dtype=np.float64),
-                                n_components=config.n_components)
-        snapshots = [_snapshot_from_json(d) for d in iterations]
-        if not snapshots:
-            raise ValueError("it holds no iterations")
-        _check_snapshots(snapshots, config.n_components, X.shape[1])
-    except (KeyError, TypeError, ValueError, DataError) as exc:
-        # (ConfigError and DataError are ValueErrors with a readable message)
-        detail = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
-        raise RunFileError(f"{path}: the run file is damaged or incomplete: {detail}") \
+        document = run_to_dict(config, data_source, snapshots, X)
+        _record_from_document(document, X=X)
+        text = json.dumps(document, allow_nan=False)
+    except MemoryError:
+        raise RunFileError(f"{label}: not enough memory to save the run. Close other "
+                           "programs and try again.") from None
+    except (_Damaged, ValueError, TypeError) as exc:
+        raise RunFileError(clip_message(
+            f"{label}: the run cannot be saved as a file gmm-viz could open again: {exc}")) \
             from None
-    return RunRecord(config=config, data_source=source, X=X, snapshots=snapshots)
-
-
-def _expect(document, key, kind):
-    value = document[key]
-    if not isinstance(value, kind):
-        raise TypeError(f"'{key}' should be a {kind.__name__}, not a {type(value).__name__}")
-    return value
-
-
-def _check_snapshots(snapshots, n_components, n_features):
-    """Every saved iteration must be a usable state: shapes, finite values, valid covariances.
-
-    Raises
-    ------
-    ValueError
-        Naming the iteration and what is wrong with it.
-    """
-    k, d = n_components, n_features
-    shapes = {"weights": (k,), "means": (k, d), "covariances": (k, d, d), "nk": (k,),
-              "det": (k,), "min_eigenvalue": (k,), "condition_number": (k,), "flagged": (k,)}
-    for position, snap in enumerate(snapshots):
-        where = f"iteration {snap.iteration}"
-        if snap.iteration != position:
-            raise ValueError(f"the iterations are not numbered 0, 1, 2, ... ({where} at "
-                             f"position {position})")
-        for name, shape in shapes.items():
-            value = getattr(snap, name)
-            if value.shape != shape:
-                raise ValueError(f"{where}: {name} has shape {value.shape}, expected {shape}")
-            if not np.isfinite(value.astype(float)).all():
-                raise ValueError(f"{where}: {name} holds values that are not finite")
-        if (snap.weights < 0).any() or not np.isclose(snap.weights.sum(), 1.0, atol=1e-6):
-            raise ValueError(f"{where}: the weights must be >= 0 and sum to 1")
-        covs = snap.covariances
-        if not np.allclose(covs, covs.transpose(0, 2, 1), rtol=1e-9, atol=0):
-            raise ValueError(f"{where}: a covariance is not symmetric")
-        if not (np.linalg.eigvalsh(covs) > 0).all():
-            raise ValueError(f"{where}: a covariance is not positive definite")
-        for name in ("log_likelihood", "mean_log_likelihood"):
-            if not np.isfinite(getattr(snap, name)):
-                raise ValueError(f"{where}: {name} is not finite")
+    try:
+        with atomic_output(label, what="run file") as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    except FileCheckError as exc:
+        raise RunFileError(clip_message(str(exc))) from None
+    except MemoryError:
+        raise RunFileError(f"{label}: not enough memory to save the run. Close other "
+                           "programs and try again.") from None
+    return Path(label)
 
 
 def save_responsibilities_csv(path, X, resp, feature_names=()) -> Path:
-    """Write each point with its responsibilities and hard label as CSV.
+    """Write each point with its responsibilities and hard label as CSV, all or nothing.
 
     Parameters
     ----------
     path : str or Path
+        A new file or an existing regular file (never a folder, a FIFO or a device).
     X : ndarray of shape (n_samples, n_features)
     resp : ndarray of shape (n_samples, n_components)
     feature_names : sequence of str, optional
@@ -278,12 +276,545 @@ def save_responsibilities_csv(path, X, resp, feature_names=()) -> Path:
     Returns
     -------
     Path
+
+    Raises
+    ------
+    RunFileError
+        The target cannot be written (an existing one is left as it was), or ``X`` and
+        ``resp`` do not go together; the message starts with the file name.
     """
-    X, resp = np.asarray(X), np.asarray(resp)
-    names = list(feature_names) or [f"x{i + 1}" for i in range(X.shape[1])]
-    header = names + [f"resp_{k}" for k in range(resp.shape[1])] + ["label"]
-    table = np.column_stack([X, resp, resp.argmax(axis=1)])
-    formats = ["%.10g"] * (X.shape[1] + resp.shape[1]) + ["%d"]
-    path = Path(path)
-    np.savetxt(path, table, delimiter=",", header=",".join(header), comments="", fmt=formats)
-    return path
+    label = _label(path)
+    try:
+        X, resp = np.asarray(X), np.asarray(resp)
+        names = list(feature_names) or [f"x{i + 1}" for i in range(X.shape[1])]
+        header = names + [f"resp_{k}" for k in range(resp.shape[1])] + ["label"]
+        table = np.column_stack([X, resp, resp.argmax(axis=1)])
+        formats = ["%.10g"] * (X.shape[1] + resp.shape[1]) + ["%d"]
+        with atomic_output(label, what="CSV file") as tmp:
+            np.savetxt(tmp, table, delimiter=",", header=",".join(header), comments="",
+                       fmt=formats)
+    except FileCheckError as exc:
+        raise RunFileError(clip_message(str(exc))) from None
+    except MemoryError:
+        raise RunFileError(f"{label}: not enough memory to write the responsibilities. "
+                           "Close other programs and try again.") from None
+    except (ValueError, IndexError) as exc:
+        raise RunFileError(clip_message(
+            f"{label}: the responsibilities cannot be written: {exc}")) from None
+    return Path(label)
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def load_run(path) -> RunRecord:
+    """Read a run saved by :func:`save_run`, validated in full.
+
+    The file must be a regular file of at most :data:`gmm_viz.limits.MAX_INPUT_FILE_BYTES`
+    (checked before it is opened), a gmm-viz run of version :data:`VERSION`, with settings
+    the app can show (k up to :data:`~gmm_viz.limits.MAX_K`, seeds up to
+    :data:`~gmm_viz.limits.MAX_SEED`), points as CSV loading accepts them (at least two
+    columns, finite, at most :data:`~gmm_viz.limits.MAX_POINTS` points and
+    :data:`~gmm_viz.limits.MAX_FEATURES` columns), and iterations numbered from 0, strictly
+    increasing, whose every field (events included) has the right type, shape and range.
+
+    Returns
+    -------
+    RunRecord
+        Usable as it is: nothing in it needs checking again.
+
+    Raises
+    ------
+    RunFileError
+        For any problem; the message starts with the file name and says what is wrong.
+    """
+    label = _label(path)
+    try:
+        document = _parse(label)
+        return _record_from_document(document)
+    except _Damaged as exc:
+        raise RunFileError(clip_message(
+            f"{label}: the run file is damaged or incomplete: {exc}")) from None
+    except MemoryError:
+        raise RunFileError(f"{label}: not enough memory to open this run file. Close other "
+                           "programs, or open a shorter run.") from None
+    except RecursionError:
+        raise RunFileError(f"{label}: the run file is damaged: its values are nested too "
+                           "deeply to be a gmm-viz run.") from None
+
+
+def _parse(label) -> dict:
+    """The file's JSON document, after the file and format checks (RunFileError if not)."""
+    try:
+        raw, _ = read_input_bytes(label, what="run file")
+    except FileCheckError as exc:
+        raise RunFileError(clip_message(str(exc))) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RunFileError(f"{label}: not a readable JSON file (it is not UTF-8 text). "
+                           "Choose a run file saved by gmm-viz.") from None
+    del raw
+    try:
+        document = json.loads(text)
+    except RecursionError:
+        raise RunFileError(f"{label}: the run file is damaged: its values are nested too "
+                           "deeply to be a gmm-viz run.") from None
+    except ValueError as exc:  # JSONDecodeError, or an integer with too many digits
+        raise RunFileError(clip_message(f"{label}: not a readable JSON file ({exc}).")) \
+            from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise RunFileError(f"{label}: not a gmm-viz run file (no '\"format\": \"{FORMAT}\"').")
+    _check_version(label, document)
+    return document
+
+
+def _check_version(label, document):
+    if "version" not in document:
+        raise RunFileError(f"{label}: the run file has no version; gmm-viz writes version "
+                           f"{VERSION}. Save the run again with gmm-viz.")
+    version = document["version"]
+    if type(version) is int and version > VERSION:
+        raise RunFileError(f"{label}: was written by a newer gmm-viz (run file version "
+                           f"{version}; this one reads version {VERSION}). Update gmm-viz "
+                           "to open it.")
+    if type(version) is not int or version != VERSION:
+        raise RunFileError(clip_message(
+            f"{label}: unknown run file version {version!r}; gmm-viz writes version "
+            f"{VERSION}. Save the run again with gmm-viz."))
+
+
+def _record_from_document(document, *, X=None) -> RunRecord:
+    """Validate a whole run document and build its record.
+
+    Parameters
+    ----------
+    document : dict
+        As :func:`run_to_dict` makes it (or ``json.loads`` of a file).
+    X : ndarray of shape (n_samples, n_features), optional
+        The points, when known (saving): they are neither regenerated nor converted
+        back from the document's lists.
+
+    Raises
+    ------
+    _Damaged
+        What is wrong, naming the field (and iteration).
+    """
+    _check_fields(document, "the run file", _TOP_FIELDS, _OPTIONAL_TOP_FIELDS)
+    settings = _expect(document, "settings", dict)
+    source = _expect(document, "data_source", dict)
+    iterations = _expect(document, "iterations", list)
+    if not iterations:
+        raise _Damaged("it holds no iterations")
+    config = _config_from_json(settings)
+    source, X = _data_from_json(document, source, config, X)
+    _check_initial_parameters(config, X.shape[1])
+    snapshots = _snapshots_from_json(iterations, config.n_components, X.shape[1])
+    return RunRecord(config=config, data_source=source, X=X, snapshots=snapshots)
+
+
+# ---------------------------------------------------------------------- field checks
+
+
+def _kind(value) -> str:
+    """The JSON kind of ``value``, in words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _shown(value) -> str:
+    """``repr(value)`` short enough for a message (lists and objects by their size)."""
+    if isinstance(value, (list, tuple, dict)):
+        return f"{_kind(value)} of {len(value):,} item{'s' if len(value) != 1 else ''}"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _as_float(number) -> float:
+    """``float(number)``, infinite for an integer beyond float range (no OverflowError)."""
+    try:
+        return float(number)
+    except OverflowError:
+        return math.inf if number > 0 else -math.inf
+
+
+def _expect(document, key, kind):
+    value = document[key]
+    if not isinstance(value, kind):
+        raise _Damaged(f"'{key}' should be a {kind.__name__}, not {_kind(value)}")
+    return value
+
+
+def _check_fields(obj, where, required, optional=(), noun="field"):
+    """``obj`` is a JSON object with every ``required`` key and no unknown one."""
+    if not isinstance(obj, dict):
+        raise _Damaged(f"{where} should be an object ({{...}}), not {_kind(obj)}")
+    missing = [k for k in required if k not in obj]
+    if missing:
+        raise _Damaged(f"{where}: missing {noun}(s): {', '.join(missing)}")
+    unknown = [str(k) for k in obj if k not in required and k not in optional]
+    if unknown:
+        raise _Damaged(f"{where}: unknown {noun}(s): "
+                       f"{', '.join(_shown(k) for k in unknown[:5])}")
+
+
+def _number_array(value, where, name, shape=None) -> np.ndarray:
+    """A JSON list (of lists) of numbers as a float64 array of ``shape``.
+
+    Text, null, true/false, ragged rows and integers beyond float range are refused
+    (``np.asarray(..., dtype=float)`` would turn ``"1"`` into 1.0).
+    """
+    if not isinstance(value, (list, tuple)):
+        raise _Damaged(f"{where}: {name} should be a list of numbers, not {_kind(value)}")
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError, OverflowError):
+        array = None
+    if array is None or array.dtype.kind not in "iuf" and not (
+            array.dtype.kind == "O" and array.size == 0):
+        raise _Damaged(f"{where}: {name} should hold only numbers in rows of equal length")
+    array = array.astype(np.float64)
+    if shape is not None and array.shape != shape:
+        raise _Damaged(f"{where}: {name} has shape {array.shape}, expected {shape}")
+    return array
+
+
+# ---------------------------------------------------------------------------- settings
+
+
+def _config_from_json(data: dict) -> EMConfig:
+    """The settings as an EMConfig the app can show.
+
+    Raises
+    ------
+    _Damaged
+        A setting of the wrong JSON kind, unknown, refused by EMConfig's own validation,
+        or beyond the window's controls (k above MAX_K, a seed above MAX_SEED).
+    """
+    from gmm_viz.engine import ConfigError
+
+    _check_fields(data, "settings", (), tuple(SETTING_KINDS), noun="setting")
+    values = {}
+    for name, value in data.items():
+        values[name] = _setting(name, value)
+    try:
+        config = EMConfig(**values)
+    except ConfigError as exc:
+        raise _Damaged(f"settings: {exc}") from None
+    if config.n_components > limits.MAX_K:
+        raise _Damaged(f"settings: k (n_components) is {config.n_components}; gmm-viz "
+                       f"shows at most {limits.MAX_K} components.")
+    seed = config.random_state
+    if seed is not None and seed > limits.MAX_SEED:
+        # The engine takes seeds up to 2**32 - 1, but the window's seed control (and
+        # `gmm-viz fit --seed`) stop at MAX_SEED: such a run could not be shown as it is.
+        raise _Damaged(f"settings: the seed (random_state) is {seed}; gmm-viz uses seeds "
+                       f"from 0 to {limits.MAX_SEED:,}. Change random_state in the file "
+                       "to a seed in that range.")
+    return config
+
+
+def _setting(name, value):
+    """One setting checked for its JSON kind (arrays become float64 arrays)."""
+    kind = SETTING_KINDS[name]
+    if value is None and name in _NULLABLE_SETTINGS:
+        return None
+    where = "settings"
+    if kind == "array":
+        return _number_array(value, where, name)
+    ok = {"int": _is_int, "number": _is_number, "str": lambda v: isinstance(v, str),
+          "bool": lambda v: isinstance(v, bool)}[kind](value)
+    if not ok:
+        wanted = {"int": "a whole number", "number": "a number", "str": "text",
+                  "bool": "True or False"}[kind]
+        nullable = " or null" if name in _NULLABLE_SETTINGS else ""
+        raise _Damaged(f"{where}: {name} must be {wanted}{nullable}; got {_shown(value)}.")
+    if kind == "number" and isinstance(value, int):
+        # JSON integers have no size limit; EMConfig's float() would raise OverflowError.
+        value = _as_float(value)
+        if not math.isfinite(value):
+            raise _Damaged(f"{where}: {name} must be a finite number; got a number beyond "
+                           "the range of floating point.")
+    return value
+
+
+def _check_initial_parameters(config: EMConfig, n_features: int):
+    """weights_init, means_init and precisions_init fit k and the data (as the engine checks)."""
+    from gmm_viz.engine import ConfigError
+
+    k = config.n_components
+    try:
+        # The engine's own checks, without building an engine (no initialisation run).
+        if config.weights_init is not None:
+            EMEngine._checked_weights(config.weights_init, k)
+        if config.means_init is not None:
+            EMEngine._checked_means(config.means_init, k, n_features)
+        if config.precisions_init is not None:
+            from_sklearn_precisions(config.precisions_init, config.covariance_type, k,
+                                    n_features)
+    except (ConfigError, ValueError, np.linalg.LinAlgError) as exc:
+        raise _Damaged(f"settings: {exc}") from None
+
+
+# ---------------------------------------------------------------------------- data
+
+
+def _data_from_json(document, source, config, X):
+    """The data source (normalised) and its points, checked as CSV loading checks them.
+
+    Returns
+    -------
+    source : dict
+    X : ndarray of shape (n_samples, n_features)
+    """
+    kind = source.get("kind")
+    if kind == "generator":
+        source, X = _generated_data(source, X)
+    elif kind == "points":
+        source, X = _stored_points(document, source, X)
+    else:
+        raise _Damaged(f"data_source: kind must be 'generator' or 'points'; got "
+                       f"{_shown(kind)}")
+    from gmm_viz.data import DataError, validate_points
+    from gmm_viz.engine.em import _standardisation
+
+    try:
+        X = validate_points(X, n_components=config.n_components, min_features=2)
+        # The engine's own scale check (values whose squares overflow, or a spread whose
+        # variance underflows): without it the record would load and then not replay.
+        _standardisation(X)
+    except DataError as exc:
+        raise _Damaged(f"points: {exc}") from None
+    if X.shape[1] > limits.MAX_FEATURES:
+        raise _Damaged(f"points: the data has {X.shape[1]} columns; gmm-viz fits at most "
+                       f"{limits.MAX_FEATURES} columns.")
+    names = source.get("feature_names")
+    if names and len(names) != X.shape[1]:
+        raise _Damaged(f"data_source: {len(names)} feature_names for {X.shape[1]} columns")
+    return source, X
+
+
+def _generated_data(source, X):
+    from gmm_viz.data import DataError, dataset_names, make_dataset
+
+    _check_fields(source, "data_source", ("kind", "name"), _GENERATOR_FIELDS)
+    source = {key: source.get(key) for key in _GENERATOR_FIELDS}
+    if not isinstance(source["name"], str):
+        raise _Damaged(f"data_source: the data set name must be text; got "
+                       f"{_shown(source['name'])}")
+    n_samples, seed, noise = source["n_samples"], source["random_state"], source["noise"]
+    if n_samples is not None:
+        if not _is_int(n_samples):
+            raise _Damaged(f"data_source: n_samples must be a whole number or null; got "
+                           f"{_shown(n_samples)}")
+        # Checked before anything is generated: the generators accept more than the app fits.
+        if n_samples > limits.MAX_POINTS:
+            raise _Damaged(f"data_source: the generator makes {n_samples:,} points; gmm-viz "
+                           f"fits at most {limits.MAX_POINTS:,} points.")
+    if seed is not None and not (_is_int(seed) and 0 <= seed <= limits.MAX_SEED):
+        raise _Damaged(f"data_source: the data seed (random_state) is {_shown(seed)}; "
+                       f"gmm-viz uses data seeds from 0 to {limits.MAX_SEED:,} (or null).")
+    if noise is not None:
+        if not _is_number(noise) or not math.isfinite(_as_float(noise)) or noise < 0:
+            raise _Damaged(f"data_source: noise must be a finite number >= 0 or null; got "
+                           f"{_shown(noise)}")
+        noise = float(noise)
+    if X is not None:  # saving: the data is at hand, regenerating it would only cost time
+        if source["name"].strip().lower() not in dataset_names():
+            raise _Damaged(f"data_source: unknown data set {_shown(source['name'])}")
+        return source, X
+    try:
+        X = make_dataset(source["name"], n_samples=n_samples, random_state=seed,
+                         noise=noise).X
+    except DataError as exc:
+        raise _Damaged(f"data_source: {exc}") from None
+    return source, X
+
+
+def _stored_points(document, source, X):
+    _check_fields(source, "data_source", ("kind",), _POINTS_FIELDS)
+    label = source.get("label")
+    names = source.get("feature_names") or []
+    if label is not None and not isinstance(label, str):
+        raise _Damaged(f"data_source: label must be text; got {_shown(label)}")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise _Damaged("data_source: feature_names must be a list of texts")
+    source = {"kind": "points", "label": label, "feature_names": list(names)}
+    if "points" not in document:
+        raise _Damaged("missing 'points' (the data of a 'points' data source)")
+    # Saving: the array at hand, rather than the lists made of it for JSON.
+    points = document["points"] if X is None else X
+    if not isinstance(points, (list, np.ndarray)):
+        raise _Damaged(f"'points' should be a list of rows, not {_kind(points)}")
+    # Counted before converting: a list of rows is cheap, a float array of it is not.
+    if len(points) > limits.MAX_POINTS:
+        raise _Damaged(f"points: the file holds {len(points):,} points; gmm-viz fits at "
+                       f"most {limits.MAX_POINTS:,}.")
+    if isinstance(points, list) and points and isinstance(points[0], list) \
+            and len(points[0]) > limits.MAX_FEATURES:
+        raise _Damaged(f"points: the data has {len(points[0]):,} columns; gmm-viz fits at "
+                       f"most {limits.MAX_FEATURES} columns.")
+    return source, points
+
+
+# ---------------------------------------------------------------------------- iterations
+
+
+def _snapshots_from_json(iterations, n_components, n_features) -> list:
+    """Every saved iteration as a Snapshot, validated.
+
+    Raises
+    ------
+    _Damaged
+        Naming the iteration (by its number when it has a valid one) and the field.
+    """
+    k, d = n_components, n_features
+    shapes = {"weights": (k,), "means": (k, d), "covariances": (k, d, d), "nk": (k,),
+              "det": (k,), "min_eigenvalue": (k,), "condition_number": (k,)}
+    snapshots, previous = [], None
+    for position, item in enumerate(iterations):
+        number = _iteration_number(item, position, previous)
+        snapshots.append(_snapshot_from_json(item, number, shapes, k, d))
+        previous = number
+    for start in range(0, len(snapshots), _CHECK_CHUNK):
+        _check_values(snapshots[start:start + _CHECK_CHUNK])
+    return snapshots
+
+
+def _iteration_number(item, position, previous) -> int:
+    """The iteration number of ``item``: 0 first, then strictly increasing."""
+    where = f"the iteration at position {position}"
+    if not isinstance(item, dict):
+        raise _Damaged(f"{where} should be an object ({{...}}), not {_kind(item)}")
+    if "iteration" not in item:
+        raise _Damaged(f"{where}: missing field(s): iteration")
+    number = item["iteration"]
+    if not _is_int(number):
+        raise _Damaged(f"{where}: iteration must be a whole number; got {_shown(number)}")
+    if previous is None and number != 0:
+        raise _Damaged(f"the iterations must start at 0 (the first is {number})")
+    if previous is not None and number <= previous:
+        raise _Damaged(f"the iteration numbers must be strictly increasing ({number} after "
+                       f"{previous}, at position {position})")
+    if number > MAX_ITERATION:
+        raise _Damaged(f"iteration {number} is beyond the {MAX_ITERATION:,} iterations a "
+                       "run can have")
+    _check_fields(item, f"iteration {number}", _ITERATION_FIELDS)
+    return number
+
+
+def _snapshot_from_json(item, number, shapes, k, d) -> Snapshot:
+    where = f"iteration {number}"
+    arrays = {name: frozen_copy(_number_array(item[name], where, name, shape))
+              for name, shape in shapes.items()}
+    flagged = item["flagged"]
+    if not (isinstance(flagged, list) and len(flagged) == k
+            and all(isinstance(v, bool) for v in flagged)):
+        raise _Damaged(f"{where}: flagged must be a list of {k} true/false values")
+    if not isinstance(item["converged"], bool):
+        raise _Damaged(f"{where}: converged must be true or false; got "
+                       f"{_shown(item['converged'])}")
+    values = {}
+    for name in ("log_likelihood", "mean_log_likelihood"):
+        value = item[name]
+        if not _is_number(value):
+            raise _Damaged(f"{where}: {name} must be a number; got {_shown(value)}")
+        values[name] = _as_float(value)
+        if not math.isfinite(values[name]):
+            raise _Damaged(f"{where}: {name} is not finite")
+    events = item["events"]
+    if not isinstance(events, list):
+        raise _Damaged(f"{where}: events should be a list, not {_kind(events)}")
+    return Snapshot(
+        iteration=number, labels=None, flagged=frozen_copy(np.array(flagged, dtype=bool)),
+        events=tuple(_event_from_json(e, f"{where}: event {i}", number, k, d)
+                     for i, e in enumerate(events)),
+        converged=item["converged"], **values, **arrays,
+    )
+
+
+def _event_from_json(e, where, iteration, k, d) -> SingularityEvent:
+    """One event, every field checked (it is shown in the status bar and the log)."""
+    _check_fields(e, where, _EVENT_FIELDS)
+    if not _is_int(e["iteration"]) or e["iteration"] != iteration:
+        raise _Damaged(f"{where}: iteration {_shown(e['iteration'])} is not the iteration "
+                       f"it is saved in ({iteration})")
+    component = e["component"]
+    if not _is_int(component):
+        raise _Damaged(f"{where}: component must be a whole number; got {_shown(component)}")
+    if not 0 <= component < k:
+        raise _Damaged(f"{where}: component {component} is not a component of this run "
+                       f"(k = {k})")
+    for name, allowed in (("rule", SINGLE_RULES), ("action", RECOVERIES)):
+        if e[name] not in allowed:
+            raise _Damaged(f"{where}: {name} must be one of {', '.join(allowed)}; got "
+                           f"{_shown(e[name])}")
+    if not isinstance(e["reason"], str) or len(e["reason"]) > MAX_REASON_CHARS:
+        raise _Damaged(f"{where}: reason must be text of at most {MAX_REASON_CHARS} "
+                       f"characters; got {_shown(e['reason'])}")
+    numbers = {}
+    for name in ("value", "threshold"):
+        value = e[name]
+        if not _is_number(value):
+            raise _Damaged(f"{where}: {name} must be a number; got {_shown(value)}")
+        numbers[name] = _as_float(value)
+        if not (math.isfinite(numbers[name]) and numbers[name] >= 0):
+            raise _Damaged(f"{where}: {name} must be a finite number >= 0; got "
+                           f"{_shown(value)}")
+    means = {}
+    for name in ("old_mean", "new_mean"):
+        mean = _number_array(e[name], where, name)
+        if mean.shape != (d,) or not np.isfinite(mean).all():
+            raise _Damaged(f"{where}: {name} must be {d} finite numbers")
+        means[name] = tuple(float(v) for v in mean)
+    return SingularityEvent(iteration=iteration, component=component, rule=e["rule"],
+                            reason=e["reason"], action=e["action"], **numbers, **means)
+
+
+def _check_values(snapshots):
+    """Every snapshot is a usable state: finite values, weights, valid covariances.
+
+    Checked on stacked arrays (a chunk of snapshots at once); a failure names the first
+    snapshot that has it.
+
+    Raises
+    ------
+    _Damaged
+    """
+    def first_bad(bad_per_snapshot, what):
+        bad = np.asarray(bad_per_snapshot).reshape(len(snapshots), -1).any(axis=1)
+        if bad.any():
+            raise _Damaged(f"iteration {snapshots[int(np.argmax(bad))].iteration}: {what}")
+
+    for name in ("weights", "means", "covariances", "nk", "det", "min_eigenvalue",
+                 "condition_number"):
+        stacked = np.stack([getattr(s, name) for s in snapshots])
+        first_bad(~np.isfinite(stacked), f"{name} holds values that are not finite")
+        if name in ("nk", "det"):
+            first_bad(stacked < 0, f"{name} must be >= 0")
+    weights = np.stack([s.weights for s in snapshots])
+    first_bad((weights < 0).any(axis=1) | ~np.isclose(weights.sum(axis=1), 1.0, atol=1e-6),
+              "the weights must be >= 0 and sum to 1")
+    covs = np.stack([s.covariances for s in snapshots])
+    first_bad(~np.isclose(covs, covs.swapaxes(-1, -2), rtol=1e-9, atol=0),
+              "a covariance is not symmetric")
+    first_bad(~(np.linalg.eigvalsh(covs) > 0), "a covariance is not positive definite")

@@ -56,12 +56,12 @@ def test_points_are_embedded_for_loaded_data(tmp_path):
 
 
 @pytest.mark.parametrize("content, words", [
-    (None, "no such file"),
+    (None, "file not found"),
     ("{not json", "not a readable JSON"),
     ('{"a": 1}', "not a gmm-viz run"),
-    ('{"format": "gmm-viz run", "settings": {}}', "damaged or incomplete"),
-    ('{"format": "gmm-viz run", "settings": [], "data_source": {}, "iterations": []}',
-     "'settings' should be a dict"),
+    ('{"format": "gmm-viz run", "version": 1, "settings": {}}', "damaged or incomplete"),
+    ('{"format": "gmm-viz run", "version": 1, "settings": [], "data_source": {}, '
+     '"iterations": []}', "'settings' should be a dict"),
 ])
 def test_bad_run_files_get_clear_messages(tmp_path, content, words):
     path = tmp_path / "bad.json"
@@ -107,13 +107,18 @@ def _saved_document(tmp_path):
     (lambda d: d["iterations"][2]["means"][1].__setitem__(0, float("nan")),
      "iteration 2: means holds values that are not finite"),
     (lambda d: d["iterations"][1].__setitem__("flagged", [False]),
-     "iteration 1: flagged has shape (1,), expected (5,)"),
+     "iteration 1: flagged must be a list of 5 true/false values"),
+    (lambda d: d["iterations"][1].__setitem__("nk", [1.0]),
+     "iteration 1: nk has shape (1,), expected (5,)"),
     (lambda d: d["iterations"][1].__setitem__("weights", [0.9, 0.9, 0.1, 0.1, 0.1]),
      "weights must be >= 0 and sum to 1"),
     (lambda d: d.__setitem__("data_source", ["blobs"]), "'data_source' should be a dict"),
-    (lambda d: d["iterations"].pop(2), "not numbered 0, 1, 2"),
+    # Thinned histories may skip iterations, but the numbers must strictly increase.
+    (lambda d: d["iterations"].insert(2, d["iterations"].pop(3)), "strictly increasing"),
     (lambda d: d.__setitem__("data_source", {"kind": "points"}) or d.__setitem__(
-        "points", [[1.0], [2.0], [3.0]]), "distinct points"),
+        "points", [[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]), "distinct points"),
+    (lambda d: d.__setitem__("data_source", {"kind": "points"}) or d.__setitem__(
+        "points", [[1.0], [2.0], [3.0]]), "at least 2 numeric columns"),
 ])
 def test_damaged_run_files_are_refused_with_what_is_wrong(tmp_path, damage, words):
     document = _saved_document(tmp_path)
