@@ -271,8 +271,8 @@ class RunHistory:
     Parameters
     ----------
     budget_bytes : int
-        Most bytes the kept snapshots may hold (by :func:`snapshot_nbytes`); the curve is
-        outside it (16 bytes per iteration).
+        Most bytes the kept snapshots (by :func:`snapshot_nbytes`) and the index of them
+        may hold (:attr:`nbytes`); the curve is outside it (16 bytes per iteration).
     keep_recent : int
         How many of the newest iterations are always kept.
 
