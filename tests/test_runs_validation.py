@@ -572,3 +572,25 @@ def test_mutated_run_files_load_as_valid_records_or_are_refused(tmp_path, collap
         outcomes["loaded"] += 1
     # Most damage must be caught, and some harmless changes must still load.
     assert outcomes["refused"] > 150 and outcomes["loaded"] > 0, outcomes
+
+
+@pytest.mark.parametrize("init", ["random_range", "same_point", "kmeans", "k-means++",
+                                  "random", "random_from_data"])
+def test_every_initialisation_and_covariance_type_reopens_and_replays(tmp_path, init):
+    from gmm_viz.data import make_dataset
+    from gmm_viz.engine.config import COVARIANCE_TYPES
+
+    X = make_dataset("blobs").X
+    for covariance_type in COVARIANCE_TYPES:
+        config = EMConfig(n_components=5, init=init, covariance_type=covariance_type,
+                          random_state=3)
+        engine = EMEngine(X, config)
+        snaps = [engine.snapshot] + [engine.step() for _ in range(4)]
+        path = save_run(tmp_path / f"{covariance_type}.json", config,
+                        generator_source("blobs"), snaps, X=X)
+        record = load_run(path)
+        for again, saved, original in zip(record.replay(), record.snapshots, snaps,
+                                          strict=True):
+            np.testing.assert_array_equal(saved.means, original.means)
+            np.testing.assert_array_equal(saved.weights, original.weights)
+            np.testing.assert_allclose(again.means, saved.means, rtol=1e-12, atol=1e-12)
