@@ -705,7 +705,7 @@ class MainWindow(QMainWindow):
         recovered = {e.component for e in frame.events if e.recovered}
         self.table.show_snapshot(snapshot, recovered)
         self.timeline.show_position(int(snapshot.iteration), frame.last_iteration,
-                                    frame.phase)
+                                    frame.phase, kept=history.kept if history.thinned else None)
         self._show_status(frame)
         if frame.in_past and self.message_bar.level != "error":
             # Looking back: say what happened at the iteration shown, not what happened

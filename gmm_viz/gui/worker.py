@@ -36,8 +36,6 @@ from gmm_viz.gui.history import (
     RunHistory,
     check_history,
     convert_position,
-    next_position,
-    previous_position,
     start_position,
 )
 
@@ -393,7 +391,7 @@ class EMWorker(QObject):
         if self._stopped or self._engine is None:
             return
         self._set_playing(False)
-        previous = previous_position(self._position, self._half_steps)
+        previous = self._history.previous_position(self._position, self._half_steps)
         if previous is not None:
             self._position = previous
         self._publish(force=True)
@@ -404,7 +402,9 @@ class EMWorker(QObject):
             return
         self._set_playing(False)
         iteration = min(max(int(iteration), 0), self._history.last_iteration)
-        self._position = convert_position(Position(iteration), self._half_steps)
+        # A thinned iteration (see RunHistory's memory budget) shows the nearest kept one.
+        self._position = self._history.clamp(convert_position(Position(iteration),
+                                                              self._half_steps))
         # Not forced: while a frame is on its way, a fast scrub only marks the state
         # stale, and the labels are recomputed once for the newest position.
         self._publish()
@@ -513,7 +513,7 @@ class EMWorker(QObject):
             self._publish(force=True)
 
     def _next(self) -> Position:
-        return next_position(self._position, self._half_steps)
+        return self._history.next_position(self._position, self._half_steps)
 
     def _needs_step(self, position: Position) -> bool:
         """True when showing ``position`` needs an iteration not computed yet."""
