@@ -19,10 +19,23 @@ def make_window(qtbot, options=None):
 
 
 def worker_barrier(qtbot, window):
-    """Wait until the worker handled everything queued before this call."""
+    """Wait until the worker handled everything queued before this call.
+
+    It waits for the answer to its own job: another job's answer (a file being read)
+    arriving first must not end the wait early.
+    """
     controller = window.controller
-    with qtbot.waitSignal(controller.sigJobFinished, timeout=TIMEOUT):
-        controller.run_job(lambda: None)
+    done = []
+
+    def on_finished(token, result, error):
+        done.append(token)
+
+    controller.sigJobFinished.connect(on_finished)
+    try:
+        token = controller.run_job(lambda: None)
+        qtbot.waitUntil(lambda: token in done, timeout=TIMEOUT)
+    finally:
+        controller.sigJobFinished.disconnect(on_finished)
 
 
 def settle(qtbot, window):
