@@ -4,7 +4,9 @@ Everything here returns a :class:`Dataset` or raises :class:`DataError`, whose m
 names the file (when there is one), says what is wrong and what to do.
 
 The engine and the app both call :func:`validate_points`, so "what counts as usable
-points" is decided in one place.
+points" is decided in one place, including the app's size limits
+(:data:`gmm_viz.limits.MAX_POINTS` points, :data:`gmm_viz.limits.MAX_FEATURES` columns).
+Every :class:`DataError` message is at most :data:`gmm_viz.limits.MAX_MESSAGE_CHARS` long.
 
 Examples
 --------
@@ -20,6 +22,9 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
+
+from gmm_viz.files import clip_message
+from gmm_viz.limits import MAX_FEATURES, MAX_POINTS
 
 __all__ = [
     "DATASETS",
@@ -42,7 +47,15 @@ _DISTINCT_PREFIX_MIN = 1024
 
 
 class DataError(ValueError):
-    """Data could not be loaded or is unusable; the message says why and what to do."""
+    """Data could not be loaded or is unusable; the message says why and what to do.
+
+    The message is cut to :data:`gmm_viz.limits.MAX_MESSAGE_CHARS` characters. Messages
+    are built bounded where they are raised (a few column names and a count of the rest);
+    this is the backstop, so that no file can make a message of millions of characters.
+    """
+
+    def __init__(self, message=""):
+        super().__init__(clip_message(message))
 
 
 def _as_numeric_array(X):
@@ -107,7 +120,23 @@ def _distinct_count_if_fewer(X, k):
     return distinct if distinct < k else None
 
 
-def validate_points(X, n_components=None, *, min_features=1):
+def _check_size(n_samples, n_features, max_points, max_features):
+    """Refuse more points or columns than the app fits (None: no limit)."""
+    if max_points is not None and n_samples > max_points:
+        raise DataError(
+            f"the data has {n_samples:,} points; gmm-viz fits at most {max_points:,}. "
+            "Use a sample of the points."
+        )
+    if max_features is not None and n_features > max_features:
+        # The engine's moment features grow as n_features**2 / 2 per point.
+        raise DataError(
+            f"the data has {n_features:,} columns; gmm-viz fits at most {max_features} "
+            "at once. Choose the columns to fit."
+        )
+
+
+def validate_points(X, n_components=None, *, min_features=1, max_points=MAX_POINTS,
+                    max_features=MAX_FEATURES):
     """Check that ``X`` is usable as points for EM and return it as float64.
 
     Parameters
@@ -121,6 +150,12 @@ def validate_points(X, n_components=None, *, min_features=1):
     min_features : int, default=1
         The fewest columns accepted. The estimator accepts 1; the app, which draws points
         on a plane, passes 2.
+    max_points : int or None, default=MAX_POINTS
+        The most rows accepted (2,000,000, the app's limit for generated data, CSV files
+        and run files alike); None for no limit.
+    max_features : int or None, default=MAX_FEATURES
+        The most columns accepted (50: the engine's memory grows as n_features**2 per
+        point); None for no limit.
 
     Returns
     -------
@@ -140,6 +175,8 @@ def validate_points(X, n_components=None, *, min_features=1):
             "feature."
         )
     n_samples, n_features = arr.shape
+    # Before the finite check, which reads every value.
+    _check_size(n_samples, n_features, max_points, max_features)
     if n_samples < 2:
         raise DataError(
             f"the data has {n_samples} point{'s' if n_samples != 1 else ''}; EM needs at "

@@ -17,6 +17,7 @@ import numbers
 import numpy as np
 
 from gmm_viz.data import DataError, Dataset
+from gmm_viz.limits import MAX_POINTS
 
 __all__ = [
     "DATASETS",
@@ -35,8 +36,9 @@ __all__ = [
     "varied",
 ]
 
-#: The most points a generator will make; more would not fit a live display anyway.
-MAX_N_SAMPLES = 5_000_000
+#: The most points a generator will make: the app's limit for every kind of data
+#: (:data:`gmm_viz.limits.MAX_POINTS`), so generated data and files agree.
+MAX_N_SAMPLES = MAX_POINTS
 
 _XY = ("x1", "x2")
 
