@@ -15,7 +15,19 @@ The loader decides by parsing, not by trusting heuristics:
   comma (``1,5``) is read as ``1.5``.
 
 Rows whose chosen cells are missing, empty, NaN, infinite or text are dropped and
-counted; lines that are blank (or only delimiters) are skipped silently.
+counted; lines that are blank (or only delimiters) are skipped silently. Ragged rows are
+never turned into columns: the table's width is the number of fields most data rows have
+(a tie goes to the first row's, i.e. the header's, width), and rows with more or fewer
+fields are skipped, counted and reported with the line of the first one (empty cells after
+the last column, such as a trailing delimiter, are not extra fields).
+
+Limits (:mod:`gmm_viz.limits`): every file is read through
+:func:`gmm_viz.files.read_input_bytes`, which refuses FIFOs, devices, folders, link loops,
+NUL names and files over ``MAX_INPUT_FILE_BYTES`` before opening them; a file with more
+than ``MAX_POINTS`` rows of data is refused while it is parsed, before arrays of that size
+are built; more than ``MAX_FEATURES`` columns are never fitted at once (choose columns);
+running out of memory is a DataError that says what to do. Messages name a few columns
+and count the rest, so they stay short whatever the file holds.
 
 Speed: a file whose cells below an optional header row are all numbers (the usual big
 file) is converted by numpy's C parser (about 20x faster than splitting every line in
@@ -29,11 +41,12 @@ names and the points.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import math
-import os
 import re
+import string
 import warnings
 from collections import Counter
 from dataclasses import dataclass
@@ -42,6 +55,9 @@ from pathlib import Path
 import numpy as np
 
 from gmm_viz.data import DataError, Dataset
+from gmm_viz.files import FileCheckError, name_some, read_input_bytes
+# Looked up at call time (not bound as defaults), so a test can lower them.
+from gmm_viz.limits import MAX_FEATURES, MAX_INPUT_FILE_BYTES, MAX_POINTS
 
 __all__ = ["CsvTable", "csv_numeric_columns", "dataset_from_bytes", "load_csv",
            "read_csv_table"]
@@ -68,6 +84,11 @@ _CHUNK_CHARS = 1_000_000
 # The delimiter is sniffed on the first lines, found in this many leading characters when
 # they hold enough lines (so a big file is not split into lines just to sniff it).
 _SNIFF_HEAD_CHARS = 65_536
+# A line with no other characters than these is a blank row (``_split`` drops it).
+_BLANK_ROW_CHARS = string.whitespace + ",;"
+# Messages name this many columns and count the rest; each name is cut to this length.
+_NAMES_SHOWN = 5
+_NAME_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -81,39 +102,103 @@ class _Table:
     decimal_comma: bool
     # Fast path: every data cell as a float, shape (n_rows, width); rows is then None.
     values: np.ndarray | None = None
+    # Ragged rows (another number of fields than the table's), skipped: how many, and
+    # the words that describe them: "with 4 fields instead of 3", "line 22".
+    ragged: int = 0
+    ragged_what: str = ""
+    ragged_where: str = ""
 
 
 # ---------------------------------------------------------------------------- reading
 
 
 def _read_bytes(path):
-    """Return ``(raw bytes, label)`` for ``path``; the label names the file in messages."""
+    """Return ``(raw bytes, label)`` for ``path``; the label names the file in messages.
+
+    Anything that is not a regular file (a FIFO would block forever, ``/dev/zero`` never
+    ends) and any file over ``MAX_INPUT_FILE_BYTES`` is refused before it is opened, with
+    the message of :func:`gmm_viz.files.read_input_bytes`.
+    """
     try:
-        label = os.fspath(path)
-    except TypeError:
-        raise DataError(f"expected a file path (str or Path); got {path!r}.") from None
-    if isinstance(label, bytes):
-        label = os.fsdecode(label)
-    if not label:
-        raise DataError("no file was given; choose a CSV file.")
-    file = Path(label)
+        return read_input_bytes(path, max_bytes=MAX_INPUT_FILE_BYTES, what="CSV file")
+    except FileCheckError as exc:
+        raise DataError(str(exc)) from None
+
+
+@contextlib.contextmanager
+def _enough_memory(label):
+    """Turn a MemoryError raised inside the block into a DataError naming the file."""
+    failed = False
     try:
-        exists, is_dir = file.exists(), file.is_dir()
-    except (OSError, ValueError) as exc:
-        # e.g. a name too long for the file system, or one with a NUL character.
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise DataError(f"{label}: cannot be opened ({reason}). Check the file name.") from None
-    if not exists:
-        raise DataError(f"{label}: file not found. Check the file name and folder.")
-    if is_dir:
-        raise DataError(f"{label}: is a folder, not a file. Choose a CSV file inside it.")
-    try:
-        return file.read_bytes(), label
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
+        yield
+    except MemoryError:
+        # Raised after the except clause, so the DataError does not keep the
+        # MemoryError's traceback (and the big arrays its frames hold) alive.
+        failed = True
+    if failed:
         raise DataError(
-            f"{label}: cannot be read ({reason}). Check that the file is readable."
-        ) from None
+            f"{label}: not enough memory to load it. Close other programs, or use a "
+            "smaller file (a sample of the rows, or only the columns you need)."
+        )
+
+
+def _short(name):
+    """``name`` cut to ``_NAME_CHARS`` characters, for messages."""
+    name = str(name)
+    return name if len(name) <= _NAME_CHARS else name[: _NAME_CHARS - 3] + "..."
+
+
+def _some(names, total=None):
+    """The first few ``names``, cut short, and a count of the rest: "a, b and 9 more".
+
+    Parameters
+    ----------
+    names : sequence of str
+        Only the first ``_NAMES_SHOWN`` are looked at (a file may have millions).
+    total : int, optional
+        How many names there are in all; default ``len(names)``.
+    """
+    total = len(names) if total is None else total
+    shown = name_some([_short(n) for n in names[:_NAMES_SHOWN]], _NAMES_SHOWN)
+    rest = total - min(total, _NAMES_SHOWN)
+    return f"{shown} and {rest:,} more" if rest > 0 else shown
+
+
+def _too_many_rows(label):
+    return DataError(
+        f"{label}: has more than {MAX_POINTS:,} rows of data; gmm-viz fits at most "
+        f"{MAX_POINTS:,} points. Load a sample of the rows (for example every 10th row) or "
+        "split the file."
+    )
+
+
+def _check_row_count(n_rows, label):
+    """Refuse more than ``MAX_POINTS`` rows of data (usable or not: blank lines are free)."""
+    if n_rows > MAX_POINTS:
+        raise _too_many_rows(label)
+
+
+def _more_rows_than(text, limit):
+    """Whether ``text`` has more than ``limit`` non-blank lines, without splitting it all.
+
+    Counts piece by piece and stops as soon as the count is over ``limit``, so a 1 GB
+    file costs what its first ``limit`` lines cost. A quoted cell that spans lines counts
+    each of its lines (an over-count only for such files).
+    """
+    if len(text) < 2 * limit:
+        return False  # every non-blank line takes at least two characters
+    count, start = 0, 0
+    while start < len(text):
+        stop = start + _CHUNK_CHARS
+        found = _LINE_BREAK.search(text, stop) if stop < len(text) else None
+        stop = found.end() if found else len(text)  # whole lines (a \r\n stays whole)
+        piece = text[start:stop]
+        if piece.strip(_BLANK_ROW_CHARS):
+            count += sum(1 for line in piece.splitlines() if line.strip(_BLANK_ROW_CHARS))
+            if count > limit:
+                return True
+        start = stop
+    return False
 
 
 def _binary_error(label):
@@ -183,16 +268,41 @@ def _unquote(cell):
 
 def _split(text, delimiter, label):
     """Split ``text`` into rows of cells; blank rows are dropped."""
+    return [cells for _, cells in _numbered_rows(text, delimiter, label)]
+
+
+def _numbered_rows(text, delimiter, label):
+    """Yield ``(line, cells)`` for each non-blank row of ``text``.
+
+    ``line`` is the 1-based number of the row's first line, as an editor shows it. The
+    one place that decides what a row is: :func:`_split` and the line numbers of
+    messages agree by construction.
+    """
     if delimiter is None:
-        rows = [[_unquote(c) for c in line.split()] for line in text.splitlines()]
-    else:
-        try:
-            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-        except csv.Error as exc:
-            raise DataError(
-                f"{label}: cannot be read as a table ({exc}). Check the file's quoting."
-            ) from None
-    return [row for row in rows if any(cell.strip() for cell in row)]
+        for line, text_line in enumerate(text.splitlines(), 1):
+            cells = [_unquote(c) for c in text_line.split()]
+            if any(cell.strip() for cell in cells):
+                yield line, cells
+        return
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    line = 1
+    try:
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                yield line, cells
+            line = reader.line_num + 1  # a quoted cell may span lines
+    except csv.Error as exc:
+        raise DataError(
+            f"{label}: cannot be read as a table ({exc}). Check the file's quoting."
+        ) from None
+
+
+def _line_of_row(text, delimiter, label, index):
+    """The line on which the ``index``-th (0-based) non-blank row of ``text`` starts."""
+    for i, (line, _) in enumerate(_numbered_rows(text, delimiter, label)):
+        if i == index:
+            return line
+    raise IndexError(index)
 
 
 def _sniff_score(rows, delimiter):
@@ -214,12 +324,20 @@ def _sniff_score(rows, delimiter):
 
 
 def _sniff_lines(text):
-    """The first ``_SNIFF_LINES`` non-blank lines of ``text``."""
-    head = [line for line in text[:_SNIFF_HEAD_CHARS].splitlines() if line.strip()]
-    if len(head) > _SNIFF_LINES:
-        # The head holds more lines than needed, so the ones kept are complete.
-        return head[:_SNIFF_LINES]
-    return [line for line in text.splitlines() if line.strip()][:_SNIFF_LINES]
+    """The first ``_SNIFF_LINES`` non-blank lines of ``text``, each cut to a length.
+
+    Looks at a growing head of the text (so a big file is never split into lines just
+    to sniff it) and cuts each line to ``_SNIFF_HEAD_CHARS`` characters: a line of
+    millions of values is told apart by its first thousands as well as by all of them.
+    """
+    size = _SNIFF_HEAD_CHARS
+    while True:
+        head = [line for line in text[:size].splitlines() if line.strip()]
+        if len(head) > _SNIFF_LINES or size >= len(text):
+            # With more lines than needed the ones kept are complete (only the last
+            # line of the head may be cut).
+            return [line[:_SNIFF_HEAD_CHARS] for line in head[:_SNIFF_LINES]]
+        size *= 4
 
 
 def _sniff_delimiter(text, label):
@@ -269,6 +387,9 @@ def _is_header(first, numeric, decimal_comma):
 
 
 def _column_names(header, width):
+    """One unique display name per column: the header's, else "column 1", ..."""
+    if header is None:
+        return tuple(f"column {j}" for j in range(1, width + 1))  # unique already
     names, seen = [], set()
     for j in range(width):
         name = header[j].strip() if header is not None and j < len(header) else ""
@@ -314,7 +435,7 @@ def _fast_table(text, delimiter, label):
     if first is None:
         return None  # nothing but blank lines: the other path says so
     width = len(first)
-    body = _numbers_below(text, position, delimiter, width)
+    body = _numbers_below(text, position, delimiter, width, label)
     if body is None:
         return None
     first_values = [_to_float(c, decimal_comma) for c in first]
@@ -329,6 +450,7 @@ def _fast_table(text, delimiter, label):
             return None  # a header with no data, or a first row with missing values
         header = tuple(c.strip() for c in first)
         values = body
+    _check_row_count(len(values), label)
     numeric = tuple(int(j) for j in np.flatnonzero(np.isfinite(values).any(axis=0)))
     return _Table(
         rows=None,
@@ -340,13 +462,21 @@ def _fast_table(text, delimiter, label):
     )
 
 
-def _numbers_below(text, start, delimiter, width):
+def _numbers_below(text, start, delimiter, width, label):
     """``text[start:]`` as an array of shape (n_rows, width) by numpy's C parser, or None.
 
     Read in pieces of about ``_CHUNK_CHARS`` characters cut at line ends: each call holds
-    the GIL only for a few milliseconds, so the GUI thread keeps running meanwhile.
+    the GIL only for a few milliseconds, so the GUI thread keeps running meanwhile. The
+    rows are counted on the way: past ``MAX_POINTS`` the file is refused at once, so no
+    more than that many rows are ever converted (counting them first would cost a pass
+    over the text for every file).
+
+    Raises
+    ------
+    DataError
+        More than ``MAX_POINTS`` rows below the first one.
     """
-    pieces = []
+    pieces, n_rows = [], 0
     while start < len(text):
         cut = text.find("\n", start + _CHUNK_CHARS)
         stop = len(text) if cut < 0 else cut + 1
@@ -360,8 +490,10 @@ def _numbers_below(text, start, delimiter, width):
             return None
         if len(piece):
             if piece.shape[1] != width:
-                return None  # the other path pads short rows
+                return None  # a ragged file: the other path skips the odd rows
             pieces.append(piece)
+            n_rows += len(piece)
+            _check_row_count(n_rows, label)
         start = stop
     if not pieces:
         return np.empty((0, width))
@@ -369,73 +501,208 @@ def _numbers_below(text, start, delimiter, width):
 
 
 def _slow_table(text, delimiter, label):
-    """The cell-by-cell path: any table :func:`_fast_table` does not read."""
+    """The cell-by-cell path: any table :func:`_fast_table` does not read.
+
+    Raises
+    ------
+    DataError
+        Empty, a header without data rows, more than ``MAX_POINTS`` rows of data (checked
+        before the text is split into cells), or quoting that cannot be read.
+    """
     decimal_comma = delimiter != ","
+    # At most one row is a header: more non-blank lines than this are too many rows.
+    if _more_rows_than(text, MAX_POINTS + 1):
+        raise _too_many_rows(label)
     rows = _split(text, delimiter, label)
     if not rows:
         raise DataError(f"{label}: is empty. Choose a file with {_SUPPORTED}.")
-    width = max(len(row) for row in rows)
-    first, body = rows[0], rows[1:]
+    trimmed, lengths = _row_widths(rows)
+    votes = slice(1, None) if len(rows) > 1 else slice(None)  # the data rows, if any
+    width = _table_width(trimmed[votes], lengths[votes], trimmed[0], lengths[0])
+    fits = (trimmed <= width) & (lengths >= width)
+    first = rows[0]
+    body = _rows_that_fit(rows, fits, lengths, width, start=1)
 
-    if body:
+    if len(rows) > 1:
         counts = _cell_counts(body, width, decimal_comma)
         has_header = _is_header(first, _numeric_columns(counts), decimal_comma)
     else:
         # A single row is a header if none of its cells is a number.
         counts = np.zeros((3, width), dtype=np.int64)
         has_header = not any(_to_float(c, decimal_comma) is not None for c in first)
-    if not has_header:
+    _check_row_count(len(rows) - has_header, label)
+    if not has_header and fits[0]:
         # The first row is data: add its cells to the counts instead of parsing all again.
-        body = rows
-        counts = counts + _cell_counts([first], width, decimal_comma)
+        head = _rows_that_fit(rows[:1], fits[:1], lengths[:1], width)
+        body = head + body
+        counts = counts + _cell_counts(head, width, decimal_comma)
     numeric = _numeric_columns(counts)
     header = tuple(c.strip() for c in first) if has_header else None
     if not body:
         raise DataError(
-            f"{label}: has a header row ({', '.join(header)}) but no data rows below it. "
+            f"{label}: has a header row ({_some(header)}) but no data rows below it. "
             "Add rows of numbers."
         )
+    ragged = ~fits[1:] if has_header else ~fits
     return _Table(
         rows=body,
         names=_column_names(header, width),
         numeric=tuple(numeric),
         header=header,
         decimal_comma=decimal_comma,
+        **_ragged_report(text, delimiter, label, ragged, trimmed, lengths, width,
+                         offset=int(has_header)),
     )
+
+
+def _row_widths(rows):
+    """Per row: the number of fields without the empty ones at the end, and all of them.
+
+    Returns
+    -------
+    trimmed, lengths : ndarray of shape (n_rows,)
+        ``trimmed <= lengths``; a row fits a table of ``width`` columns when
+        ``trimmed <= width <= lengths`` (a trailing delimiter is not an extra field).
+    """
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    trimmed = np.fromiter(map(_trimmed_length, rows), dtype=np.int64, count=len(rows))
+    return trimmed, lengths
+
+
+def _trimmed_length(row):
+    n = len(row)
+    while n and not row[n - 1].strip():
+        n -= 1
+    return n
+
+
+def _table_width(trimmed, lengths, first_trimmed, first_length):
+    """The number of columns: the width that most rows fit.
+
+    Row ``i`` fits every width from ``trimmed[i]`` to ``lengths[i]``. Ties go to a width
+    the first row (usually the header) fits, then to the wider one, as a file whose rows
+    all end in an empty cell keeps that (empty) last column.
+
+    Parameters
+    ----------
+    trimmed, lengths : ndarray of shape (n_rows,)
+        See :func:`_row_widths`; the rows that vote (the data rows).
+    first_trimmed, first_length : int
+        The first row's.
+    """
+    # Few distinct (trimmed, length) pairs in any real file: count the rows that fit
+    # each candidate width with sorted ends (O(pairs log pairs), whatever the file).
+    # The pairs are found as one integer each (np.unique(axis=0) is ~10x slower).
+    base = int(lengths.max()) + 1
+    keys, n = np.unique(trimmed * base + lengths, return_counts=True)
+    pairs = np.stack([keys // base, keys % base], axis=1)
+    candidates = np.unique(np.concatenate([pairs.ravel(), [first_trimmed, first_length]]))
+    by_start, by_end = np.argsort(pairs[:, 0]), np.argsort(pairs[:, 1])
+    started = np.concatenate([[0], np.cumsum(n[by_start])])
+    ended = np.concatenate([[0], np.cumsum(n[by_end])])
+    fitting = (started[np.searchsorted(pairs[by_start, 0], candidates, side="right")]
+               - ended[np.searchsorted(pairs[by_end, 1], candidates, side="left")])
+    first_fits = (first_trimmed <= candidates) & (candidates <= first_length)
+    best = np.lexsort((candidates, first_fits, fitting))[-1]
+    return int(candidates[best])
+
+
+def _rows_that_fit(rows, fits, lengths, width, start=0):
+    """``rows[start:]`` that fit ``width``, cut to ``width`` cells (no copy if all fit)."""
+    fits, lengths = fits[start:], lengths[start:]
+    if fits.all() and not (lengths > width).any():
+        return rows[start:] if start else rows
+    return [row[:width] for row, ok in zip(rows[start:], fits) if ok]
+
+
+def _ragged_report(text, delimiter, label, ragged, trimmed, lengths, width, offset):
+    """The ``_Table`` fields that describe the skipped ragged rows.
+
+    Parameters
+    ----------
+    ragged : ndarray of bool, shape (n_data_rows,)
+        Which data rows do not fit; data row ``i`` is non-blank row ``i + offset``.
+    """
+    n = int(np.count_nonzero(ragged))
+    if not n:
+        return {}
+    indices = np.flatnonzero(ragged) + offset
+    # A long row is described by its fields with content, a short one by all of them.
+    shown = np.where(trimmed[indices] > width, trimmed[indices], lengths[indices])
+    widths = np.unique(shown)
+    if len(widths) == 1:
+        fields = int(widths[0])
+        what = f"with {fields} field{'s' if fields != 1 else ''} instead of {width}"
+    else:
+        what = f"with another number of fields than {width}"
+    line = _line_of_row(text, delimiter, label, int(indices[0]))
+    return {"ragged": n, "ragged_what": what,
+            "ragged_where": f"line {line}" if n == 1 else f"first: line {line}"}
 
 
 # ---------------------------------------------------------------------------- columns
 
 
-def _resolve_column(table, column, label):
+class _ColumnLookup:
+    """Column names to indices, built once per choice of columns.
+
+    A scan of every name per chosen column would be quadratic: 10,000 names took 9 s.
+    Names are unique (see :func:`_column_names`); the case-insensitive table is built
+    only when a name does not match exactly.
+    """
+
+    def __init__(self, table):
+        self.table = table
+        self.exact = {name: j for j, name in enumerate(table.names)}
+        self.numeric = frozenset(table.numeric)
+        self._folded = None
+
+    def matches(self, name):
+        """The indices of the columns called ``name`` (exactly, else ignoring case)."""
+        name = name.strip()
+        if name in self.exact:
+            return [self.exact[name]]
+        if self._folded is None:
+            self._folded = {}
+            for j, other in enumerate(self.table.names):
+                self._folded.setdefault(other.casefold(), []).append(j)
+        return self._folded.get(name.casefold(), [])
+
+
+def _numeric_names(table):
+    """A few numeric column names and their count, for messages: "a, b and 3 more"."""
+    first = [table.names[j] for j in table.numeric[:_NAMES_SHOWN]]
+    return _some(first, total=len(table.numeric)) or "none"
+
+
+def _resolve_column(lookup, column, label):
     """Return the index of ``column`` (a name or 0-based index) after checking it."""
-    names = table.names
+    names = lookup.table.names
     if isinstance(column, (bool, np.bool_)):
         raise DataError(f"{label}: columns must be names or indices; got {column!r}.")
     if isinstance(column, (int, np.integer)):
         index = int(column)
         if not 0 <= index < len(names):
             raise DataError(
-                f"{label}: column index {index} is out of range; the file has {len(names)} "
-                f"columns (indices 0 to {len(names) - 1})."
+                f"{label}: column index {index} is out of range; the file has {len(names):,} "
+                f"columns (indices 0 to {len(names) - 1:,})."
             )
     elif isinstance(column, str):
-        matches = [j for j, n in enumerate(names) if n == column.strip()]
-        if not matches:
-            folded = column.strip().casefold()
-            matches = [j for j, n in enumerate(names) if n.casefold() == folded]
+        matches = lookup.matches(column)
         if len(matches) != 1:
             raise DataError(
-                f"{label}: no column named {column!r}. The columns are: {', '.join(names)}."
+                f"{label}: no column named {_short(column)!r}. The columns are: "
+                f"{_some(names)}."
             )
         index = matches[0]
     else:
-        raise DataError(f"{label}: columns must be names or 0-based indices; got {column!r}.")
-    if index not in table.numeric:
-        numeric = ", ".join(names[j] for j in table.numeric) or "none"
         raise DataError(
-            f"{label}: column {names[index]!r} is not numeric (most of its values are not "
-            f"numbers). Numeric columns: {numeric}."
+            f"{label}: columns must be names or 0-based indices; got {_short(repr(column))}."
+        )
+    if index not in lookup.numeric:
+        raise DataError(
+            f"{label}: column {_short(names[index])!r} is not numeric (most of its values "
+            f"are not numbers). Numeric columns: {_numeric_names(lookup.table)}."
         )
     return index
 
@@ -447,11 +714,20 @@ def _default_columns(table, label):
             "optional header row; check the file's contents."
         )
     if len(table.numeric) == 1:
-        name = table.names[table.numeric[0]]
+        name = _short(table.names[table.numeric[0]])
         raise DataError(
             f"{label}: only one numeric column ({name!r}) was found; gmm-viz needs at least "
             f"two numeric columns to draw points on a plane. Use a file with two or more "
             f"columns of {_SUPPORTED}."
+        )
+    if len(table.numeric) > MAX_FEATURES:
+        # The engine's moment features grow as D**2 / 2 per point: 10,000 columns would
+        # need 400 MB per row. The person chooses instead.
+        raise DataError(
+            f"{label}: has {len(table.numeric):,} numeric columns ({_numeric_names(table)}); "
+            f"gmm-viz fits at most {MAX_FEATURES} at once. Choose the columns to fit: in the "
+            "window's column dialog, with load_csv(path, columns=[...]), or by saving only "
+            "those columns to a new file."
         )
     return list(table.numeric)
 
@@ -462,9 +738,23 @@ def _choose_columns(table, columns, label):
         return _default_columns(table, label)
     if isinstance(columns, (str, bytes, int, np.integer)):
         raise DataError(
-            f"{label}: columns must be a list of at least two names or indices; got {columns!r}."
+            f"{label}: columns must be a list of at least two names or indices; got "
+            f"{_short(repr(columns))}."
         )
-    chosen = [_resolve_column(table, c, label) for c in columns]
+    try:
+        columns = list(columns)
+    except TypeError:
+        raise DataError(
+            f"{label}: columns must be a list of at least two names or indices; got "
+            f"{_short(repr(columns))}."
+        ) from None
+    if len(columns) > MAX_FEATURES:
+        raise DataError(
+            f"{label}: {len(columns):,} columns chosen; gmm-viz fits at most {MAX_FEATURES} "
+            f"at once. Choose at most {MAX_FEATURES} columns."
+        )
+    lookup = _ColumnLookup(table)
+    chosen = [_resolve_column(lookup, c, label) for c in columns]
     if len(set(chosen)) != len(chosen):
         raise DataError(f"{label}: a column was chosen twice; choose different columns.")
     if len(chosen) < 2:
@@ -503,17 +793,33 @@ def _rows_to_array(table, indices):
     return X, len(points) - len(usable)
 
 
-def _describe(label, n_rows, names, dropped):
-    text = (
-        f"Your data from {Path(label).name}: {n_rows} points in the columns "
-        f"{', '.join(names)}. Try a few values of k and compare the log-likelihoods."
-    )
+def _rows(n):
+    return f"{n:,} row{'s' if n != 1 else ''}"
+
+
+def _skipped(table, dropped):
+    """The sentence on skipped rows ("" if none): ``dropped`` for their values, and the
+    table's ragged ones."""
+    ragged = table.ragged
+    where = f"{table.ragged_what} ({table.ragged_where})"
+    if dropped and ragged:
+        return (f"{_rows(dropped + ragged)} were skipped: {dropped:,} with missing or "
+                f"non-numeric values and {ragged:,} {where}.")
     if dropped:
-        text += (
-            f" {dropped} row{'s' if dropped != 1 else ''} with missing or non-numeric "
-            "values were skipped."
-        )
-    return text
+        verb = "was" if dropped == 1 else "were"
+        return f"{_rows(dropped)} with missing or non-numeric values {verb} skipped."
+    if ragged:
+        verb = "was" if ragged == 1 else "were"
+        return f"{_rows(ragged)} {table.ragged_what} {verb} skipped ({table.ragged_where})."
+    return ""
+
+
+def _describe(label, n_rows, names, skipped):
+    text = (
+        f"Your data from {_short(Path(label).name)}: {n_rows:,} points in the columns "
+        f"{_some(names)}. Try a few values of k and compare the log-likelihoods."
+    )
+    return f"{text} {skipped}" if skipped else text
 
 
 def dataset_from_bytes(
@@ -547,39 +853,38 @@ def dataset_from_bytes(
 
 
 def _table_from_bytes(raw, label):
-    if not raw.strip():
-        raise DataError(f"{label}: is empty. Choose a file with {_SUPPORTED}.")
-    return _parse_table(_decode(raw, label), label)
+    with _enough_memory(label):
+        if not raw.strip():
+            raise DataError(f"{label}: is empty. Choose a file with {_SUPPORTED}.")
+        return _parse_table(_decode(raw, label), label)
 
 
 def _dataset_from_table(
     table, label, *, columns=None, name=None, source=None, description=None, suggested_k=2
 ):
-    indices = _choose_columns(table, columns, label)
-    X, dropped = _rows_to_array(table, indices)
-    names = tuple(table.names[j] for j in indices)
-    if len(X) < 2:
-        skipped = (
-            f" ({dropped} row{'s' if dropped != 1 else ''} had missing or non-numeric values)"
-            if dropped
-            else ""
+    with _enough_memory(label):
+        indices = _choose_columns(table, columns, label)
+        X, dropped = _rows_to_array(table, indices)
+        names = tuple(table.names[j] for j in indices)
+        skipped = _skipped(table, dropped)
+        if len(X) < 2:
+            raise DataError(
+                f"{label}: only {len(X)} usable row{'s' if len(X) != 1 else ''} in the "
+                f"columns {_some(names)}{f'; {skipped[:-1]}' if skipped else ''}. EM needs "
+                "at least 2 rows of numbers."
+            )
+        return Dataset(
+            X=X,
+            labels=None,
+            suggested_k=suggested_k,
+            name=name if name is not None else Path(label).stem,
+            feature_names=names,
+            source=source if source is not None else label,
+            description=description
+            if description is not None
+            else _describe(label, len(X), names, skipped),
+            dropped_rows=dropped + table.ragged,
         )
-        raise DataError(
-            f"{label}: only {len(X)} usable row{'s' if len(X) != 1 else ''} in the columns "
-            f"{', '.join(names)}{skipped}; EM needs at least 2 rows of numbers."
-        )
-    return Dataset(
-        X=X,
-        labels=None,
-        suggested_k=suggested_k,
-        name=name if name is not None else Path(label).stem,
-        feature_names=names,
-        source=source if source is not None else label,
-        description=description
-        if description is not None
-        else _describe(label, len(X), names, dropped),
-        dropped_rows=dropped,
-    )
 
 
 def load_csv(path, columns=None):
@@ -598,18 +903,22 @@ def load_csv(path, columns=None):
     -------
     Dataset
         X of shape (n_usable_rows, n_columns); labels None; suggested_k 2;
-        ``dropped_rows`` counts rows skipped for missing, NaN, infinite or text values;
-        ``source`` is the path.
+        ``dropped_rows`` counts rows skipped for missing, NaN, infinite or text values
+        and ragged rows (another number of fields than the table's); the description
+        says how many of each; ``source`` is the path.
 
     Raises
     ------
     DataError
         The message starts with the path and says what is wrong: the file is missing, a
-        folder, empty, binary, has only a header, no or only one numeric column, fewer
-        than two usable rows, or ``columns`` names a missing or non-numeric column.
+        folder, a FIFO, a device, a link loop, larger than ``MAX_INPUT_FILE_BYTES``,
+        empty, binary, has only a header, no or only one numeric column, more than
+        ``MAX_FEATURES`` numeric columns (choose some), more than ``MAX_POINTS`` rows,
+        fewer than two usable rows, too little memory, or ``columns`` names a missing or
+        non-numeric column or more than ``MAX_FEATURES`` of them.
     """
     raw, label = _read_bytes(path)
-    return dataset_from_bytes(raw, label, columns=columns)
+    return dataset_from_bytes(raw, label, columns=columns)  # (frees raw once parsed)
 
 
 def csv_numeric_columns(path):
@@ -646,8 +955,18 @@ class CsvTable:
 
     @property
     def numeric_columns(self) -> list:
-        """Names of the numeric columns, in file order (as :func:`csv_numeric_columns`)."""
+        """Names of the numeric columns, in file order (as :func:`csv_numeric_columns`).
+
+        All of them, however many (a file may have millions on one line): a column
+        chooser offers the first :data:`gmm_viz.limits.MAX_COLUMNS_OFFERED`, and
+        :attr:`n_numeric_columns` says how many there are without building this list.
+        """
         return [self._table.names[j] for j in self._table.numeric]
+
+    @property
+    def n_numeric_columns(self) -> int:
+        """The number of numeric columns."""
+        return len(self._table.numeric)
 
     def dataset(self, columns=None):
         """The points of ``columns`` (default: all numeric ones), as :func:`load_csv`.
@@ -661,7 +980,8 @@ class CsvTable:
         return _dataset_from_table(self._table, self.label, columns=columns)
 
     def __repr__(self):
-        return f"CsvTable({self.label!r}, numeric_columns={self.numeric_columns!r})"
+        return (f"CsvTable({_short(self.label)!r}, {self.n_numeric_columns:,} numeric "
+                f"columns: {_numeric_names(self._table)})")
 
 
 def read_csv_table(path):
