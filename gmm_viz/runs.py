@@ -28,11 +28,12 @@ from pathlib import Path
 
 import numpy as np
 
-from gmm_viz import limits
+from gmm_viz import json_stream, limits
 from gmm_viz.engine import EMConfig, EMEngine, SingularityEvent, Snapshot
 from gmm_viz.engine.config import RECOVERIES, SINGLE_RULES
 from gmm_viz.engine.covariance import from_sklearn_precisions
 from gmm_viz.engine.snapshot import frozen_copy
+from gmm_viz.progress import report
 from gmm_viz.files import FileCheckError, atomic_output, clip_message, path_label, \
     read_input_bytes
 
@@ -307,7 +308,7 @@ def save_responsibilities_csv(path, X, resp, feature_names=()) -> Path:
 # ---------------------------------------------------------------------------- reading
 
 
-def load_run(path) -> RunRecord:
+def load_run(path, progress=None) -> RunRecord:
     """Read a run saved by :func:`save_run`, validated in full.
 
     The file must be a regular file of at most :data:`gmm_viz.limits.MAX_INPUT_FILE_BYTES`
@@ -317,6 +318,13 @@ def load_run(path) -> RunRecord:
     columns, finite, at most :data:`~gmm_viz.limits.MAX_POINTS` points and
     :data:`~gmm_viz.limits.MAX_FEATURES` columns), and iterations numbered from 0, strictly
     increasing, whose every field (events included) has the right type, shape and range.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    progress : Progress, optional
+        Told how far the reading and checking are; its Cancel stops them
+        (:class:`~gmm_viz.progress.Cancelled` is raised, nothing is returned).
 
     Returns
     -------
@@ -330,8 +338,16 @@ def load_run(path) -> RunRecord:
     """
     label = _label(path)
     try:
-        document = _parse(label)
-        return _record_from_document(document)
+        # Millions of small objects are built and dropped: see json_stream for why the
+        # collector is paused meanwhile and the document released in pieces.
+        with json_stream.collector_paused():
+            document = _parse(label, progress)
+            report(progress, None, "checking")
+            try:
+                return _record_from_document(document)
+            finally:
+                json_stream.release(document)
+                del document
     except _Damaged as exc:
         raise RunFileError(clip_message(
             f"{label}: the run file is damaged or incomplete: {exc}")) from None
@@ -343,7 +359,7 @@ def load_run(path) -> RunRecord:
                            "deeply to be a gmm-viz run.") from None
 
 
-def _parse(label) -> dict:
+def _parse(label, progress=None) -> dict:
     """The file's JSON document, after the file and format checks (RunFileError if not)."""
     try:
         raw, _ = read_input_bytes(label, what="run file")
@@ -356,7 +372,8 @@ def _parse(label) -> dict:
                            "Choose a run file saved by gmm-viz.") from None
     del raw
     try:
-        document = json.loads(text)
+        # In pieces: one json.loads of a long run holds the GIL, freezing the window.
+        document = json_stream.loads(text, progress)
     except RecursionError:
         raise RunFileError(f"{label}: the run file is damaged: its values are nested too "
                            "deeply to be a gmm-viz run.") from None

@@ -15,7 +15,7 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
-from gmm_viz import limits
+from gmm_viz import limits, runs
 from gmm_viz.engine import EMConfig, EMEngine, SingularityEvent
 from gmm_viz.engine.config import RECOVERIES, SINGLE_RULES
 from gmm_viz.runs import (
@@ -209,6 +209,7 @@ def test_running_out_of_memory_while_loading_says_what_to_do(tmp_path, monkeypat
         raise MemoryError
 
     monkeypatch.setattr(json, "loads", no_memory)
+    monkeypatch.setattr(runs.json_stream, "loads", no_memory)  # the piecewise decoder
     message = _refused(path, "memory")
     assert "smaller" in message or "close other" in message.lower()
 
