@@ -481,3 +481,31 @@ def test_ragged_rows_are_skipped_never_made_columns(case):
     np.testing.assert_array_equal(ds.X, np.array(rows, dtype=float))
     assert ds.dropped_rows == n_ragged
     assert f"{n_ragged} row" in ds.description
+
+
+def test_reading_a_large_csv_reports_progress_and_can_be_cancelled(tmp_path, monkeypatch):
+    from gmm_viz.data import csv_loader
+    from gmm_viz.progress import Cancelled, Progress
+
+    monkeypatch.setattr(csv_loader, "_CHUNK_CHARS", 1_000)
+    path = tmp_path / "many.csv"
+    path.write_text("x,y\n" + "\n".join(f"{i},{i % 7}" for i in range(5_000)))
+    seen = []
+
+    class Recording(Progress):
+        def update(self, fraction=None, stage=None):
+            super().update(fraction, stage)
+            seen.append(self.fraction)
+
+    table = csv_loader.read_csv_table(path, progress=Recording())
+    assert table.dataset().X.shape == (5_000, 2)
+    assert len(seen) > 10 and seen == sorted(seen) and seen[-1] == 1.0
+
+    class CancelHalfway(Progress):
+        def update(self, fraction=None, stage=None):
+            if fraction is not None and fraction > 0.5:
+                self.cancel()
+            super().update(fraction, stage)
+
+    with pytest.raises(Cancelled):
+        csv_loader.read_csv_table(path, progress=CancelHalfway())

@@ -58,6 +58,7 @@ from gmm_viz.data import DataError, Dataset
 from gmm_viz.files import FileCheckError, name_some, read_input_bytes
 # Looked up at call time (not bound as defaults), so a test can lower them.
 from gmm_viz.limits import MAX_FEATURES, MAX_INPUT_FILE_BYTES, MAX_POINTS
+from gmm_viz.progress import report
 
 __all__ = ["CsvTable", "csv_numeric_columns", "dataset_from_bytes", "load_csv",
            "read_csv_table"]
@@ -401,16 +402,21 @@ def _column_names(header, width):
     return tuple(names)
 
 
-def _parse_table(text, label):
-    """Split ``text`` into a :class:`_Table`: delimiter, header and numeric columns."""
+def _parse_table(text, label, progress=None):
+    """Split ``text`` into a :class:`_Table`: delimiter, header and numeric columns.
+
+    ``progress`` (a :class:`~gmm_viz.progress.Progress` or None) is told how far the
+    numeric path has read; its Cancel stops the reading between two pieces.
+    """
     delimiter = _sniff_delimiter(text, label)
-    table = _fast_table(text, delimiter, label)
+    table = _fast_table(text, delimiter, label, progress)
     if table is not None:
         return table
+    report(progress, None, "reading cell by cell")
     return _slow_table(text, delimiter, label)
 
 
-def _fast_table(text, delimiter, label):
+def _fast_table(text, delimiter, label, progress=None):
     """The table of a file whose data cells are all numbers, read by numpy; else None.
 
     Gives exactly what :func:`_slow_table` gives for such a file: numpy's reader accepts
@@ -435,7 +441,7 @@ def _fast_table(text, delimiter, label):
     if first is None:
         return None  # nothing but blank lines: the other path says so
     width = len(first)
-    body = _numbers_below(text, position, delimiter, width, label)
+    body = _numbers_below(text, position, delimiter, width, label, progress)
     if body is None:
         return None
     first_values = [_to_float(c, decimal_comma) for c in first]
@@ -462,7 +468,7 @@ def _fast_table(text, delimiter, label):
     )
 
 
-def _numbers_below(text, start, delimiter, width, label):
+def _numbers_below(text, start, delimiter, width, label, progress=None):
     """``text[start:]`` as an array of shape (n_rows, width) by numpy's C parser, or None.
 
     Read in pieces of about ``_CHUNK_CHARS`` characters cut at line ends: each call holds
@@ -495,6 +501,7 @@ def _numbers_below(text, start, delimiter, width, label):
             n_rows += len(piece)
             _check_row_count(n_rows, label)
         start = stop
+        report(progress, start / len(text))
     if not pieces:
         return np.empty((0, width))
     return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
@@ -852,11 +859,11 @@ def dataset_from_bytes(
     )
 
 
-def _table_from_bytes(raw, label):
+def _table_from_bytes(raw, label, progress=None):
     with _enough_memory(label):
         if not raw.strip():
             raise DataError(f"{label}: is empty. Choose a file with {_SUPPORTED}.")
-        return _parse_table(_decode(raw, label), label)
+        return _parse_table(_decode(raw, label), label, progress)
 
 
 def _dataset_from_table(
@@ -984,8 +991,15 @@ class CsvTable:
                 f"columns: {_numeric_names(self._table)})")
 
 
-def read_csv_table(path):
+def read_csv_table(path, progress=None):
     """Read and parse a file once; see :class:`CsvTable`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    progress : Progress, optional
+        Told how far the parsing is; its Cancel stops it
+        (:class:`~gmm_viz.progress.Cancelled` is raised).
 
     Raises
     ------
@@ -994,4 +1008,4 @@ def read_csv_table(path):
         with the same messages as :func:`csv_numeric_columns`.
     """
     raw, label = _read_bytes(path)
-    return CsvTable(_table_from_bytes(raw, label), label)
+    return CsvTable(_table_from_bytes(raw, label, progress), label)

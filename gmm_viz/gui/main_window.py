@@ -1049,7 +1049,7 @@ def _read_table(path, progress):
     from gmm_viz.data.csv_loader import read_csv_table
 
     progress.update(0.0, "reading")
-    table = read_csv_table(path)
+    table = read_csv_table(path, progress=progress)
     progress.update(1.0)
     return table
 
