@@ -19,7 +19,7 @@ def slow_reader(reached):
     def read(path, progress):
         pause = threading.Event()
         for i in range(20_000):
-            progress.update(min(i / 200, 0.99), "reading")
+            progress.update(min(i / 200, 0.99))
             reached.set()
             pause.wait(0.005)
         raise AssertionError("never cancelled")
@@ -36,7 +36,7 @@ def test_a_long_read_shows_progress_and_cancel_changes_nothing(qtbot, monkeypatc
     indicator = window.load_progress
     qtbot.waitUntil(indicator.isVisible, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: "%" in indicator.label.text(), timeout=TIMEOUT)
-    assert indicator.label.text().startswith("Reading big.csv: reading…")
+    assert indicator.label.text().startswith("Reading big.csv… ")
     with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT) as blocker:
         qtbot.mouseClick(indicator.cancel_button, Qt.MouseButton.LeftButton)
     assert blocker.args[0] == ("Stopped reading big.csv; the data and the run on screen "

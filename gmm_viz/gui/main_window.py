@@ -315,7 +315,7 @@ class MainWindow(QMainWindow):
         self.dock = scrolling_dock("Controls", "controls_dock", self.panel, self,
                                    self.panel.sizeHint().width() + 24)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
-        self.resize(1440, 880)
+        self.resize(*_initial_size(self.screen()))
 
     def _build_menus(self):
         panel = self.panel
@@ -1027,6 +1027,16 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
+def _initial_size(screen) -> tuple:
+    """The first size of the window: 1440 x 880, or the screen's free area if smaller
+    (on a 1366 x 768 laptop a larger window hides its status bar below the screen)."""
+    width, height = 1440, 880
+    if screen is not None:
+        free = screen.availableGeometry()
+        width, height = min(width, free.width()), min(height, free.height())
+    return width, height
+
+
 def _run_summary(run) -> str:
     """``"272 points, k = 2"`` for a run's message."""
     return f"{run.dataset.X.shape[0]:,} points, k = {run.config.n_components}"
@@ -1048,7 +1058,7 @@ def _read_table(path, progress):
     """Parse a CSV file for :meth:`MainWindow.open_csv` (worker thread)."""
     from gmm_viz.data.csv_loader import read_csv_table
 
-    progress.update(0.0, "reading")
+    progress.update(0.0)
     table = read_csv_table(path, progress=progress)
     progress.update(1.0)
     return table
