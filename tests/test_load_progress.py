@@ -65,3 +65,24 @@ def test_opening_a_second_file_cancels_the_first(qtbot, monkeypatch, tmp_path):
     assert first.cancelled and not second.cancelled
     with pytest.raises(Cancelled):
         first.update(0.5)
+
+
+def test_opening_a_long_run_file_shows_progress_and_cancel_keeps_the_run(qtbot, monkeypatch,
+                                                                        tmp_path):
+    import gmm_viz.gui.export_actions as export_actions
+
+    window = make_window(qtbot)
+    dataset, config = window.dataset, window.config
+    reached = threading.Event()
+    monkeypatch.setattr(export_actions, "_read_run", slow_reader(reached))
+    window.exports.open_run(str(tmp_path / "long.json"))
+    indicator = window.load_progress
+    qtbot.waitUntil(indicator.isVisible, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: "%" in indicator.label.text(), timeout=TIMEOUT)
+    assert indicator.label.text().startswith("Opening long.json… ")
+    with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT) as blocker:
+        qtbot.mouseClick(indicator.cancel_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0] == ("Stopped opening long.json; the data and the run on screen "
+                               "are unchanged.")
+    settle(qtbot, window)
+    assert window.dataset is dataset and window.config == config

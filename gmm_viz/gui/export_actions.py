@@ -216,6 +216,7 @@ class ExportActions(QObject):
         self._window = window
         self._jobs = WorkerJobs(window.controller, self)
         self._pending = {}  # job token -> (kind, path)
+        self._progress = {}  # job token -> Progress of a run file being opened
         self.progress_dialog = None
         window.controller.sigJobFinished.connect(self._on_job_finished)
 
@@ -404,9 +405,17 @@ class ExportActions(QObject):
         return self._track(self._window.controller.run_engine_job(job), "save", path)
 
     def open_run(self, path) -> int:
-        """Read a run file (in the worker), then install it; returns the job token."""
-        return self._track(self._window.controller.run_job(lambda: _read_run(path)),
-                           "open", path)
+        """Read a run file (in the worker), then install it; returns the job token.
+
+        A long read shows its progress with Cancel in the status bar.
+        """
+        from gmm_viz.progress import Progress
+
+        progress = Progress()
+        token = self._window.controller.run_job(lambda: _read_run(path, progress))
+        self._progress[token] = progress
+        self._window.load_progress.track(progress, f"Opening {os.path.basename(path)}")
+        return self._track(token, "open", path)
 
     def _on_save_run_requested(self):
         path = self.ask_save_path("Save the run", "gmm-viz run (*.json)",
@@ -463,6 +472,14 @@ class ExportActions(QObject):
             return
         kind, path = pending
         name = os.path.basename(path)
+        progress = self._progress.pop(token, None)
+        if progress is not None:
+            self._window.load_progress.finish(progress)
+            if progress.cancelled:
+                if self._window.load_progress.progress is None:  # no newer open
+                    self._window.show_info(f"Stopped opening {name}; the data and the run "
+                                           "on screen are unchanged.")
+                return
         if error:
             verb = {"save": "save the run to", "open": "open", "csv": "write"}[kind]
             self._window.show_error(f"Could not {verb} {name}: {_detail(error, path)}")
@@ -511,13 +528,13 @@ def _detail(error, path) -> str:
     return "it " + text if text.startswith("is ") else text
 
 
-def _read_run(path):
+def _read_run(path, progress=None):
     """Load a run file and build its data set (worker thread)."""
     from gmm_viz.data import Dataset, make_dataset
     from gmm_viz.gui.history import check_history
     from gmm_viz.runs import RunFileError, load_run
 
-    record = load_run(path)
+    record = load_run(path, progress)
     source = record.data_source
     try:
         if source.get("kind") == "generator":
