@@ -10,18 +10,16 @@ window keeps drawing), the progress is known, and a Cancel stops it between two 
 Two other long GIL holds come with building (and dropping) millions of small objects, and
 are avoided here too: the cyclic garbage collector's full passes over all of them (each
 one longer than the last: 0.2 s, 0.3 s, ... 0.8 s while a 300,000-iteration run was
-decoded), paused with :func:`collector_paused`; and freeing the whole document in one
-decref, which :func:`release` does in pieces instead.
+decoded), paused with :func:`gmm_viz.bulk.collector_paused`; and freeing the whole
+document in one decref, which :func:`gmm_viz.bulk.release` does in pieces instead.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import re
-import threading
 
+from gmm_viz.bulk import collector_paused
 from gmm_viz.progress import report
 
 _DECODER = json.JSONDecoder()
@@ -64,52 +62,6 @@ def loads(text: str, progress=None):
     if _skip(text, pos) != len(text):
         raise json.JSONDecodeError("Extra data", text, _skip(text, pos))
     return value
-
-
-_PAUSE_LOCK = threading.Lock()
-_pauses = 0
-_was_enabled = False
-
-
-@contextlib.contextmanager
-def collector_paused():
-    """Pause Python's cyclic garbage collector while a large structure is built.
-
-    JSON documents and snapshots hold no reference cycles, so nothing is lost; the pause
-    is process-wide, counted (nested or concurrent pauses end with the last one), and the
-    collector's state before the first pause comes back after the last one.
-    """
-    global _pauses, _was_enabled
-    with _PAUSE_LOCK:
-        if _pauses == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
-        _pauses += 1
-    try:
-        yield
-    finally:
-        with _PAUSE_LOCK:
-            _pauses -= 1
-            if _pauses == 0 and _was_enabled:
-                gc.enable()
-
-
-def release(document, piece: int = 4096):
-    """Empty the large lists of a decoded document a piece at a time.
-
-    Dropping a list of a million dicts is one long C call that holds the GIL; deleting
-    it from the end in pieces lets other threads run between them.
-    """
-    stack = [document]
-    while stack:
-        value = stack.pop()
-        items = value.values() if isinstance(value, dict) else value
-        for item in items:
-            if isinstance(item, list) and len(item) > piece:
-                stack.append(item)
-        if isinstance(value, list):
-            while len(value) > piece:
-                del value[-piece:]
 
 
 def _skip(text: str, pos: int) -> int:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gmm_viz import json_stream, limits
+from gmm_viz import bulk, json_stream, limits
 from gmm_viz.engine import EMConfig, EMEngine, SingularityEvent, Snapshot
 from gmm_viz.engine.config import RECOVERIES, SINGLE_RULES
 from gmm_viz.engine.covariance import from_sklearn_precisions
@@ -340,13 +340,13 @@ def load_run(path, progress=None) -> RunRecord:
     try:
         # Millions of small objects are built and dropped: see json_stream for why the
         # collector is paused meanwhile and the document released in pieces.
-        with json_stream.collector_paused():
+        with bulk.collector_paused():
             document = _parse(label, progress)
             report(progress, None, "checking")
             try:
                 return _record_from_document(document)
             finally:
-                json_stream.release(document)
+                bulk.release(document)
                 del document
     except _Damaged as exc:
         raise RunFileError(clip_message(

@@ -57,29 +57,3 @@ def test_progress_is_reported_and_cancel_stops(monkeypatch):
     cancelled.cancel()
     with pytest.raises(Cancelled):
         json_stream.loads(text, cancelled)
-
-
-def test_the_collector_pause_is_counted_and_restores_the_state():
-    import gc
-
-    assert gc.isenabled()
-    with json_stream.collector_paused():
-        with json_stream.collector_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with json_stream.collector_paused():
-            pass
-        assert not gc.isenabled()  # it was off before: it stays off
-    finally:
-        gc.enable()
-
-
-def test_release_empties_large_lists_in_place():
-    document = {"iterations": [{"i": i} for i in range(10_000)], "points": [[1, 2]] * 9_000,
-                "small": [1, 2, 3]}
-    json_stream.release(document, piece=1_000)
-    assert len(document["iterations"]) <= 1_000 and len(document["points"]) <= 1_000
-    assert document["small"] == [1, 2, 3]

@@ -54,6 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gmm_viz.bulk import collector_paused
 from gmm_viz.data import DataError, Dataset
 from gmm_viz.files import FileCheckError, name_some, read_input_bytes
 # Looked up at call time (not bound as defaults), so a test can lower them.
@@ -860,7 +861,8 @@ def dataset_from_bytes(
 
 
 def _table_from_bytes(raw, label, progress=None):
-    with _enough_memory(label):
+    # The cell-by-cell path builds a list per row: see gmm_viz.bulk for the pause.
+    with _enough_memory(label), collector_paused():
         if not raw.strip():
             raise DataError(f"{label}: is empty. Choose a file with {_SUPPORTED}.")
         return _parse_table(_decode(raw, label), label, progress)
@@ -869,7 +871,7 @@ def _table_from_bytes(raw, label, progress=None):
 def _dataset_from_table(
     table, label, *, columns=None, name=None, source=None, description=None, suggested_k=2
 ):
-    with _enough_memory(label):
+    with _enough_memory(label), collector_paused():
         indices = _choose_columns(table, columns, label)
         X, dropped = _rows_to_array(table, indices)
         names = tuple(table.names[j] for j in indices)
