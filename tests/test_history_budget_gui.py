@@ -83,3 +83,24 @@ def test_a_thinned_run_saves_and_reopens(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: other.last_frame.last_iteration == kept[-1], timeout=TIMEOUT)
     settle(qtbot, other)
     assert [s.iteration for s in history_of(qtbot, other)] == kept
+
+
+def test_responsibilities_are_exported_for_the_iteration_shown(qtbot, window, tmp_path):
+    # After thinning, the n-th kept snapshot is not iteration n: the export must look the
+    # iteration up, not index the kept ones by it.
+    kept = [int(i) for i in window.last_frame.history.kept]
+    target = next(i for i in kept if kept.index(i) != i)
+    window.timeline.slider.setValue(target)
+    settle(qtbot, window)
+    assert window.shown_iteration == target
+    path = tmp_path / "resp.csv"
+    with qtbot.waitSignal(window.exports.sigFileWritten, timeout=TIMEOUT):
+        window.exports.export_responsibilities(path)
+    table = np.loadtxt(path, delimiter=",", skiprows=1)
+    k = window.config.n_components
+    shown = next(s for s in history_of(qtbot, window) if s.iteration == target)
+    from gmm_viz.engine import EMEngine
+
+    engine = EMEngine(window.dataset.X, window.config)
+    expected = engine.responsibilities_for(shown)
+    np.testing.assert_allclose(table[:, 2:2 + k], expected, atol=1e-8)

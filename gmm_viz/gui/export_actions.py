@@ -441,10 +441,10 @@ class ExportActions(QObject):
         iteration = 0 if frame is None else int(frame.snapshot.iteration)
 
         def job(access):
-            if access.engine is None or iteration >= len(access.history):
-                raise ValueError("that iteration is no longer in the history.")
+            if access.engine is None:
+                raise ValueError("there is no run yet.")
             dataset = access.run.dataset
-            resp = access.engine.responsibilities_for(access.history[iteration])
+            resp = access.engine.responsibilities_for(access.snapshot(iteration))
             # All or nothing: an error while writing leaves an existing file as it was.
             with atomic_output(path, what="CSV file") as tmp:
                 save_responsibilities_csv(tmp, dataset.X, resp, dataset.feature_names)

@@ -19,6 +19,7 @@ Threading contract (see DESIGN.md):
 from __future__ import annotations
 
 import atexit
+import bisect
 import threading
 import time
 import traceback
@@ -152,12 +153,38 @@ class RunAccess:
     engine : EMEngine or None
     run : RunInfo or None
     history : tuple of Snapshot
-        Every iteration of the run, without labels.
+        The kept iterations of the run, without labels, in order (every iteration unless
+        a long run was thinned to its memory budget: look iterations up with
+        :meth:`snapshot`, not by position).
+    curve : History or None
+        The whole log-likelihood curve (every iteration, thinned or not).
     """
 
     engine: object
     run: object
     history: tuple
+    curve: object = None
+
+    def snapshot(self, iteration: int):
+        """The snapshot of iteration ``iteration``.
+
+        Raises
+        ------
+        ValueError
+            When the run has no such iteration, or it was thinned (the message names the
+            nearest kept one).
+        """
+        iteration = int(iteration)
+        kept = [int(s.iteration) for s in self.history]  # increasing
+        index = bisect.bisect_left(kept, iteration)
+        if index < len(kept) and kept[index] == iteration:
+            return self.history[index]
+        if not kept or not 0 <= iteration <= kept[-1]:
+            raise ValueError(f"iteration {iteration} is not in the history.")
+        nearest = min(kept[max(index - 1, 0):index + 1], key=lambda i: (abs(i - iteration), i))
+        raise ValueError(f"iteration {iteration} is no longer kept (older iterations were "
+                         f"thinned to stay within the history's memory budget); the nearest "
+                         f"kept one is {nearest}.")
 
 
 class EMWorker(QObject):
@@ -355,7 +382,8 @@ class EMWorker(QObject):
         # A job that reads the run (engine, history): it runs between two EM steps, so
         # it sees a consistent state.
         self._on_job(token, lambda: function(
-            RunAccess(self._engine, self._run, self._history.snapshots)))
+            RunAccess(self._engine, self._run, self._history.snapshots,
+                      self._history.curve())))
 
     @pyqtSlot()
     def _on_play(self):
