@@ -64,7 +64,7 @@ _NULLABLE_SETTINGS = frozenset(_ARRAY_SETTINGS) | {"random_state"}
 _TOP_FIELDS = ("format", "version", "settings", "data_source", "iterations")
 #: ``gmm-viz fit --json`` prints a run document with its ``result``; ``points`` go with a
 #: ``points`` data source.
-_OPTIONAL_TOP_FIELDS = ("points", "result")
+_OPTIONAL_TOP_FIELDS = ("points", "result", "curve")
 _GENERATOR_FIELDS = ("kind", "name", "n_samples", "random_state", "noise")
 _POINTS_FIELDS = ("kind", "label", "feature_names")
 _ITERATION_FIELDS = ("iteration", "weights", "means", "covariances", "log_likelihood",
@@ -98,12 +98,16 @@ class RunRecord:
     snapshots : list of Snapshot
         Without labels (they are recomputed on demand). Their iteration numbers start at 0
         and strictly increase, with gaps where a long history was thinned.
+    curve : SavedCurve or None
+        The whole log-likelihood curve of a thinned run (None otherwise: the snapshots
+        hold every iteration's value).
     """
 
     config: EMConfig
     data_source: dict
     X: np.ndarray
     snapshots: list
+    curve: object = None
 
     @property
     def feature_names(self) -> tuple:
@@ -188,8 +192,14 @@ def _snapshot_to_json(s: Snapshot) -> dict:
     }
 
 
-def run_to_dict(config: EMConfig, data_source: dict, snapshots, X=None) -> dict:
-    """The JSON-ready description of a run (what :func:`save_run` writes)."""
+def run_to_dict(config: EMConfig, data_source: dict, snapshots, X=None, curve=None) -> dict:
+    """The JSON-ready description of a run (what :func:`save_run` writes).
+
+    ``curve`` (any object with ``log_likelihood`` and ``mean_log_likelihood`` arrays
+    indexed by iteration) is written only for a thinned history, so that its reopened
+    log-likelihood curve still has every iteration.
+    """
+    snapshots = list(snapshots)
     document = {
         "format": FORMAT,
         "version": VERSION,
@@ -197,6 +207,13 @@ def run_to_dict(config: EMConfig, data_source: dict, snapshots, X=None) -> dict:
         "data_source": dict(data_source),
         "iterations": [_snapshot_to_json(s) for s in snapshots],
     }
+    if curve is not None and snapshots and len(snapshots) != int(snapshots[-1].iteration) + 1:
+        n = int(snapshots[-1].iteration) + 1
+        document["curve"] = {
+            "log_likelihood": np.asarray(curve.log_likelihood[:n], dtype=float).tolist(),
+            "mean_log_likelihood": np.asarray(curve.mean_log_likelihood[:n],
+                                              dtype=float).tolist(),
+        }
     if data_source.get("kind") == "points":
         if X is None:
             raise ValueError("a 'points' data source needs X to be saved with the run.")
@@ -211,7 +228,8 @@ def _label(path) -> str:
         raise RunFileError(str(exc)) from None
 
 
-def save_run(path, config: EMConfig, data_source: dict, snapshots, X=None) -> Path:
+def save_run(path, config: EMConfig, data_source: dict, snapshots, X=None,
+             curve=None) -> Path:
     """Write a run as JSON, all or nothing.
 
     The run is validated as :func:`load_run` validates a file, so what is written always
@@ -229,6 +247,8 @@ def save_run(path, config: EMConfig, data_source: dict, snapshots, X=None) -> Pa
     X : ndarray of shape (n_samples, n_features), optional
         Needed for a ``points`` source; for a generator it spares regenerating the data
         to check the run against it.
+    curve : History, optional
+        The whole log-likelihood curve; saved when ``snapshots`` is a thinned history.
 
     Returns
     -------
@@ -242,7 +262,7 @@ def save_run(path, config: EMConfig, data_source: dict, snapshots, X=None) -> Pa
     """
     label = _label(path)
     try:
-        document = run_to_dict(config, data_source, snapshots, X)
+        document = run_to_dict(config, data_source, snapshots, X, curve)
         _record_from_document(document, X=X)
         text = json.dumps(document, allow_nan=False)
     except MemoryError:
@@ -427,7 +447,44 @@ def _record_from_document(document, *, X=None) -> RunRecord:
     source, X = _data_from_json(document, source, config, X)
     _check_initial_parameters(config, X.shape[1])
     snapshots = _snapshots_from_json(iterations, config.n_components, X.shape[1])
-    return RunRecord(config=config, data_source=source, X=X, snapshots=snapshots)
+    curve = _curve_from_json(document.get("curve"), snapshots)
+    return RunRecord(config=config, data_source=source, X=X, snapshots=snapshots,
+                     curve=curve)
+
+
+@dataclass(frozen=True)
+class SavedCurve:
+    """The whole log-likelihood curve of a thinned run, as saved.
+
+    Attributes
+    ----------
+    log_likelihood, mean_log_likelihood : ndarray of shape (last_iteration + 1,)
+        Indexed by iteration.
+    """
+
+    log_likelihood: np.ndarray
+    mean_log_likelihood: np.ndarray
+
+
+def _curve_from_json(curve, snapshots):
+    """The saved curve, checked against the snapshots (None when there is none)."""
+    if curve is None:
+        return None
+    if not isinstance(curve, dict):
+        raise _Damaged(f"'curve' should be an object, not {_kind(curve)}")
+    _check_fields(curve, "curve", ("log_likelihood", "mean_log_likelihood"))
+    n = int(snapshots[-1].iteration) + 1
+    values = {}
+    for name in ("log_likelihood", "mean_log_likelihood"):
+        array = _number_array(curve[name], "curve", name, (n,))
+        if not np.isfinite(array).all():
+            raise _Damaged(f"curve: {name} holds values that are not finite")
+        kept = np.array([getattr(s, name) for s in snapshots])
+        at = np.array([int(s.iteration) for s in snapshots])
+        if not np.allclose(array[at], kept, rtol=1e-9, atol=1e-9):
+            raise _Damaged(f"curve: {name} differs from the saved iterations' values")
+        values[name] = frozen_copy(array)
+    return SavedCurve(**values)
 
 
 # ---------------------------------------------------------------------- field checks

@@ -83,6 +83,9 @@ def test_a_thinned_run_saves_and_reopens(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: other.last_frame.last_iteration == kept[-1], timeout=TIMEOUT)
     settle(qtbot, other)
     assert [s.iteration for s in history_of(qtbot, other)] == kept
+    # The reopened curve has every iteration, thinned or not, with the values it had.
+    np.testing.assert_array_equal(other.last_frame.history.log_likelihood,
+                                  window.last_frame.history.log_likelihood)
 
 
 def test_responsibilities_are_exported_for_the_iteration_shown(qtbot, window, tmp_path):

@@ -595,3 +595,33 @@ def test_every_initialisation_and_covariance_type_reopens_and_replays(tmp_path, 
             np.testing.assert_array_equal(saved.means, original.means)
             np.testing.assert_array_equal(saved.weights, original.weights)
             np.testing.assert_allclose(again.means, saved.means, rtol=1e-12, atol=1e-12)
+
+
+def test_a_thinned_run_keeps_its_whole_curve(tmp_path):
+    from gmm_viz.gui.history import RunHistory
+
+    config = EMConfig(n_components=2, rule="none", tol=0.0, max_iter=10_000, random_state=0)
+    X = np.random.default_rng(0).normal(size=(60, 2))
+    engine = EMEngine(X, config)
+    history = RunHistory(budget_bytes=40 * 3000, keep_recent=10)
+    history.append(engine.snapshot)
+    for _ in range(300):
+        history.append(engine.step())
+    assert history.thinned
+    curve = history.curve()
+    path = tmp_path / "thin.json"
+    save_run(path, config, points_source("p"), history.snapshots, X=X, curve=curve)
+    record = load_run(path)
+    assert [s.iteration for s in record.snapshots] == list(history.kept_iterations())
+    np.testing.assert_array_equal(record.curve.log_likelihood, curve.log_likelihood)
+    np.testing.assert_array_equal(record.curve.mean_log_likelihood, curve.mean_log_likelihood)
+    # A curve that disagrees with the saved iterations is refused.
+    document = json.loads(path.read_text())
+    document["curve"]["log_likelihood"][0] += 1.0
+    path.write_text(json.dumps(document))
+    with pytest.raises(RunFileError, match="curve"):
+        load_run(path)
+    # An unthinned run needs no curve: the iterations hold every value.
+    full = tmp_path / "full.json"
+    save_run(full, config, points_source("p"), history.snapshots[:1], X=X, curve=curve)
+    assert "curve" not in json.loads(full.read_text())

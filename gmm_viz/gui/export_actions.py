@@ -399,7 +399,8 @@ class ExportActions(QObject):
             # save_run itself writes all or nothing.
             check_output_target(path, what="run file")
             dataset = access.run.dataset
-            save_run(path, access.engine.config, source, access.history, X=dataset.X)
+            save_run(path, access.engine.config, source, access.history, X=dataset.X,
+                     curve=access.curve)
             return path
 
         return self._track(self._window.controller.run_engine_job(job), "save", path)

@@ -544,7 +544,7 @@ class MainWindow(QMainWindow):
             data = ("run", f"run: {label}")
         self.panel.set_config(record.config)
         token = self._request_run(record.config, source=data, history=record.snapshots,
-                                  dataset=dataset)
+                                  dataset=dataset, curve=record.curve)
         self._opened_runs[token] = label
 
     def data_source(self) -> dict:
@@ -595,7 +595,8 @@ class MainWindow(QMainWindow):
         return dialog.columns()
 
     # ------------------------------------------------------------------ requests
-    def _request_run(self, config=None, source=_KEEP, history=None, dataset=None, make=None):
+    def _request_run(self, config=None, source=_KEEP, history=None, dataset=None, make=None,
+                     curve=None):
         """Start a run with ``config`` on the data described by ``source``.
 
         Parameters
@@ -611,6 +612,8 @@ class MainWindow(QMainWindow):
             The data itself, when already built (an opened run).
         make : callable, optional
             Builds the data of ``source`` in the worker (e.g. from a file parsed already).
+        curve : object, optional
+            The whole curve of a saved thinned ``history``.
         """
         if config is None:
             config = self._requested_config or self.panel.config()
@@ -621,7 +624,7 @@ class MainWindow(QMainWindow):
         if dataset is None and make is None:
             return None
         token = self.controller.request_run(config, dataset=dataset, make_dataset=make,
-                                            history=history)
+                                            history=history, curve=curve)
         self._sources[token] = source
         self._requested_config = config
         self._requested_source = source

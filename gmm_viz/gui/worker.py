@@ -65,6 +65,9 @@ class RunRequest:
     history : tuple of Snapshot or None
         A saved run to install (iteration 0 first): the views start at its last iteration
         and Play continues from there.
+    curve : object or None
+        The saved run's whole log-likelihood curve when its history was thinned
+        (``log_likelihood`` and ``mean_log_likelihood`` indexed by iteration).
     """
 
     token: int
@@ -72,6 +75,7 @@ class RunRequest:
     dataset: object = None
     make_dataset: Callable | None = None
     history: tuple | None = None
+    curve: object = None
 
 
 @dataclass(frozen=True)
@@ -348,7 +352,7 @@ class EMWorker(QObject):
         self._run = RunInfo(self._run_count, request.token, dataset, engine.config)
         self._clear_history()
         if history:
-            self._history.extend(history)
+            self._history.extend(history, curve=request.curve)
             self.iteration = int(engine.iteration)
             self._position = convert_position(Position(int(history[-1].iteration)),
                                               self._half_steps)
@@ -805,7 +809,8 @@ class EMController(QObject):
         """True while the worker thread runs."""
         return self.thread.isRunning()
 
-    def request_run(self, config, dataset=None, make_dataset=None, history=None) -> int:
+    def request_run(self, config, dataset=None, make_dataset=None, history=None,
+                    curve=None) -> int:
         """Ask for a new run; returns its token (see :class:`RunRequest`).
 
         A request that the worker has not started yet is replaced by a newer one.
@@ -814,7 +819,7 @@ class EMController(QObject):
         if self._stopped:
             return self._token
         request = RunRequest(self._token, config, dataset, make_dataset,
-                             None if history is None else tuple(history))
+                             None if history is None else tuple(history), curve)
         self.worker.set_pending_request(request)
         self._sigRun.emit()
         return self._token
