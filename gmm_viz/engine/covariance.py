@@ -170,6 +170,10 @@ def eigen_decomposition(covariances):
     return np.linalg.eigh(covariances)
 
 
+#: Smallest eigenvalue relative to the largest one of the same covariance (see below).
+_RELATIVE_FLOOR = 1e-12
+
+
 def repair_covariances(covariances, floor):
     """Make every covariance symmetric positive definite, with eigenvalues >= ``floor``.
 
@@ -200,13 +204,20 @@ def repair_covariances(covariances, floor):
     repaired : ndarray of shape (n_components,) of bool
     """
     values, vectors = eigen_decomposition(covariances)
-    bad = ~(values[:, 0] >= floor) | ~np.isfinite(values).all(axis=1)
+    # A matrix rebuilt from its eigenvectors carries rounding of about eps times its
+    # largest eigenvalue: past a condition number of 1 / _RELATIVE_FLOOR the floor alone
+    # would not keep it positive definite (scikit-learn's tied start on data far from the
+    # origin is nearly rank one), so the floor also follows the largest eigenvalue there.
+    largest = np.nan_to_num(np.abs(values).max(axis=1), nan=0.0, posinf=0.0)
+    floors = np.maximum(floor, _RELATIVE_FLOOR * largest)
+    bad = ~(values[:, 0] >= floors) | ~np.isfinite(values).all(axis=1)
     if bad.any():
         covariances = covariances.copy()
         for k in np.flatnonzero(bad):
             v = np.nan_to_num(values[k], nan=floor, posinf=floor, neginf=floor)
             vec = vectors[k] if np.isfinite(vectors[k]).all() else np.eye(len(v))
-            covariances[k] = (vec * np.maximum(v, floor)) @ vec.T
+            rebuilt = (vec * np.maximum(v, floors[k])) @ vec.T
+            covariances[k] = 0.5 * (rebuilt + rebuilt.T)
     return covariances, bad
 
 
