@@ -216,7 +216,7 @@ def _check_out(path, what: str):
         check_output_target(path, what=what)
     except FileCheckError as exc:
         text, prefix = str(exc), f"{path}: "
-        reason = text[len(prefix):] if text.startswith(prefix) else text
+        reason = text.removeprefix(prefix)
         if reason.startswith("is "):  # "is a folder", "is a device, ..."
             reason = "it " + reason
         raise UsageError(f"{path}: could not write the {what}: {reason}") from None

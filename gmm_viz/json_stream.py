@@ -103,13 +103,9 @@ class _Pieces:
                 value, pos = _DECODER.raw_decode(text, pos)
             result[key] = value
             report(self.progress, pos / self.size)
-            pos = _skip(text, pos)
-            if text.startswith(",", pos):
-                pos = _skip(text, pos + 1)
-            elif text.startswith("}", pos):
-                return result, pos + 1
-            else:
-                raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+            pos, closed = self._after_value(pos, "}")
+            if closed:
+                return result, pos
 
     def array(self, pos: int):
         """The array starting at ``text[pos] == "["``; returns (list, end)."""
@@ -130,13 +126,19 @@ class _Pieces:
             items.append(value)
             if len(items) % _REPORT_EVERY == 0:
                 report(self.progress, pos / self.size)
-            pos = _skip(text, pos)
-            if text.startswith(",", pos):
-                pos = _skip(text, pos + 1)
-            elif text.startswith("]", pos):
-                return items, pos + 1
-            else:
-                raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+            pos, closed = self._after_value(pos, "]")
+            if closed:
+                return items, pos
+
+    def _after_value(self, pos: int, closing: str):
+        """Past the ``,`` after a value, or past ``closing``: returns (pos, closed)."""
+        text = self.text
+        pos = _skip(text, pos)
+        if text.startswith(",", pos):
+            return _skip(text, pos + 1), False
+        if text.startswith(closing, pos):
+            return pos + 1, True
+        raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
 
     def _flat_rows(self, pos: int):
         """Many rows like ``[1.5, 2]`` from ``pos`` in one piece, or ``(None, pos)``.

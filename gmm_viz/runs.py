@@ -33,9 +33,8 @@ from gmm_viz.engine import EMConfig, EMEngine, SingularityEvent, Snapshot
 from gmm_viz.engine.config import RECOVERIES, SINGLE_RULES
 from gmm_viz.engine.covariance import from_sklearn_precisions
 from gmm_viz.engine.snapshot import frozen_copy
+from gmm_viz.files import FileCheckError, atomic_output, clip_message, path_label, read_input_bytes
 from gmm_viz.progress import report
-from gmm_viz.files import FileCheckError, atomic_output, clip_message, path_label, \
-    read_input_bytes
 
 FORMAT = "gmm-viz run"
 #: The version this code writes, and the only one it reads.

@@ -20,12 +20,12 @@ from hypothesis import strategies as st
 from gmm_viz.data import (
     MAX_N_SAMPLES,
     DataError,
+    csv_loader,
     csv_numeric_columns,
     load_csv,
     make_dataset,
     validate_points,
 )
-from gmm_viz.data import csv_loader
 from gmm_viz.files import FileCheckError, check_input_file
 from gmm_viz.limits import MAX_FEATURES, MAX_INPUT_FILE_BYTES, MAX_MESSAGE_CHARS, MAX_POINTS
 

@@ -68,9 +68,8 @@ def test_a_target_that_is_not_a_regular_file_is_refused(tmp_path, fifo, target):
     path = {"FIFO": fifo, "FOLDER": tmp_path}.get(target, target)
     with pytest.raises(FileCheckError, match="not a regular file|is a folder"):
         check_output_target(path)
-    with pytest.raises(FileCheckError):
-        with atomic_output(path):
-            pass
+    with pytest.raises(FileCheckError), atomic_output(path):
+        pass
 
 
 def test_a_missing_folder_is_named(tmp_path):
@@ -85,11 +84,10 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path):
     class Cancelled(Exception):
         pass
 
-    with pytest.raises(Cancelled):
-        with atomic_output(target) as tmp:
-            assert tmp.parent == tmp_path and tmp.suffix == ".json"
-            tmp.write_text("half a fi")
-            raise Cancelled
+    with pytest.raises(Cancelled), atomic_output(target) as tmp:
+        assert tmp.parent == tmp_path and tmp.suffix == ".json"
+        tmp.write_text("half a fi")
+        raise Cancelled
     assert target.read_text() == "the user's run"
     assert os.listdir(tmp_path) == ["run.json"]
 

@@ -45,7 +45,7 @@ def test_a_long_run_is_thinned_and_the_timeline_shows_it(qtbot, window):
 
 
 def test_scrubbing_and_stepping_land_on_kept_iterations(qtbot, window):
-    kept = set(int(i) for i in window.last_frame.history.kept)
+    kept = {int(i) for i in window.last_frame.history.kept}
     thinned = next(i for i in range(1, window.last_frame.last_iteration) if i not in kept)
     window.timeline.slider.setValue(thinned)
     settle(qtbot, window)

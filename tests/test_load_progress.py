@@ -27,23 +27,32 @@ def slow_reader(reached):
     return read
 
 
-def test_a_long_read_shows_progress_and_cancel_changes_nothing(qtbot, monkeypatch, tmp_path):
+def cancel_a_slow_open(qtbot, monkeypatch, module, reader_name, open_file, started, stopped):
+    """Open a file whose reading never ends by itself, then press Cancel.
+
+    Checks the bar (``started``, e.g. "Reading big.csv… "), the message after Cancel
+    (``stopped``) and that the data and run on screen are unchanged.
+    """
     window = make_window(qtbot)
     dataset, config = window.dataset, window.config
-    reached = threading.Event()
-    monkeypatch.setattr(main_window_module, "_read_table", slow_reader(reached))
-    window.open_csv(str(tmp_path / "big.csv"))
+    monkeypatch.setattr(module, reader_name, slow_reader(threading.Event()))
+    open_file(window)
     indicator = window.load_progress
     qtbot.waitUntil(indicator.isVisible, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: "%" in indicator.label.text(), timeout=TIMEOUT)
-    assert indicator.label.text().startswith("Reading big.csv… ")
+    assert indicator.label.text().startswith(started)
     with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT) as blocker:
         qtbot.mouseClick(indicator.cancel_button, Qt.MouseButton.LeftButton)
-    assert blocker.args[0] == ("Stopped reading big.csv; the data and the run on screen "
-                               "are unchanged.")
+    assert blocker.args[0] == f"{stopped}; the data and the run on screen are unchanged."
     assert not indicator.isVisible()
     settle(qtbot, window)
     assert window.dataset is dataset and window.config == config
+
+
+def test_a_long_read_shows_progress_and_cancel_changes_nothing(qtbot, monkeypatch, tmp_path):
+    cancel_a_slow_open(qtbot, monkeypatch, main_window_module, "_read_table",
+                       lambda window: window.open_csv(str(tmp_path / "big.csv")),
+                       "Reading big.csv… ", "Stopped reading big.csv")
 
 
 def test_a_quick_read_shows_no_bar(qtbot, tmp_path):
@@ -69,20 +78,8 @@ def test_opening_a_second_file_cancels_the_first(qtbot, monkeypatch, tmp_path):
 
 def test_opening_a_long_run_file_shows_progress_and_cancel_keeps_the_run(qtbot, monkeypatch,
                                                                         tmp_path):
-    import gmm_viz.gui.export_actions as export_actions
+    from gmm_viz.gui import export_actions
 
-    window = make_window(qtbot)
-    dataset, config = window.dataset, window.config
-    reached = threading.Event()
-    monkeypatch.setattr(export_actions, "_read_run", slow_reader(reached))
-    window.exports.open_run(str(tmp_path / "long.json"))
-    indicator = window.load_progress
-    qtbot.waitUntil(indicator.isVisible, timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: "%" in indicator.label.text(), timeout=TIMEOUT)
-    assert indicator.label.text().startswith("Opening long.json… ")
-    with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT) as blocker:
-        qtbot.mouseClick(indicator.cancel_button, Qt.MouseButton.LeftButton)
-    assert blocker.args[0] == ("Stopped opening long.json; the data and the run on screen "
-                               "are unchanged.")
-    settle(qtbot, window)
-    assert window.dataset is dataset and window.config == config
+    cancel_a_slow_open(qtbot, monkeypatch, export_actions, "_read_run",
+                       lambda window: window.exports.open_run(str(tmp_path / "long.json")),
+                       "Opening long.json… ", "Stopped opening long.json")

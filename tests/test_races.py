@@ -13,7 +13,7 @@ pytest.importorskip("pytestqt")
 
 from gui_helpers import STEADY, TIMEOUT, history_of, make_window, settle, step
 
-from gmm_viz.data import DataError, make_dataset
+from gmm_viz.data import DataError
 from gmm_viz.gui.controls import DataRequest
 
 

@@ -500,9 +500,7 @@ def _mutate(document, rng):
         parent = parent[key]
     key = path[-1]
     roll = rng.random()
-    if roll < 0.2 and isinstance(parent, dict):
-        del parent[key]
-    elif roll < 0.3 and isinstance(parent, list) and len(parent) > 1:
+    if roll < 0.2 and isinstance(parent, dict) or roll < 0.3 and isinstance(parent, list) and len(parent) > 1:
         del parent[key]
     elif roll < 0.45 and isinstance(value, (int, float)) and not isinstance(value, bool):
         parent[key] = rng.choice((-value, value * 1e300, value + 1, value * 0.5, -1e-300,

@@ -96,8 +96,8 @@ def test_a_refused_value_is_explained_without_repeating_spaces(qtbot):
     slider.sigInvalid.connect(refused.append)
     slider.edit.setText("  1e9  ")
     qtbot.keyClick(slider.edit, Qt.Key.Key_Return)
-    assert refused == ["Threshold must be a number from 1e-14 to 10 (with a point for "
-                       "decimals); got '1e9'."]
+    assert refused == [("Threshold must be a number from 1e-14 to 10 (with a point for "
+                        "decimals); got '1e9'.")]
 
 
 def test_the_column_dialog_stays_small_for_millions_of_columns(qtbot):

@@ -57,6 +57,7 @@ import numpy as np
 from gmm_viz.bulk import collector_paused
 from gmm_viz.data import DataError, Dataset
 from gmm_viz.files import FileCheckError, name_some, read_input_bytes
+
 # Looked up at call time (not bound as defaults), so a test can lower them.
 from gmm_viz.limits import MAX_FEATURES, MAX_INPUT_FILE_BYTES, MAX_POINTS
 from gmm_viz.progress import report

@@ -11,7 +11,6 @@ from PyQt6.QtWidgets import QApplication
 
 from gmm_viz.gui import settings as app_settings
 
-
 #: Qt platform plugins that draw without a display server (to memory, a VNC client, a
 #: framebuffer), so they need no DISPLAY or WAYLAND_DISPLAY.
 HEADLESS_PLATFORMS = ("offscreen", "minimal", "minimalegl", "vnc", "eglfs", "linuxfb",

@@ -21,7 +21,6 @@ levels) is ~2 ms of numpy, so it is computed here on the GUI thread;
 from __future__ import annotations
 
 import functools
-
 import math
 import time
 

@@ -40,12 +40,11 @@ from gmm_viz.engine.config import (
     EMConfig,
 )
 from gmm_viz.gui.actions import make_action
-from gmm_viz.limits import MAX_K, MAX_SEED, THRESHOLD_RANGE
+from gmm_viz.limits import MAX_K, MAX_POINTS, MAX_SEED, THRESHOLD_RANGE
 
 #: Iterations per second offered by the speed slider; 0 means as fast as possible.
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 0)
 DEFAULT_SPEED = 10
-from gmm_viz.limits import MAX_POINTS  # noqa: E402  (one limit for files and generated data)
 
 INIT_LABELS = {
     "random_range": "random in data range (study)",

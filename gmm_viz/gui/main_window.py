@@ -34,6 +34,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from gmm_viz.files import clip_message
 from gmm_viz.gui import settings as app_settings
 from gmm_viz.gui.component_table import ComponentTable
 from gmm_viz.gui.controls import ControlPanel, DataRequest, DisplayOptions
@@ -41,7 +42,6 @@ from gmm_viz.gui.docks import scrolling_dock
 from gmm_viz.gui.load_progress import LoadProgress
 from gmm_viz.gui.timeline import TimelineBar
 from gmm_viz.gui.worker import EMController, check_drawable
-from gmm_viz.files import clip_message
 from gmm_viz.limits import MAX_COLUMNS_OFFERED, MAX_FEATURES, MAX_SEED
 from gmm_viz.progress import Progress
 

@@ -151,7 +151,7 @@ class KeptStrip(QWidget):
         x0, x_last = self.handle_centres()
         return kept_fraction(self._kept, self._n_iterations, x0, x_last, self.width())
 
-    def paintEvent(self, event):  # noqa: N802 - Qt's name
+    def paintEvent(self, event):
         fractions = self.fractions()
         if fractions is None:
             return
