@@ -71,3 +71,21 @@ def test_play_then_pause_at_once_from_the_past_leaves_no_stale_timeline(qtbot):
     status = window.status_labels["iteration"].text()
     assert status.startswith(f"iteration {frame.snapshot.iteration}")
     assert "of 8" not in status
+
+
+def test_an_error_stays_when_the_run_converges_a_moment_later(qtbot):
+    from gmm_viz.gui.main_window import LaunchOptions
+
+    window = make_window(qtbot, LaunchOptions(
+        dataset="faithful", config_changes={"n_components": 2, "init": "kmeans"}))
+    window.show_error("Could not open the file: bad.csv: is a folder, not a file.")
+    window.panel.action_play.trigger()
+    qtbot.waitUntil(lambda: window.last_frame.finished, timeout=TIMEOUT)
+    settle(qtbot, window)
+    assert window.message_bar.level == "error"
+    assert "bad.csv" in window.message_bar.text()
+    # Once the error is dismissed, the next news is shown again.
+    window.message_bar.clear()
+    window.panel.action_reset.trigger()
+    window.panel.action_play.trigger()
+    qtbot.waitUntil(lambda: "converged" in window.message_bar.text(), timeout=TIMEOUT)

@@ -718,13 +718,16 @@ class MainWindow(QMainWindow):
                 self.show_info("; ".join(e.describe() for e in past_events))
             elif self.message_bar.level == "info":
                 self.message_bar.clear()
-        elif frame.events:
+        elif frame.events and self.message_bar.level != "error":
+            # (An error stays until it is dismissed or replaced by another: a recovery or
+            # the convergence a moment later must not hide why a file was refused.)
             self.show_info(frame.events[-1].describe()
                            + ("" if len(frame.events) == 1
                               else f" (and {len(frame.events) - 1} more)"))
         if not frame.finished:
             self._finished_shown = False
-        elif not frame.events and not self._finished_shown and not frame.in_past:
+        elif (not frame.events and not self._finished_shown and not frame.in_past
+              and self.message_bar.level != "error"):
             self._finished_shown = True
             self.show_info(self._finished_text(frame))
         self.sigFrameShown.emit(frame)

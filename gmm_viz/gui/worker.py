@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import atexit
 import bisect
+import os
+import sys
 import threading
 import time
 import traceback
@@ -1009,7 +1011,20 @@ def wait_for_abandoned_workers(timeout_ms: int | None = None) -> bool:
     return not abandoned_workers_running()
 
 
-# A script or test that closed a busy window and returns normally must not destroy a
-# running QThread at interpreter exit (Qt would abort): wait for those threads then.
-# The app itself ends the process without waiting (see gmm_viz.gui.app.run_app).
-atexit.register(wait_for_abandoned_workers)
+#: How long the interpreter's exit waits for abandoned workers (scripts, tests).
+EXIT_WAIT_MS = 30_000
+
+
+def _wait_at_exit():
+    """A script or test that closed a busy window and returns normally must not destroy a
+    running QThread at interpreter exit (Qt would abort): wait for those threads, for a
+    bounded time, then end the process with an error rather than hang. The app itself
+    ends the process without waiting (see gmm_viz.gui.app.run_app)."""
+    if not wait_for_abandoned_workers(EXIT_WAIT_MS):
+        sys.stderr.write("gmm-viz: a worker thread was still busy at exit; ending the "
+                         "process without it.\n")
+        sys.stderr.flush()
+        os._exit(1)
+
+
+atexit.register(_wait_at_exit)
