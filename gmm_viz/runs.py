@@ -806,14 +806,8 @@ def _snapshot_from_json(item, number, shapes, k, d) -> Snapshot:
     if not isinstance(item["converged"], bool):
         raise _Damaged(f"{where}: converged must be true or false; got "
                        f"{_shown(item['converged'])}")
-    values = {}
-    for name in ("log_likelihood", "mean_log_likelihood"):
-        value = item[name]
-        if not _is_number(value):
-            raise _Damaged(f"{where}: {name} must be a number; got {_shown(value)}")
-        values[name] = _as_float(value)
-        if not math.isfinite(values[name]):
-            raise _Damaged(f"{where}: {name} is not finite")
+    values = {name: _finite_number(item[name], where, name)
+              for name in ("log_likelihood", "mean_log_likelihood")}
     events = item["events"]
     if not isinstance(events, list):
         raise _Damaged(f"{where}: events should be a list, not {_kind(events)}")
@@ -823,6 +817,18 @@ def _snapshot_from_json(item, number, shapes, k, d) -> Snapshot:
                      for i, e in enumerate(events)),
         converged=item["converged"], **values, **arrays,
     )
+
+
+def _finite_number(value, where, name, *, non_negative=False) -> float:
+    """A JSON number as a finite float (and >= 0 if asked), or _Damaged saying why."""
+    if not _is_number(value):
+        raise _Damaged(f"{where}: {name} must be a number; got {_shown(value)}")
+    number = _as_float(value)
+    if not math.isfinite(number):
+        raise _Damaged(f"{where}: {name} is not finite")
+    if non_negative and number < 0:
+        raise _Damaged(f"{where}: {name} must be a finite number >= 0; got {_shown(value)}")
+    return number
 
 
 def _event_from_json(e, where, iteration, k, d) -> SingularityEvent:
@@ -844,15 +850,8 @@ def _event_from_json(e, where, iteration, k, d) -> SingularityEvent:
     if not isinstance(e["reason"], str) or len(e["reason"]) > MAX_REASON_CHARS:
         raise _Damaged(f"{where}: reason must be text of at most {MAX_REASON_CHARS} "
                        f"characters; got {_shown(e['reason'])}")
-    numbers = {}
-    for name in ("value", "threshold"):
-        value = e[name]
-        if not _is_number(value):
-            raise _Damaged(f"{where}: {name} must be a number; got {_shown(value)}")
-        numbers[name] = _as_float(value)
-        if not (math.isfinite(numbers[name]) and numbers[name] >= 0):
-            raise _Damaged(f"{where}: {name} must be a finite number >= 0; got "
-                           f"{_shown(value)}")
+    numbers = {name: _finite_number(e[name], where, name, non_negative=True)
+               for name in ("value", "threshold")}
     means = {}
     for name in ("old_mean", "new_mean"):
         mean = _number_array(e[name], where, name)
