@@ -202,8 +202,7 @@ class EMEngine:
         recovered = any(e.recovered for e in events)
         converged = (not recovered) and abs(self._mean_ll() - previous) < config.tol
         self._snapshot = self._make_snapshot(events, flagged, converged)
-        self._likelihoods.append((self._snapshot.log_likelihood,
-                                  self._snapshot.mean_log_likelihood))
+        self._likelihoods.append(self._snapshot)
         return self._snapshot
 
     def reset(self) -> Snapshot:
@@ -214,7 +213,8 @@ class EMEngine:
         self._set_parameters(weights, means, covs)
         self._run_e_step()
         self._snapshot = self._make_snapshot((), np.zeros(len(weights), bool), False)
-        self._likelihoods = [(self._snapshot.log_likelihood, self._snapshot.mean_log_likelihood)]
+        self._likelihoods = _Curve()
+        self._likelihoods.append(self._snapshot)
         return self._snapshot
 
     def restore(self, snapshot: Snapshot) -> Snapshot:
@@ -233,9 +233,8 @@ class EMEngine:
             snapshot.events, np.asarray(snapshot.flagged), snapshot.converged
         )
         # The iterations before the snapshot stay in the history; the later ones are gone.
-        del self._likelihoods[self._iteration:]
-        self._likelihoods.append((self._snapshot.log_likelihood,
-                                  self._snapshot.mean_log_likelihood))
+        self._likelihoods.truncate(self._iteration)
+        self._likelihoods.append(self._snapshot)
         return self._snapshot
 
     def update_settings(self, config: EMConfig) -> None:
@@ -311,7 +310,7 @@ class EMEngine:
             Column 0 the total log-likelihood, column 1 the mean per sample; row i is
             iteration i.
         """
-        return np.array(self._likelihoods, dtype=np.float64).reshape(-1, 2)
+        return self._likelihoods.values()
 
     @property
     def initial_weight_sum(self) -> float:
@@ -506,3 +505,29 @@ class EMEngine:
             events=tuple(events),
             converged=bool(converged),
         )
+
+
+class _Curve:
+    """The log-likelihoods of a run, one row per iteration, in a growing float64 array.
+
+    16 bytes per iteration (a list of float pairs cost about 112): a run of a million
+    iterations keeps 16 MB here, outside the window's history budget.
+    """
+
+    def __init__(self):
+        self._values = np.empty((64, 2), dtype=np.float64)
+        self._n = 0
+
+    def append(self, snapshot):
+        if self._n == len(self._values):
+            self._values = np.concatenate([self._values, np.empty_like(self._values)])
+        self._values[self._n] = (snapshot.log_likelihood, snapshot.mean_log_likelihood)
+        self._n += 1
+
+    def truncate(self, n: int):
+        """Keep the first ``n`` rows (iterations ``0 .. n - 1``)."""
+        self._n = min(self._n, max(int(n), 0))
+
+    def values(self) -> np.ndarray:
+        """A copy of shape (n_rows, 2): total and mean log-likelihood."""
+        return self._values[:self._n].copy()
