@@ -169,7 +169,13 @@ def read_input_bytes(path, *, max_bytes: int = MAX_INPUT_FILE_BYTES,
             os.set_blocking(fd, True)
         with os.fdopen(fd, "rb", closefd=True) as file:
             fd = None
-            raw = file.read(max_bytes + 1)
+            # Ask for the file's own size (plus one byte, to notice a file that grew):
+            # read(n) allocates n bytes up front, and n = max_bytes would reserve 1 GiB
+            # for every small file.
+            size = os.fstat(file.fileno()).st_size
+            raw = file.read(min(size, max_bytes) + 1)
+            if len(raw) == size + 1 and size < max_bytes:
+                raw += file.read(max_bytes + 1 - len(raw))  # it is growing: read on
     except MemoryError:
         raise FileCheckError(f"{label}: not enough memory to read it. Close other programs "
                              "or use a smaller file.") from None
@@ -253,7 +259,9 @@ def atomic_output(path, *, what: str = "file"):
         The target cannot be written (see :func:`check_output_target`), or writing failed
         with an ``OSError``; the message names the target, never the temporary file.
     """
-    target, label = check_output_target(path, what=what)
+    _, label = check_output_target(path, what=what)
+    # Through a symbolic link, the file it points to is replaced, not the link.
+    target = Path(os.path.realpath(label))
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".part{target.suffix}",
                                         dir=target.parent)
@@ -282,10 +290,19 @@ def _remove(path: Path):
         path.unlink()
 
 
-def _umask() -> int:
+def _read_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# Read once, at import: changing the process umask later, even for a moment, could make
+# a file that another thread creates meanwhile world-writable.
+_UMASK = _read_umask()
+
+
+def _umask() -> int:
+    return _UMASK
 
 
 def clip_message(text: str, max_chars: int = MAX_MESSAGE_CHARS) -> str:

@@ -294,12 +294,13 @@ def test_a_failing_responsibilities_csv_keeps_the_existing_file(qtbot, window, t
 
     folder, path = _folder_with_old_file(tmp_path, "resp.csv")
 
-    def half_written_csv(target, X, resp, feature_names=()):
+    def half_written_csv(target, table, **kwargs):
+        # The disk fills up half-way through the real writer's table.
         with open(target, "w") as file:
             file.write("x1,x2,resp_0\n1.0,")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(gmm_viz.runs, "save_responsibilities_csv", half_written_csv)
+    monkeypatch.setattr(gmm_viz.runs.np, "savetxt", half_written_csv)
     with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT) as blocker:
         window.exports.export_responsibilities(path)
     assert window.message_bar.level == "error"

@@ -109,3 +109,30 @@ def test_messages_are_bounded():
     assert f"{47_000_000 - 560:,}" in text
     assert clip_message("short") == "short"
     assert name_some([f"c{i}" for i in range(3_000)]) == "c0, c1, c2, c3, c4 and 2,995 more"
+
+
+def test_reading_a_small_file_reserves_no_more_than_it_holds(tmp_path):
+    import tracemalloc
+
+    small = tmp_path / "small.csv"
+    small.write_bytes(b"x,y\n1,2\n")
+    tracemalloc.start()
+    try:
+        raw, _ = read_input_bytes(small)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert raw == b"x,y\n1,2\n"
+    assert peak < 1 << 20  # read(max_bytes) would reserve the whole 1 GiB limit
+
+
+def test_writing_through_a_link_replaces_the_file_it_points_to(tmp_path):
+    real = tmp_path / "data" / "run.json"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = tmp_path / "run.json"
+    os.symlink(real, link)
+    with atomic_output(link) as tmp:
+        tmp.write_text("new")
+    assert os.path.islink(link) and real.read_text() == "new"
+    assert sorted(os.listdir(real.parent)) == ["run.json"]

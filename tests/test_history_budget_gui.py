@@ -107,3 +107,13 @@ def test_responsibilities_are_exported_for_the_iteration_shown(qtbot, window, tm
     engine = EMEngine(window.dataset.X, window.config)
     expected = engine.responsibilities_for(shown)
     np.testing.assert_allclose(table[:, 2:2 + k], expected, atol=1e-8)
+
+
+def test_an_animation_of_a_thinned_run_is_exported(qtbot, window, tmp_path):
+    # The frames are spread over the kept snapshots; each is coloured by its own labels.
+    path = tmp_path / "long.gif"
+    assert window.exports.export_animation(path, fps=10, max_frames=12)
+    from PIL import Image
+
+    with Image.open(path) as gif:
+        assert gif.n_frames >= 2

@@ -118,3 +118,44 @@ def test_the_column_dialog_checks_all_of_a_narrow_file(qtbot):
     dialog = ColumnDialog("four.csv", ["a", "b", "c", "d"])
     qtbot.addWidget(dialog)
     assert dialog.columns() == ["a", "b", "c", "d"]
+
+
+def test_save_run_refuses_a_run_other_than_the_one_on_screen(qtbot, window, tmp_path):
+    # The data set changes and Save is pressed before the new run is on screen: the file
+    # would hold the new run under the old data's name.
+    path = tmp_path / "run.json"
+    panel = window.panel
+    panel.dataset_combo.setCurrentIndex(panel.dataset_combo.findData("moons"))
+    with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT,
+                          check_params_cb=lambda m: "run.json" in m) as blocker:
+        window.exports.save_run(path)
+    assert "the run changed before it could be written" in blocker.args[0]
+    assert not path.exists()
+    qtbot.waitUntil(lambda: window.dataset.name == "moons", timeout=TIMEOUT)
+    with qtbot.waitSignal(window.exports.sigFileWritten, timeout=TIMEOUT):
+        window.exports.save_run(path)
+    assert json.loads(path.read_text())["data_source"]["name"] == "moons"
+
+
+def test_closing_while_a_run_is_being_saved_waits_for_the_file(qtbot, window, tmp_path,
+                                                               monkeypatch):
+    import threading
+
+    import gmm_viz.runs
+
+    real_save = gmm_viz.runs.save_run
+    started, release = threading.Event(), threading.Event()
+
+    def slow_save(*args, **kwargs):
+        started.set()
+        release.wait(30)
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(gmm_viz.runs, "save_run", slow_save)
+    path = tmp_path / "run.json"
+    window.exports.save_run(path)
+    qtbot.waitUntil(started.is_set, timeout=TIMEOUT)
+    threading.Timer(0.5, release.set).start()  # the save goes on while the window closes
+    window.close()
+    assert release.is_set() and path.exists()
+    assert json.loads(path.read_text())["format"] == "gmm-viz run"

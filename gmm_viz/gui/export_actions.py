@@ -34,7 +34,7 @@ from PyQt6.QtWidgets import (
     QVBoxLayout,
 )
 
-from gmm_viz.files import atomic_output, check_output_target
+from gmm_viz.files import check_output_target
 from gmm_viz.gui import settings as app_settings
 from gmm_viz.gui.actions import make_action
 
@@ -109,6 +109,8 @@ class WorkerJobs(QObject):
         self._waiting = set()
         self._loop = None
         controller.sigJobFinished.connect(self._on_job_finished)
+        # A worker that stops sends no more answers: the wait below must end then too.
+        controller.thread.finished.connect(self._wake)
 
     def submit(self, function) -> int:
         """Start ``function(access)`` (a :class:`~gmm_viz.gui.worker.RunAccess`)."""
@@ -139,6 +141,9 @@ class WorkerJobs(QObject):
             return
         self._waiting.discard(token)
         self._results[token] = (result, error)
+        self._wake()
+
+    def _wake(self):
         if self._loop is not None:
             self._loop.quit()
 
@@ -153,8 +158,10 @@ class _PrefetchedColours:
     def __init__(self, jobs: WorkerJobs, run_id: int, history, indices, soft: bool):
         self._jobs = jobs
         self._run_id = run_id
-        self._history = history
-        self._order = [int(history[i].iteration) for i in indices]
+        # The snapshots of the frames, in order. ``history`` holds the kept iterations by
+        # position: after thinning, iteration n is not history[n].
+        self._snapshots = [history[i] for i in indices]
+        self._order = [int(s.iteration) for s in self._snapshots]
         self._soft = soft
         self._tokens = {}
         self._next = 0
@@ -174,7 +181,7 @@ class _PrefetchedColours:
     def _request_upto(self, position: int):
         while self._next < min(position + PREFETCH + 1, len(self._order)):
             iteration = self._order[self._next]
-            self._tokens[iteration] = self._jobs.submit(self._job(self._history[iteration]))
+            self._tokens[iteration] = self._jobs.submit(self._job(self._snapshots[self._next]))
             self._next += 1
 
     def _get(self, snapshot):
@@ -391,10 +398,12 @@ class ExportActions(QObject):
         from gmm_viz.runs import save_run
 
         source = self._window.data_source()
+        run_id = self._shown_run_id()
 
         def job(access):
             if access.engine is None:
                 raise ValueError("there is no run to save yet.")
+            _check_same_run(access, run_id)
             # A folder, a FIFO or a device is refused before the run is turned into text;
             # save_run itself writes all or nothing.
             check_output_target(path, what="run file")
@@ -440,15 +449,16 @@ class ExportActions(QObject):
 
         frame = self._window.last_frame
         iteration = 0 if frame is None else int(frame.snapshot.iteration)
+        run_id = self._shown_run_id()
 
         def job(access):
             if access.engine is None:
                 raise ValueError("there is no run yet.")
+            _check_same_run(access, run_id)
             dataset = access.run.dataset
             resp = access.engine.responsibilities_for(access.snapshot(iteration))
-            # All or nothing: an error while writing leaves an existing file as it was.
-            with atomic_output(path, what="CSV file") as tmp:
-                save_responsibilities_csv(tmp, dataset.X, resp, dataset.feature_names)
+            # (save_responsibilities_csv writes all or nothing itself.)
+            save_responsibilities_csv(path, dataset.X, resp, dataset.feature_names)
             return path
 
         return self._track(self._window.controller.run_engine_job(job), "csv", path)
@@ -463,6 +473,15 @@ class ExportActions(QObject):
             self.export_responsibilities(path)
 
     # ------------------------------------------------------------------ internals
+    def _shown_run_id(self):
+        """The run on screen now (None before the first): a write must be of that run."""
+        frame = self._window.last_frame
+        return None if frame is None else frame.run.run_id
+
+    def writes_in_flight(self) -> bool:
+        """True while a run file or a CSV is being written in the worker."""
+        return any(kind in ("save", "csv") for kind, _ in self._pending.values())
+
     def _track(self, token, kind, path):
         self._pending[token] = (kind, os.fspath(path))
         return token
@@ -527,6 +546,17 @@ def _detail(error, path) -> str:
     """
     text = str(error).replace(f"{os.fspath(path)}: ", "")
     return "it " + text if text.startswith("is ") else text
+
+
+def _check_same_run(access, run_id):
+    """Refuse to write a run other than the one on screen when the user asked.
+
+    A new run (new data, k, a scenario) may start between the click and the job: the
+    file would then hold that run under the shown run's data source and name.
+    """
+    if run_id is not None and (access.run is None or access.run.run_id != run_id):
+        raise ValueError("the run changed before it could be written (new data or "
+                         "settings were being applied); nothing was written. Save again.")
 
 
 def _read_run(path, progress=None):

@@ -51,6 +51,8 @@ FRAME_INTERVAL_MS = 16
 #: takes about as long again; the rest is left to the user's input), up to this interval.
 _PAINT_AND_IDLE_FACTOR = 3
 MAX_FRAME_INTERVAL_MS = 250
+#: How long closing waits for a run file or CSV being written (see closeEvent).
+WRITE_WAIT_MS = 120_000
 #: Marker for "the last requested data" in :meth:`MainWindow._request_run`.
 _KEEP = object()
 
@@ -1029,7 +1031,10 @@ class MainWindow(QMainWindow):
             self._closed = True
             self._draw_timer.stop()
             self.save_settings()
-            self.controller.shutdown()
+            # A computation is left to finish on its own, but a file being written is
+            # waited for: the process ends right after, and the save must not be lost.
+            writing = self.exports.writes_in_flight()
+            self.controller.shutdown(WRITE_WAIT_MS if writing else None)
         super().closeEvent(event)
 
 

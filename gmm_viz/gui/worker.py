@@ -916,15 +916,23 @@ class EMController(QObject):
         """The newest frame, or None (see :meth:`EMWorker.take_frame`)."""
         return self.worker.take_frame()
 
-    def shutdown(self) -> bool:
+    def shutdown(self, timeout_ms: int | None = None) -> bool:
         """Stop the timer in the worker thread, end the thread and wait for it, briefly.
+
+        Parameters
+        ----------
+        timeout_ms : int, optional
+            How long to wait (default :data:`STOP_WAIT_MS`); longer while a file is being
+            written, so that closing never cuts a save short.
 
         Returns True when the thread ended; False when it is busy with one long
         computation, which it finishes on its own before ending (see
-        :func:`_stop_thread`): closing never waits for it. Idempotent.
+        :func:`_stop_thread`): closing does not wait for it. Idempotent.
         """
+        timeout_ms = STOP_WAIT_MS if timeout_ms is None else int(timeout_ms)
         self._stopped = True
-        self._finalizer()
+        if self._finalizer.detach() is not None:  # (None: it ran already)
+            _stop_thread(self.thread, self.worker, timeout_ms)
         return not self.thread.isRunning()
 
 
