@@ -100,6 +100,9 @@ class RunRecord:
     curve : SavedCurve or None
         The whole log-likelihood curve of a thinned run (None otherwise: the snapshots
         hold every iteration's value).
+    generated : Dataset or None
+        For a generator source read from a file: the data set made to check the run
+        (with its name, description and true labels), so it is not made twice.
     """
 
     config: EMConfig
@@ -107,6 +110,7 @@ class RunRecord:
     X: np.ndarray
     snapshots: list
     curve: object = None
+    generated: object = None
 
     @property
     def feature_names(self) -> tuple:
@@ -393,9 +397,6 @@ def _parse(label, progress=None) -> dict:
     try:
         # In pieces: one json.loads of a long run holds the GIL, freezing the window.
         document = json_stream.loads(text, progress)
-    except RecursionError:
-        raise RunFileError(f"{label}: the run file is damaged: its values are nested too "
-                           "deeply to be a gmm-viz run.") from None
     except ValueError as exc:  # JSONDecodeError, or an integer with too many digits
         raise RunFileError(clip_message(f"{label}: not a readable JSON file ({exc}).")) \
             from None
@@ -443,12 +444,12 @@ def _record_from_document(document, *, X=None) -> RunRecord:
     if not iterations:
         raise _Damaged("it holds no iterations")
     config = _config_from_json(settings)
-    source, X = _data_from_json(document, source, config, X)
+    source, X, generated = _data_from_json(document, source, config, X)
     _check_initial_parameters(config, X.shape[1])
     snapshots = _snapshots_from_json(iterations, config.n_components, X.shape[1])
     curve = _curve_from_json(document.get("curve"), snapshots)
     return RunRecord(config=config, data_source=source, X=X, snapshots=snapshots,
-                     curve=curve)
+                     curve=curve, generated=generated)
 
 
 @dataclass(frozen=True)
@@ -658,12 +659,14 @@ def _data_from_json(document, source, config, X):
     -------
     source : dict
     X : ndarray of shape (n_samples, n_features)
+    generated : Dataset or None
+        The data set made for a generator source (None when saving, or for points).
     """
     kind = source.get("kind")
     if kind == "generator":
-        source, X = _generated_data(source, X)
+        source, X, generated = _generated_data(source, X)
     elif kind == "points":
-        source, X = _stored_points(document, source, X)
+        (source, X), generated = _stored_points(document, source, X), None
     else:
         raise _Damaged(f"data_source: kind must be 'generator' or 'points'; got "
                        f"{_shown(kind)}")
@@ -677,13 +680,10 @@ def _data_from_json(document, source, config, X):
         _standardisation(X)
     except DataError as exc:
         raise _Damaged(f"points: {exc}") from None
-    if X.shape[1] > limits.MAX_FEATURES:
-        raise _Damaged(f"points: the data has {X.shape[1]} columns; gmm-viz fits at most "
-                       f"{limits.MAX_FEATURES} columns.")
     names = source.get("feature_names")
     if names and len(names) != X.shape[1]:
         raise _Damaged(f"data_source: {len(names)} feature_names for {X.shape[1]} columns")
-    return source, X
+    return source, X, generated
 
 
 def _generated_data(source, X):
@@ -699,7 +699,7 @@ def _generated_data(source, X):
         if not _is_int(n_samples):
             raise _Damaged(f"data_source: n_samples must be a whole number or null; got "
                            f"{_shown(n_samples)}")
-        # Checked before anything is generated: the generators accept more than the app fits.
+        # Refused in the run file's own terms (make_dataset refuses it too, in its words).
         if n_samples > limits.MAX_POINTS:
             raise _Damaged(f"data_source: the generator makes {n_samples:,} points; gmm-viz "
                            f"fits at most {limits.MAX_POINTS:,} points.")
@@ -714,13 +714,13 @@ def _generated_data(source, X):
     if X is not None:  # saving: the data is at hand, regenerating it would only cost time
         if source["name"].strip().lower() not in dataset_names():
             raise _Damaged(f"data_source: unknown data set {_shown(source['name'])}")
-        return source, X
+        return source, X, None
     try:
-        X = make_dataset(source["name"], n_samples=n_samples, random_state=seed,
-                         noise=noise).X
+        dataset = make_dataset(source["name"], n_samples=n_samples, random_state=seed,
+                               noise=noise)
     except DataError as exc:
         raise _Damaged(f"data_source: {exc}") from None
-    return source, X
+    return source, dataset.X, dataset
 
 
 def _stored_points(document, source, X):
@@ -877,16 +877,17 @@ def _check_values(snapshots):
         if bad.any():
             raise _Damaged(f"iteration {snapshots[int(np.argmax(bad))].iteration}: {what}")
 
+    stacked = {}
     for name in ("weights", "means", "covariances", "nk", "det", "min_eigenvalue",
                  "condition_number"):
-        stacked = np.stack([getattr(s, name) for s in snapshots])
-        first_bad(~np.isfinite(stacked), f"{name} holds values that are not finite")
+        stacked[name] = np.stack([getattr(s, name) for s in snapshots])
+        first_bad(~np.isfinite(stacked[name]), f"{name} holds values that are not finite")
         if name in ("nk", "det"):
-            first_bad(stacked < 0, f"{name} must be >= 0")
-    weights = np.stack([s.weights for s in snapshots])
+            first_bad(stacked[name] < 0, f"{name} must be >= 0")
+    weights = stacked["weights"]
     first_bad((weights < 0).any(axis=1) | ~np.isclose(weights.sum(axis=1), 1.0, atol=1e-6),
               "the weights must be >= 0 and sum to 1")
-    covs = np.stack([s.covariances for s in snapshots])
+    covs = stacked["covariances"]
     first_bad(~np.isclose(covs, covs.swapaxes(-1, -2), rtol=1e-9, atol=0),
               "a covariance is not symmetric")
     first_bad(~(np.linalg.eigvalsh(covs) > 0), "a covariance is not positive definite")

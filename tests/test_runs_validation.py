@@ -97,19 +97,31 @@ def _no_leftovers(folder):
     return [p.name for p in folder.iterdir() if ".part" in p.name]
 
 
-@pytest.mark.parametrize("kind", ["folder", "fifo", "device"])
-def test_save_run_refuses_a_target_that_is_not_a_regular_file(tmp_path, kind):
+def _save_a_run(target):
     scenario, snaps = _collapse_run(2)
+    save_run(target, scenario.config, generator_source("blobs"), snaps)
+
+
+def _save_responsibilities(target):
+    X = np.random.RandomState(1).normal(size=(20, 2))
+    save_responsibilities_csv(target, X, EMEngine(X, EMConfig(n_components=2)).responsibilities())
+
+
+@pytest.mark.parametrize("write, suffix", [(_save_a_run, ".json"),
+                                           (_save_responsibilities, ".csv")],
+                         ids=["run", "responsibilities"])
+@pytest.mark.parametrize("kind", ["folder", "fifo", "device"])
+def test_writers_refuse_a_target_that_is_not_a_regular_file(tmp_path, kind, write, suffix):
     if kind == "folder":
         target = tmp_path / "a-folder"
         target.mkdir()
     elif kind == "fifo":
-        target = tmp_path / "pipe.json"
+        target = tmp_path / f"pipe{suffix}"
         os.mkfifo(target)
     else:
         target = "/dev/null"
     with pytest.raises(RunFileError) as info:
-        save_run(target, scenario.config, generator_source("blobs"), snaps)
+        write(target)
     message = str(info.value)
     assert message.startswith(os.fspath(target))
     assert ".part" not in message
@@ -117,25 +129,6 @@ def test_save_run_refuses_a_target_that_is_not_a_regular_file(tmp_path, kind):
     assert _no_leftovers(tmp_path) == []
     if kind == "fifo":
         assert os.path.exists(target) and not os.path.isfile(target)  # still the FIFO
-
-
-@pytest.mark.parametrize("kind", ["folder", "fifo", "device"])
-def test_responsibilities_csv_refuses_a_target_that_is_not_a_regular_file(tmp_path, kind):
-    X = np.random.RandomState(1).normal(size=(20, 2))
-    resp = EMEngine(X, EMConfig(n_components=2)).responsibilities()
-    if kind == "folder":
-        target = tmp_path / "a-folder"
-        target.mkdir()
-    elif kind == "fifo":
-        target = tmp_path / "pipe.csv"
-        os.mkfifo(target)
-    else:
-        target = "/dev/null"
-    with pytest.raises(RunFileError) as info:
-        save_responsibilities_csv(target, X, resp)
-    assert str(info.value).startswith(os.fspath(target))
-    assert ".part" not in str(info.value)
-    assert _no_leftovers(tmp_path) == []
 
 
 def test_a_failed_save_keeps_the_old_file_and_leaves_no_part_file(tmp_path, monkeypatch):

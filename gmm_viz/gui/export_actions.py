@@ -560,30 +560,20 @@ def _check_same_run(access, run_id):
 
 
 def _read_run(path, progress=None):
-    """Load a run file and build its data set (worker thread)."""
-    from gmm_viz.data import Dataset, make_dataset
-    from gmm_viz.gui.history import check_history
-    from gmm_viz.runs import RunFileError, load_run
+    """Load a run file and build its data set (worker thread).
+
+    ``load_run`` has checked everything (shapes, numbering, the data); a generated data
+    set comes with the record, points become a data set of their own.
+    """
+    from gmm_viz.data import Dataset
+    from gmm_viz.runs import load_run
 
     record = load_run(path, progress)
-    source = record.data_source
-    try:
-        if source.get("kind") == "generator":
-            dataset = make_dataset(source["name"], n_samples=source.get("n_samples"),
-                                   random_state=source.get("random_state"),
-                                   noise=source.get("noise"))
-        else:
-            X = record.X
-            dataset = Dataset(
-                X=X, labels=None, suggested_k=record.config.n_components,
-                name=str(source.get("label") or os.path.basename(os.fspath(path))),
-                feature_names=record.feature_names,
-                source=os.fspath(path), description="")
-    except (KeyError, TypeError, ValueError) as exc:
-        raise RunFileError(f"{path}: the data in the run file cannot be used ({exc}).") \
-            from None
-    try:
-        check_history(record.snapshots, dataset.X.shape[1], record.config.n_components)
-    except ValueError as exc:
-        raise RunFileError(f"{path}: the run file is damaged: {exc}") from None
+    dataset = record.generated
+    if dataset is None:
+        source = record.data_source
+        dataset = Dataset(
+            X=record.X, labels=None, suggested_k=record.config.n_components,
+            name=str(source.get("label") or os.path.basename(os.fspath(path))),
+            feature_names=record.feature_names, source=os.fspath(path), description="")
     return record, dataset

@@ -10,6 +10,7 @@ in place: the panel is put back and the reason is shown in the message bar.
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ from gmm_viz.gui.controls import ControlPanel, DataRequest, DisplayOptions
 from gmm_viz.gui.docks import scrolling_dock
 from gmm_viz.gui.load_progress import LoadProgress
 from gmm_viz.gui.timeline import TimelineBar
-from gmm_viz.gui.worker import EMController, check_drawable
+from gmm_viz.gui.worker import EMController
 from gmm_viz.limits import MAX_COLUMNS_OFFERED, MAX_FEATURES, MAX_SEED
 from gmm_viz.progress import Progress
 
@@ -143,14 +144,12 @@ class ColumnDialog(QDialog):
     path : str
     columns : sequence of str
         The names of the numeric columns (any number; only the first ones are listed).
-    n_columns : int, optional
-        How many numeric columns the file has (default ``len(columns)``).
     """
 
-    def __init__(self, path: str, columns, parent=None, n_columns: int | None = None):
+    def __init__(self, path: str, columns, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Choose columns")
-        n_columns = len(columns) if n_columns is None else int(n_columns)
+        n_columns = len(columns)
         offered = list(columns[:MAX_COLUMNS_OFFERED])
         check_all = n_columns <= MAX_FEATURES
         self.list = QListWidget()
@@ -527,8 +526,9 @@ class MainWindow(QMainWindow):
         try:
             # Checked before anything changes: a run the panel cannot show is refused
             # with the current data, run, history and panel exactly as they were.
+            # (Data that cannot be drawn is refused by the worker before it replaces
+            # anything, like any other run request, and the panel is put back.)
             self.panel.check_config(record.config)
-            check_drawable(dataset)
         except ValueError as exc:
             self.show_error(f"Could not open the run {label}: {exc}")
             return
@@ -642,11 +642,11 @@ class MainWindow(QMainWindow):
         if source == "loaded" and self._loaded is not None:
             return self._loaded[0], None
         if isinstance(source, DataRequest):
-            return None, _drawable(_dataset_factory(source))
+            return None, _dataset_factory(source)
         if isinstance(source, tuple) and source[0] == "file":
             _, path, columns = source
-            return None, _drawable(
-                lambda: load_csv(path, columns=None if columns is None else list(columns)))
+            return None, lambda: load_csv(path, columns=None if columns is None
+                                          else list(columns))
         return None, None
 
     def _load_csv(self, path, columns, table=None):
@@ -659,8 +659,7 @@ class MainWindow(QMainWindow):
         source = ("file", path, None if columns is None else tuple(columns))
         make = None
         if table is not None:
-            chosen = None if columns is None else list(columns)
-            make = _drawable(lambda: table.dataset(chosen))
+            make = functools.partial(table.dataset, None if columns is None else list(columns))
         self._request_run(source=source, make=make)
         self.statusBar().showMessage(f"Loading {os.path.basename(path)}…", 3000)
 
@@ -710,7 +709,7 @@ class MainWindow(QMainWindow):
         recovered = {e.component for e in frame.events if e.recovered}
         self.table.show_snapshot(snapshot, recovered)
         self.timeline.show_position(int(snapshot.iteration), frame.last_iteration,
-                                    frame.phase, kept=history.kept if history.thinned else None)
+                                    frame.phase, kept=history.kept)
         self._show_status(frame)
         if frame.in_past and self.message_bar.level != "error":
             # Looking back: say what happened at the iteration shown, not what happened
@@ -1073,15 +1072,6 @@ def _read_table(path, progress):
     table = read_csv_table(path, progress=progress)
     progress.update(1.0)
     return table
-
-
-def _drawable(make):
-    """Wrap a dataset factory so that data the canvas cannot show is refused clearly."""
-
-    def make_checked():
-        return check_drawable(make())
-
-    return make_checked
 
 
 def _dataset_factory(request: DataRequest):

@@ -19,7 +19,6 @@ Threading contract (see DESIGN.md):
 from __future__ import annotations
 
 import atexit
-import bisect
 import os
 import sys
 import threading
@@ -158,18 +157,27 @@ class RunAccess:
     ----------
     engine : EMEngine or None
     run : RunInfo or None
-    history : tuple of Snapshot
-        The kept iterations of the run, without labels, in order (every iteration unless
-        a long run was thinned to its memory budget: look iterations up with
-        :meth:`snapshot`, not by position).
-    curve : History or None
-        The whole log-likelihood curve (every iteration, thinned or not).
+    run_history : RunHistory
+        The worker's own history, live: a job runs between two EM steps in the worker
+        thread and must only read it. :attr:`history`, :attr:`curve` and
+        :meth:`snapshot` read it for the job, so a job pays only for what it uses.
     """
 
     engine: object
     run: object
-    history: tuple
-    curve: object = None
+    run_history: RunHistory
+
+    @property
+    def history(self) -> tuple:
+        """The kept iterations, without labels, in order (every iteration unless a long
+        run was thinned to its memory budget: look iterations up with :meth:`snapshot`,
+        not by position)."""
+        return self.run_history.snapshots
+
+    @property
+    def curve(self) -> History:
+        """The whole log-likelihood curve (every iteration, thinned or not)."""
+        return self.run_history.curve()
 
     def snapshot(self, iteration: int):
         """The snapshot of iteration ``iteration``.
@@ -180,17 +188,10 @@ class RunAccess:
             When the run has no such iteration, or it was thinned (the message names the
             nearest kept one).
         """
-        iteration = int(iteration)
-        kept = [int(s.iteration) for s in self.history]  # increasing
-        index = bisect.bisect_left(kept, iteration)
-        if index < len(kept) and kept[index] == iteration:
-            return self.history[index]
-        if not kept or not 0 <= iteration <= kept[-1]:
-            raise ValueError(f"iteration {iteration} is not in the history.")
-        nearest = min(kept[max(index - 1, 0):index + 1], key=lambda i: (abs(i - iteration), i))
-        raise ValueError(f"iteration {iteration} is no longer kept (older iterations were "
-                         f"thinned to stay within the history's memory budget); the nearest "
-                         f"kept one is {nearest}.")
+        try:
+            return self.run_history[iteration]
+        except (IndexError, KeyError) as exc:  # (ThinnedIterationError is a KeyError)
+            raise ValueError(str(exc)) from None
 
 
 class EMWorker(QObject):
@@ -388,8 +389,7 @@ class EMWorker(QObject):
         # A job that reads the run (engine, history): it runs between two EM steps, so
         # it sees a consistent state.
         self._on_job(token, lambda: function(
-            RunAccess(self._engine, self._run, self._history.snapshots,
-                      self._history.curve())))
+            RunAccess(self._engine, self._run, self._history)))
 
     @pyqtSlot()
     def _on_play(self):
@@ -939,23 +939,16 @@ class EMController(QObject):
 def check_drawable(dataset):
     """``dataset`` if the views can show it; else a DataError saying why.
 
-    Checked before a run replaces the current one, so data that cannot be drawn never
-    costs the user the run on screen and its history.
+    Checked in the worker before a run replaces the current one, so data that cannot be
+    drawn never costs the user the run on screen and its history. (The point and column
+    limits are the Dataset's own: every Dataset holds at most MAX_POINTS x MAX_FEATURES.)
     """
     from gmm_viz.data import DataError
-    from gmm_viz.limits import MAX_FEATURES, MAX_POINTS
 
-    X = dataset.X
-    name = getattr(dataset, "name", None) or "the data"
-    if X.ndim != 2 or X.shape[1] < 2:
+    if dataset.X.shape[1] < 2:
+        name = getattr(dataset, "name", None) or "the data"
         raise DataError(f"{name}: has only one usable numeric column; the app needs at "
                         "least two to draw the points.")
-    if X.shape[1] > MAX_FEATURES:
-        raise DataError(f"{name}: has {X.shape[1]:,} columns; gmm-viz fits at most "
-                        f"{MAX_FEATURES}. Choose the columns to fit.")
-    if X.shape[0] > MAX_POINTS:
-        raise DataError(f"{name}: has {X.shape[0]:,} points; gmm-viz fits at most "
-                        f"{MAX_POINTS:,}. Use a sample of the points.")
     return dataset
 
 
