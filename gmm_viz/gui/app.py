@@ -11,11 +11,6 @@ from PyQt6.QtWidgets import QApplication
 
 from gmm_viz.gui import settings as app_settings
 
-#: Qt platform plugins that draw without a display server (to memory, a VNC client, a
-#: framebuffer), so they need no DISPLAY or WAYLAND_DISPLAY.
-HEADLESS_PLATFORMS = ("offscreen", "minimal", "minimalegl", "vnc", "eglfs", "linuxfb",
-                      "vkkhrdisplay")
-
 NO_DISPLAY_MESSAGE = (
     "no display found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window cannot "
     "open; use `gmm-viz fit` or `gmm-viz render` to work without a window, or set "

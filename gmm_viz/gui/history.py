@@ -62,8 +62,6 @@ SNAPSHOT_OVERHEAD_BYTES = 1232
 #: Bytes of one SingularityEvent beyond its two mean tuples (object, strings, floats and
 #: its slot in the snapshot's tuple); measured with tracemalloc: 240.
 EVENT_OVERHEAD_BYTES = 256
-#: Bytes per iteration of the log-likelihood curve (outside the budget; see above).
-CURVE_BYTES_PER_ITERATION = 16
 
 #: Array fields of a Snapshot counted by :func:`snapshot_nbytes`.
 _ARRAY_FIELDS = ("weights", "means", "covariances", "labels", "nk", "det", "min_eigenvalue",
@@ -88,8 +86,8 @@ class History:
     converged_at : int or None
         First iteration at which the run reported convergence.
     kept : ndarray of shape (n_kept,) of int64, or None
-        Iterations whose snapshot is kept (sorted), i.e. that can be shown. None (a
-        History made elsewhere) means every iteration.
+        Iterations whose snapshot is kept (sorted), i.e. that can be shown, when some
+        were thinned; None when every iteration is kept.
     """
 
     iterations: np.ndarray
@@ -106,7 +104,7 @@ class History:
     @property
     def thinned(self) -> bool:
         """True when some iterations of the curve have no snapshot any more."""
-        return self.kept is not None and len(self.kept) < len(self.iterations)
+        return self.kept is not None
 
 
 @dataclass(frozen=True)
@@ -405,7 +403,7 @@ class RunHistory:
             mean_log_likelihood=self._values[:n, 1].copy(),
             recoveries=list(self._recoveries),
             converged_at=self._converged_at,
-            kept=self.kept_iterations(),
+            kept=self.kept_iterations() if self.thinned else None,  # None: every one
         )
 
     # ------------------------------------------------------------------ positions

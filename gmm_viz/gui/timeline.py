@@ -86,18 +86,20 @@ def kept_fraction(kept: np.ndarray, n_iterations: int, x0: float, x_last: float,
     last = max(n_iterations - 1, 1)
     scale = (x_last - x0) / last  # pixels per iteration
     columns = np.arange(width, dtype=np.float64)
+    kept = np.asarray(kept, dtype=np.int64)  # sorted
     if scale <= 0:
-        counts = np.zeros(width)
-        counts[min(max(int(x0), 0), width - 1)] = n_iterations
+        counts, kept_counts = np.zeros(width), np.zeros(width)
+        column = min(max(int(x0), 0), width - 1)
+        counts[column], kept_counts[column] = n_iterations, len(kept)
     else:
-        # Iterations i with floor(x0 + i * scale) == column, counted without a loop over
-        # iterations (a run may have a million).
+        # Iterations i with floor(x0 + i * scale) == column are start <= i < stop; counted
+        # per column (the kept ones by bisection), so the cost follows the strip's width,
+        # not the number of iterations (a run may have a million; this runs every frame).
         start = np.clip(np.ceil((columns - x0) / scale - 1e-9), 0, n_iterations)
         stop = np.clip(np.ceil((columns + 1 - x0) / scale - 1e-9), 0, n_iterations)
         counts = stop - start
-    at = np.floor(x0 + np.asarray(kept, dtype=np.float64) * scale + 1e-9).astype(np.int64)
-    inside = (at >= 0) & (at < width)
-    kept_counts = np.bincount(at[inside], minlength=width)[:width].astype(np.float64)
+        kept_counts = (np.searchsorted(kept, stop.astype(np.int64))
+                       - np.searchsorted(kept, start.astype(np.int64))).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         fraction = np.where(counts > 0, np.minimum(kept_counts / counts, 1.0), np.nan)
     return fraction
