@@ -75,7 +75,7 @@ def build_run(args):
     dataset : gmm_viz.data.Dataset
     config : EMConfig
     source : dict
-        For :func:`gmm_viz.runs.save_run`.
+        For :func:`gmm_viz.run.run_file.save_run`.
     title : str
     soft : bool
         Whether soft colours tell this run's story.
@@ -83,7 +83,7 @@ def build_run(args):
     from gmm_viz.cli import config_changes
     from gmm_viz.data import DataError, load_csv, make_dataset
     from gmm_viz.engine import ConfigError, EMConfig
-    from gmm_viz.runs import generator_source, points_source
+    from gmm_viz.run.run_file import generator_source, points_source
     from gmm_viz.scenarios import get_scenario
 
     try:
@@ -153,7 +153,7 @@ def add_fit_arguments(parser):
 
 
 def run_fit(args) -> int:
-    from gmm_viz import runs
+    from gmm_viz.run import run_file as runs
 
     try:
         if args.out:  # before the run: a bad target should not cost a whole fit
@@ -224,7 +224,7 @@ def _check_out(path, what: str):
 
 def _save_run_file(path, config, source, snaps, X):
     """Write the run file all or nothing; every failure is a :class:`UsageError`."""
-    from gmm_viz.runs import RunFileError, save_run
+    from gmm_viz.run.run_file import RunFileError, save_run
 
     try:
         save_run(path, config, source, snaps, X=X)
@@ -287,7 +287,7 @@ def run_render(args) -> int:
     except UsageError as exc:
         return _fail(exc)
     app = _offscreen_application()
-    from gmm_viz.gui.render import RunRenderer, export_canvas, frame_indices, write_animation
+    from gmm_viz.gui.export.render import RunRenderer, export_canvas, frame_indices, write_animation
 
     renderer = RunRenderer(
         dataset.X, [s.without_labels() for s in snaps], label_source=engine.labels_for,
@@ -328,7 +328,7 @@ def _check_render_target(out, suffix: str, fps: float):
     ------
     UsageError
     """
-    from gmm_viz.gui.render import ANIMATION_SUFFIXES, IMAGE_SUFFIXES, check_frame_rate
+    from gmm_viz.gui.export.render import ANIMATION_SUFFIXES, IMAGE_SUFFIXES, check_frame_rate
 
     if suffix not in ANIMATION_SUFFIXES + IMAGE_SUFFIXES:
         raise UsageError(f"{out}: the file name must end in .png, .svg, .gif or .mp4.")

@@ -15,7 +15,7 @@ pytest.importorskip("pytestqt")
 from gui_helpers import TIMEOUT, make_window
 from PyQt6.QtCore import Qt
 
-from gmm_viz.gui.controls import SPEEDS
+from gmm_viz.gui.panels.controls import SPEEDS
 from gmm_viz.gui.main_window import LaunchOptions
 
 ENDLESS = LaunchOptions(config_changes={"tol": 0.0, "max_iter": 100_000})
@@ -444,7 +444,7 @@ def test_play_on_a_finished_run_returns_to_paused(qtbot, window):
 
 
 def test_same_point_nudge_can_be_switched_off_to_keep_the_exact_tie(qtbot):
-    from gmm_viz.gui.controls import ControlPanel
+    from gmm_viz.gui.panels.controls import ControlPanel
 
     panel = ControlPanel()
     qtbot.addWidget(panel)

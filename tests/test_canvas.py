@@ -14,16 +14,16 @@ from pyqtgraph.Qt import QtCore
 from scipy.stats import multivariate_normal
 
 from gmm_viz.engine.snapshot import SingularityEvent, Snapshot
-from gmm_viz.gui.canvas import (
+from gmm_viz.gui.views.canvas import (
     MixtureCanvas,
     contour_segments,
     ellipse_outlines,
     marginal,
     mixture_density_grid,
 )
-from gmm_viz.gui.loglik_plot import LogLikelihoodPlot
-from gmm_viz.gui.palette import blend_colors, component_colors
-from gmm_viz.gui.points_item import SPRITE_LIMIT
+from gmm_viz.gui.views.loglik_plot import LogLikelihoodPlot
+from gmm_viz.palette import blend_colors, component_colors
+from gmm_viz.gui.views.points_item import SPRITE_LIMIT
 
 WIDTH, HEIGHT = 1000, 800
 
@@ -512,7 +512,7 @@ def test_loglik_recovery_lines_are_one_item_across_the_view(loglik):
 
 
 def test_column_envelope_keeps_each_columns_extremes_in_order():
-    from gmm_viz.gui.loglik_plot import column_envelope
+    from gmm_viz.gui.views.loglik_plot import column_envelope
 
     rng = np.random.default_rng(3)
     x = np.arange(5_000, dtype=float)

@@ -158,7 +158,7 @@ def test_limits_have_one_source_shared_by_the_cli_and_the_controls():
 
 def test_the_controls_offer_the_same_limits(qtbot):
     from gmm_viz import limits
-    from gmm_viz.gui.controls import ControlPanel
+    from gmm_viz.gui.panels.controls import ControlPanel
 
     panel = ControlPanel()
     qtbot.addWidget(panel)

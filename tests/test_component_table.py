@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from gmm_viz.gui.component_table import COLUMNS, ComponentTable
+from gmm_viz.gui.views.component_table import COLUMNS, ComponentTable
 from gmm_viz.scenarios import get_scenario, run_scenario
 
 

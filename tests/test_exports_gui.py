@@ -137,7 +137,7 @@ def test_save_then_open_in_a_new_window_replays_the_run(qtbot, window, tmp_path)
 def test_a_run_of_points_from_a_file_opens_as_loaded_data(qtbot, tmp_path):
     from gmm_viz.data import load_csv
     from gmm_viz.engine import EMConfig
-    from gmm_viz.runs import points_source, save_run
+    from gmm_viz.run.run_file import points_source, save_run
 
     rng = np.random.default_rng(1)
     csv = tmp_path / "pts.csv"
@@ -233,7 +233,7 @@ def test_cancelling_an_animation_keeps_the_existing_file(window, tmp_path, suffi
 
 @pytest.mark.parametrize("suffix", [".gif", ".mp4"])
 def test_a_failing_animation_keeps_the_existing_file(window, tmp_path, monkeypatch, suffix):
-    from gmm_viz.gui import render
+    from gmm_viz.gui.export import render
 
     folder, path = _folder_with_old_file(tmp_path, f"run{suffix}")
     frame = render.RunRenderer.frame
@@ -290,7 +290,7 @@ def test_a_failing_canvas_export_keeps_the_existing_file(window, tmp_path, monke
 
 def test_a_failing_responsibilities_csv_keeps_the_existing_file(qtbot, window, tmp_path,
                                                                  monkeypatch):
-    import gmm_viz.runs
+    import gmm_viz.run.run_file
 
     folder, path = _folder_with_old_file(tmp_path, "resp.csv")
 
@@ -300,7 +300,7 @@ def test_a_failing_responsibilities_csv_keeps_the_existing_file(qtbot, window, t
             file.write("x1,x2,resp_0\n1.0,")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(gmm_viz.runs.np, "savetxt", half_written_csv)
+    monkeypatch.setattr(gmm_viz.run.run_file.np, "savetxt", half_written_csv)
     with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT) as blocker:
         window.exports.export_responsibilities(path)
     assert window.message_bar.level == "error"
@@ -373,8 +373,8 @@ def test_the_save_dialogs_ask_before_overwriting(window, monkeypatch):
 
 # ---------------------------------------------------------------- frame rates
 def test_the_animation_dialog_offers_only_frame_rates_both_formats_store(qtbot):
-    from gmm_viz.gui.export_actions import AnimationDialog
-    from gmm_viz.gui.render import FPS_RANGES
+    from gmm_viz.gui.export.actions import AnimationDialog
+    from gmm_viz.gui.export.render import FPS_RANGES
 
     dialog = AnimationDialog(50)
     qtbot.addWidget(dialog)

@@ -8,7 +8,7 @@ import pytest
 from media import read_frames
 
 from gmm_viz.cli import main
-from gmm_viz.runs import load_run
+from gmm_viz.run.run_file import load_run
 from gmm_viz.scenarios import get_scenario, run_scenario
 
 
@@ -158,24 +158,24 @@ def test_fit_out_refuses_a_target_that_is_not_a_file(tmp_path, capsys, kind):
 
 
 def test_fit_out_refuses_a_device_before_writing(capsys, monkeypatch):
-    import gmm_viz.runs
+    import gmm_viz.run.run_file
 
     def never(*args, **kwargs):
         raise AssertionError("save_run must not be called for /dev/null")
 
-    monkeypatch.setattr(gmm_viz.runs, "save_run", never)
+    monkeypatch.setattr(gmm_viz.run.run_file, "save_run", never)
     assert main(["fit", "--dataset", "faithful", "--k", "2", "--out", "/dev/null"]) == 2
     _one_line_error(capsys, "/dev/null", "device")
 
 
 def test_fit_out_shows_a_run_file_error_as_one_line(tmp_path, capsys, monkeypatch):
-    import gmm_viz.runs
+    import gmm_viz.run.run_file
 
     def refuse(path, *args, **kwargs):
-        raise gmm_viz.runs.RunFileError(f"{path}: cannot be written (No space left on "
+        raise gmm_viz.run.run_file.RunFileError(f"{path}: cannot be written (No space left on "
                                         "device). Check the folder's free space.")
 
-    monkeypatch.setattr(gmm_viz.runs, "save_run", refuse)
+    monkeypatch.setattr(gmm_viz.run.run_file, "save_run", refuse)
     out = tmp_path / "run.json"
     assert main(["fit", "--dataset", "faithful", "--k", "2", "--out", str(out)]) == 2
     _one_line_error(capsys, str(out), "No space left")
@@ -270,7 +270,7 @@ def _frames(n, size=(60, 80)):
 
 
 def test_gif_frames_are_written_as_they_come(tmp_path):
-    from gmm_viz.gui.render import _GifWriter
+    from gmm_viz.gui.export.render import _GifWriter
 
     path = tmp_path / "stream.gif"
     writer = _GifWriter(path, fps=10)
@@ -288,7 +288,7 @@ def test_gif_frames_are_written_as_they_come(tmp_path):
 def test_streamed_gif_looks_like_pillows_own(tmp_path):
     from PIL import Image
 
-    from gmm_viz.gui.render import _GifWriter
+    from gmm_viz.gui.export.render import _GifWriter
 
     frames = list(_frames(5))
     frames.insert(3, frames[2].copy())  # a repeated frame: shown twice as long

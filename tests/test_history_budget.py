@@ -13,7 +13,7 @@ import pytest
 
 from gmm_viz.engine import EMConfig, EMEngine
 from gmm_viz.engine.snapshot import SingularityEvent, Snapshot, frozen_copy
-from gmm_viz.gui.history import (
+from gmm_viz.run.history import (
     E_STEP,
     FULL,
     M_STEP,

@@ -8,7 +8,7 @@ pytest.importorskip("pytestqt")
 
 from gui_helpers import STEADY, TIMEOUT, history_of, make_window, settle
 
-from gmm_viz.gui.history import RunHistory, snapshot_nbytes
+from gmm_viz.run.history import RunHistory, snapshot_nbytes
 
 
 @pytest.fixture

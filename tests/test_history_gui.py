@@ -9,7 +9,7 @@ from gui_helpers import STEADY, TIMEOUT, history_of, make_window, settle, step
 from PyQt6.QtCore import Qt
 
 from gmm_viz.engine import EMConfig, EMEngine
-from gmm_viz.gui.history import (
+from gmm_viz.run.history import (
     Position,
     RunHistory,
     convert_position,

@@ -78,7 +78,7 @@ def test_opening_a_second_file_cancels_the_first(qtbot, monkeypatch, tmp_path):
 
 def test_opening_a_long_run_file_shows_progress_and_cancel_keeps_the_run(qtbot, monkeypatch,
                                                                         tmp_path):
-    from gmm_viz.gui import export_actions
+    from gmm_viz.gui.export import actions as export_actions
 
     cancel_a_slow_open(qtbot, monkeypatch, export_actions, "_read_run",
                        lambda window: window.exports.open_run(str(tmp_path / "long.json")),

@@ -12,7 +12,7 @@ from gmm_viz.cli import main
 from gmm_viz.data import make_dataset
 from gmm_viz.engine import EMConfig, EMEngine
 from gmm_viz.engine.config import COVARIANCE_TYPES, INITIALISATIONS
-from gmm_viz.runs import load_run
+from gmm_viz.run.run_file import load_run
 
 N_SAMPLES = 60
 K = 3

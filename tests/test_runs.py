@@ -8,7 +8,7 @@ import pytest
 
 from gmm_viz.data import load_csv
 from gmm_viz.engine import EMConfig, EMEngine
-from gmm_viz.runs import (
+from gmm_viz.run.run_file import (
     RunFileError,
     generator_source,
     load_run,

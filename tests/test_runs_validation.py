@@ -2,8 +2,8 @@
 
 Every way a run file can be wrong (not a regular file, too large, not JSON, a field of the
 wrong type or out of range, a newer version, thinned histories done wrong) is a
-:class:`~gmm_viz.runs.RunFileError` whose message starts with the file's name; anything
-:func:`~gmm_viz.runs.load_run` returns is a record the app can show and replay.
+:class:`~gmm_viz.run.run_file.RunFileError` whose message starts with the file's name; anything
+:func:`~gmm_viz.run.run_file.load_run` returns is a record the app can show and replay.
 """
 
 import json
@@ -15,10 +15,11 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
-from gmm_viz import limits, runs
+from gmm_viz import limits
+from gmm_viz.run import run_file as runs
 from gmm_viz.engine import EMConfig, EMEngine, SingularityEvent
 from gmm_viz.engine.config import RECOVERIES, SINGLE_RULES
-from gmm_viz.runs import (
+from gmm_viz.run.run_file import (
     RunFileError,
     RunRecord,
     generator_source,
@@ -241,7 +242,7 @@ def test_a_generator_beyond_the_point_limit_is_refused_before_generating(tmp_pat
 
 
 def test_settings_schema_covers_every_config_field():
-    from gmm_viz.runs import SETTING_KINDS
+    from gmm_viz.run.run_file import SETTING_KINDS
 
     assert set(SETTING_KINDS) == {f.name for f in fields(EMConfig)}
 
@@ -589,7 +590,7 @@ def test_every_initialisation_and_covariance_type_reopens_and_replays(tmp_path, 
 
 
 def test_a_thinned_run_keeps_its_whole_curve(tmp_path):
-    from gmm_viz.gui.history import RunHistory
+    from gmm_viz.run.history import RunHistory
 
     config = EMConfig(n_components=2, rule="none", tol=0.0, max_iter=10_000, random_state=0)
     X = np.random.default_rng(0).normal(size=(60, 2))

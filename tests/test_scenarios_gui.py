@@ -7,7 +7,7 @@ pytest.importorskip("pytestqt")
 from gui_helpers import TIMEOUT, make_window, settle
 
 from gmm_viz.gui.main_window import LaunchOptions
-from gmm_viz.gui.scenario_actions import menu_label
+from gmm_viz.gui.panels.scenario_actions import menu_label
 from gmm_viz.scenarios import get_scenario, scenario_names
 
 

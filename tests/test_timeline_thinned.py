@@ -7,7 +7,7 @@ pytest.importorskip("pytestqt")
 
 from PyQt6.QtGui import QAction
 
-from gmm_viz.gui.timeline import SLIDER_TIP, TimelineBar, kept_fraction, kept_text
+from gmm_viz.gui.views.timeline import SLIDER_TIP, TimelineBar, kept_fraction, kept_text
 
 N = 1000
 #: Every 8th old iteration and the newest 40, as a thinned history keeps them.

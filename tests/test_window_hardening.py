@@ -12,7 +12,7 @@ from gui_helpers import STEADY, TIMEOUT, history_of, make_window, settle, step
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QDialogButtonBox
 
-from gmm_viz.gui.controls import LogSlider
+from gmm_viz.gui.panels.controls import LogSlider
 from gmm_viz.gui.main_window import ColumnDialog
 from gmm_viz.limits import MAX_COLUMNS_OFFERED, MAX_FEATURES
 
@@ -141,9 +141,9 @@ def test_closing_while_a_run_is_being_saved_waits_for_the_file(qtbot, window, tm
                                                                monkeypatch):
     import threading
 
-    import gmm_viz.runs
+    import gmm_viz.run.run_file
 
-    real_save = gmm_viz.runs.save_run
+    real_save = gmm_viz.run.run_file.save_run
     started, release = threading.Event(), threading.Event()
 
     def slow_save(*args, **kwargs):
@@ -151,7 +151,7 @@ def test_closing_while_a_run_is_being_saved_waits_for_the_file(qtbot, window, tm
         release.wait(30)
         return real_save(*args, **kwargs)
 
-    monkeypatch.setattr(gmm_viz.runs, "save_run", slow_save)
+    monkeypatch.setattr(gmm_viz.run.run_file, "save_run", slow_save)
     path = tmp_path / "run.json"
     window.exports.save_run(path)
     qtbot.waitUntil(started.is_set, timeout=TIMEOUT)

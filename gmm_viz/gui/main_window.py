@@ -37,11 +37,11 @@ from PyQt6.QtWidgets import (
 
 from gmm_viz.files import clip_message
 from gmm_viz.gui import settings as app_settings
-from gmm_viz.gui.component_table import ComponentTable
-from gmm_viz.gui.controls import ControlPanel, DataRequest, DisplayOptions
-from gmm_viz.gui.docks import scrolling_dock
-from gmm_viz.gui.load_progress import LoadProgress
-from gmm_viz.gui.timeline import TimelineBar
+from gmm_viz.gui.views.component_table import ComponentTable
+from gmm_viz.gui.panels.controls import ControlPanel, DataRequest, DisplayOptions
+from gmm_viz.gui.panels.docks import scrolling_dock
+from gmm_viz.gui.panels.load_progress import LoadProgress
+from gmm_viz.gui.views.timeline import TimelineBar
 from gmm_viz.gui.worker import EMController
 from gmm_viz.limits import MAX_COLUMNS_OFFERED, MAX_FEATURES, MAX_SEED
 from gmm_viz.progress import Progress
@@ -226,10 +226,10 @@ class MainWindow(QMainWindow):
     def __init__(self, options: LaunchOptions | None = None, settings=None, parent=None):
         super().__init__(parent)
         from gmm_viz.data import FIXED_SIZE_DATASETS, NOISY_DATASETS, dataset_names
-        from gmm_viz.gui.canvas import MixtureCanvas
-        from gmm_viz.gui.export_actions import ExportActions
-        from gmm_viz.gui.loglik_plot import LogLikelihoodPlot
-        from gmm_viz.gui.scenario_actions import ScenarioActions
+        from gmm_viz.gui.views.canvas import MixtureCanvas
+        from gmm_viz.gui.export.actions import ExportActions
+        from gmm_viz.gui.views.loglik_plot import LogLikelihoodPlot
+        from gmm_viz.gui.panels.scenario_actions import ScenarioActions
 
         options = options or LaunchOptions()
         self._settings = settings if settings is not None else app_settings.open_settings()
@@ -517,7 +517,7 @@ class MainWindow(QMainWindow):
         return token
 
     def install_run(self, record, dataset, label: str):
-        """Show a saved run (a :class:`~gmm_viz.runs.RunRecord`) with its whole history.
+        """Show a saved run (a :class:`~gmm_viz.run.run_file.RunRecord`) with its whole history.
 
         The data set was rebuilt from the record (in the worker). A generated data set
         is selected in the controls; points stored in the file become the loaded file.
@@ -550,8 +550,8 @@ class MainWindow(QMainWindow):
         self._opened_runs[token] = label
 
     def data_source(self) -> dict:
-        """Where the shown data comes from, for a run file (:mod:`gmm_viz.runs`)."""
-        from gmm_viz.runs import generator_source, points_source
+        """Where the shown data comes from, for a run file (:mod:`gmm_viz.run.run_file`)."""
+        from gmm_viz.run.run_file import generator_source, points_source
 
         if isinstance(self._source, DataRequest):
             s = self._source
@@ -749,7 +749,7 @@ class MainWindow(QMainWindow):
         What can fail (drawing the new points) is done first: if it raises, the canvas
         is put back and the previous run, data and config stay committed.
         """
-        from gmm_viz.gui.palette import component_colors
+        from gmm_viz.palette import component_colors
 
         new_data = self._run is None or run.dataset is not self._run.dataset
         colors = component_colors(run.config.n_components)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PyQt6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, pyqtSignal, pyqtSlot
 
-from gmm_viz.gui.history import (
+from gmm_viz.run.history import (
     FULL,
     History,
     Position,
@@ -124,7 +124,7 @@ class Frame:
     playing : bool
         Whether the worker was running when the frame was built.
     phase : {"full", "E", "M"}
-        Which half of an iteration ``snapshot`` shows (see :mod:`gmm_viz.gui.history`):
+        Which half of an iteration ``snapshot`` shows (see :mod:`gmm_viz.run.history`):
         ``"M"`` means the Gaussians of ``snapshot.iteration`` with the previous
         iteration's colours.
     last_iteration : int
@@ -637,7 +637,7 @@ class EMWorker(QObject):
         snapshot = self._shown_snapshot()
         colors = None
         if self._soft_colors:
-            from gmm_viz.gui.palette import blend_colors, component_colors
+            from gmm_viz.palette import blend_colors, component_colors
 
             try:
                 source = position.labels_iteration

@@ -18,8 +18,8 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.Qt import QtCore, QtGui
 
-from gmm_viz.gui.light_grid import LightGrid
-from gmm_viz.gui.palette import BACKGROUND, FOREGROUND, FOREGROUND_HEX
+from gmm_viz.gui.views.light_grid import LightGrid
+from gmm_viz.palette import BACKGROUND, FOREGROUND, FOREGROUND_HEX
 
 #: y-axis label per scale.
 SCALE_LABELS = {

@@ -40,7 +40,7 @@ def make_files(folder: str, n_iterations: int = 300_000) -> dict:
 
     from gmm_viz.data import make_dataset
     from gmm_viz.engine import EMConfig, EMEngine
-    from gmm_viz.runs import generator_source, run_to_dict
+    from gmm_viz.run.run_file import generator_source, run_to_dict
 
     rng = np.random.default_rng(0)
     paths = {}
@@ -80,11 +80,11 @@ def _child_open(kind: str, path: str, reference: bool):
 
     if reference:
         import gmm_viz.bulk
-        import gmm_viz.runs
+        import gmm_viz.run.run_file
 
-        gmm_viz.runs.json_stream.loads = lambda text, progress=None: json.loads(text)
+        gmm_viz.run.run_file.json_stream.loads = lambda text, progress=None: json.loads(text)
         gmm_viz.bulk.collector_paused = contextlib.nullcontext
-        gmm_viz.runs.bulk.collector_paused = contextlib.nullcontext
+        gmm_viz.run.run_file.bulk.collector_paused = contextlib.nullcontext
     app = create_application()
     window = MainWindow()
     window.choose_columns = lambda _path, columns: list(columns)

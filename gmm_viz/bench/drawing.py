@@ -5,7 +5,7 @@ size of ``PlotWidget`` and every frame is timed from "new colours" to "pixels re
 (``widget.grab()``):
 
 - ``pyqtgraph ScatterPlotItem, per-point brushes``: the plain path, ``setBrush(list)``.
-- ``ours, hard labels``: :class:`~gmm_viz.gui.points_item.PointsItem` ``set_labels``
+- ``ours, hard labels``: :class:`~gmm_viz.gui.views.points_item.PointsItem` ``set_labels``
   (default path: raster for n > 25k).
 - ``ours, hard labels, drawPoints``: the same through one ``drawPoints`` per colour.
 - ``ours, soft colours``: ``set_colors`` with per-point blended colours.
@@ -45,7 +45,7 @@ def _qt_app():
 
 def _data(n: int, seed: int = 0, frames: int = 4):
     """Blobs and per-frame labels / soft colours (colours differ every frame)."""
-    from gmm_viz.gui.palette import blend_colors, component_colors
+    from gmm_viz.palette import blend_colors, component_colors
 
     rng = np.random.default_rng(seed)
     centers = rng.uniform(-10, 10, size=(_K, 2))
@@ -109,7 +109,7 @@ def _bench_pyqtgraph(app, X, labels, colors, frames, size):
 
 
 def _bench_points_item(app, X, setter, frames, hard_method="raster"):
-    from gmm_viz.gui.points_item import PointsItem
+    from gmm_viz.gui.views.points_item import PointsItem
 
     widget = _widget()
     item = PointsItem()
@@ -128,7 +128,7 @@ def _bench_points_item(app, X, setter, frames, hard_method="raster"):
 
 def _bench_canvas(app, X, labels, frames):
     from gmm_viz.engine.snapshot import Snapshot
-    from gmm_viz.gui.canvas import MixtureCanvas
+    from gmm_viz.gui.views.canvas import MixtureCanvas
 
     canvas = MixtureCanvas()
     canvas.resize(_WIDTH, _HEIGHT)
@@ -178,7 +178,7 @@ def run_draw_benchmark(sizes=(100_000, 1_000_000), repeats: int = 9,
         ``speedup`` (pyqtgraph's ms / this method's ms at the same size, or None) and
         ``note``.
     """
-    from gmm_viz.gui.points_item import auto_style
+    from gmm_viz.gui.views.points_item import auto_style
 
     app = _qt_app()
     rows = []

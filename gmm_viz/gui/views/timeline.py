@@ -1,7 +1,7 @@
 """The timeline under the canvas: scrub to any iteration of the run, step back and forward.
 
 The bar only shows positions and emits requests; the worker owns the history and decides
-what is shown (see :mod:`gmm_viz.gui.history`).
+what is shown (see :mod:`gmm_viz.run.history`).
 
 A long run's history is thinned to stay within its memory budget
 (:data:`gmm_viz.limits.HISTORY_BUDGET_BYTES`): then a strip under the slider shows which
@@ -26,7 +26,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from gmm_viz.gui.palette import FOREGROUND
+from gmm_viz.palette import FOREGROUND
 from gmm_viz.limits import HISTORY_BUDGET_BYTES
 
 #: Text of each phase in the readout.

@@ -12,9 +12,9 @@ from __future__ import annotations
 from PyQt6.QtCore import QObject, pyqtSignal
 from PyQt6.QtGui import QAction
 
-from gmm_viz.gui.controls import DataRequest
-from gmm_viz.gui.docks import scrolling_dock
-from gmm_viz.gui.scenario_panel import ScenarioPanel
+from gmm_viz.gui.panels.controls import DataRequest
+from gmm_viz.gui.panels.docks import scrolling_dock
+from gmm_viz.gui.views.scenario_panel import ScenarioPanel
 from gmm_viz.scenarios import get_scenario, scenario_names
 
 

@@ -1,7 +1,7 @@
 """Pictures and animations of a run, drawn by the same canvas and plot as the window.
 
-:class:`RunRenderer` puts a :class:`~gmm_viz.gui.canvas.MixtureCanvas` and a
-:class:`~gmm_viz.gui.loglik_plot.LogLikelihoodPlot` side by side in an offscreen widget and
+:class:`RunRenderer` puts a :class:`~gmm_viz.gui.views.canvas.MixtureCanvas` and a
+:class:`~gmm_viz.gui.views.loglik_plot.LogLikelihoodPlot` side by side in an offscreen widget and
 grabs one frame per iteration. Writers: PNG and SVG (Qt, for the canvas alone), animated
 GIF (Pillow's encoder, streamed frame by frame) and MP4 (imageio with its bundled ffmpeg).
 Everything here runs on the GUI thread (Qt widgets must); long exports report progress and
@@ -21,9 +21,9 @@ import numpy as np
 from pyqtgraph.Qt import QtCore, QtGui, QtWidgets
 
 from gmm_viz.files import atomic_output, path_label
-from gmm_viz.gui.canvas import MixtureCanvas
-from gmm_viz.gui.loglik_plot import LogLikelihoodPlot
-from gmm_viz.gui.palette import blend_colors, component_colors
+from gmm_viz.gui.views.canvas import MixtureCanvas
+from gmm_viz.gui.views.loglik_plot import LogLikelihoodPlot
+from gmm_viz.palette import blend_colors, component_colors
 
 ANIMATION_SUFFIXES = (".gif", ".mp4")
 IMAGE_SUFFIXES = (".png", ".svg")

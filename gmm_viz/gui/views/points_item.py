@@ -42,7 +42,7 @@ from pyqtgraph.functions import create_qpolygonf, ndarray_from_qpolygonf
 from pyqtgraph.Qt import QtCore, QtGui
 from pyqtgraph.Qt import internals as _qt_internals
 
-from gmm_viz.gui.palette import UNASSIGNED
+from gmm_viz.palette import UNASSIGNED
 
 #: Largest number of points drawn as antialiased sprites.
 SPRITE_LIMIT = 25_000

@@ -1,7 +1,7 @@
 """File menu actions that take a run away or bring one back.
 
 - Export canvas as PNG/SVG (as shown, from the GUI thread: it is one paint).
-- Export run as GIF/MP4: drawn by :class:`~gmm_viz.gui.render.RunRenderer` on the GUI
+- Export run as GIF/MP4: drawn by :class:`~gmm_viz.gui.export.render.RunRenderer` on the GUI
   thread (Qt widgets must be), behind a modal progress dialog with Cancel; the labels (or
   responsibilities) of each frame are computed in the worker thread a few frames ahead.
 - Save run / Open run (JSON): reading, writing and rebuilding the data happen in the
@@ -55,7 +55,7 @@ class AnimationOptions:
 def common_fps_range() -> tuple:
     """Frame rates every animation format can store: the dialog is asked before the file
     name (and so the format) is known."""
-    from gmm_viz.gui.render import FPS_RANGES
+    from gmm_viz.gui.export.render import FPS_RANGES
 
     return (max(low for low, _ in FPS_RANGES.values()),
             min(high for _, high in FPS_RANGES.values()))
@@ -285,7 +285,7 @@ class ExportActions(QObject):
     # ------------------------------------------------------------------ canvas
     def export_canvas(self, path) -> bool:
         """Write the canvas as shown to ``path`` (.png or .svg); False on failure."""
-        from gmm_viz.gui.render import export_canvas
+        from gmm_viz.gui.export.render import export_canvas
 
         try:
             export_canvas(self._window.canvas, path)
@@ -312,7 +312,7 @@ class ExportActions(QObject):
 
         Playing is paused first, so the history does not change while it is drawn.
         """
-        from gmm_viz.gui.render import (
+        from gmm_viz.gui.export.render import (
             ANIMATION_SUFFIXES,
             ExportCancelled,
             RunRenderer,
@@ -395,7 +395,7 @@ class ExportActions(QObject):
     # ------------------------------------------------------------------ run files
     def save_run(self, path) -> int:
         """Save the run as JSON (in the worker); returns the job token."""
-        from gmm_viz.runs import save_run
+        from gmm_viz.run.run_file import save_run
 
         source = self._window.data_source()
         run_id = self._shown_run_id()
@@ -445,7 +445,7 @@ class ExportActions(QObject):
     # ------------------------------------------------------------------ responsibilities
     def export_responsibilities(self, path) -> int:
         """Write the responsibilities at the iteration shown as CSV (in the worker)."""
-        from gmm_viz.runs import save_responsibilities_csv
+        from gmm_viz.run.run_file import save_responsibilities_csv
 
         frame = self._window.last_frame
         iteration = 0 if frame is None else int(frame.snapshot.iteration)
@@ -566,7 +566,7 @@ def _read_run(path, progress=None):
     set comes with the record, points become a data set of their own.
     """
     from gmm_viz.data import Dataset
-    from gmm_viz.runs import load_run
+    from gmm_viz.run.run_file import load_run
 
     record = load_run(path, progress)
     dataset = record.generated

@@ -28,15 +28,15 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.Qt import QtCore, QtGui
 
-from gmm_viz.gui.light_grid import LightGrid
-from gmm_viz.gui.palette import (
+from gmm_viz.gui.views.light_grid import LightGrid
+from gmm_viz.palette import (
     BACKGROUND,
     FOREGROUND,
     FOREGROUND_HEX,
     UNASSIGNED,
     component_colors,
 )
-from gmm_viz.gui.points_item import PointsItem
+from gmm_viz.gui.views.points_item import PointsItem
 
 #: Sigma levels the canvas can draw.
 SIGMA_LEVELS = (1, 2, 3)
@@ -378,7 +378,7 @@ class MixtureCanvas(pg.PlotWidget):
         snapshot : Snapshot
             Not modified; its arrays are only read.
         point_colors : ndarray of shape (n_samples, 3), uint8, optional
-            Per-point (soft) colours, e.g. from :func:`~gmm_viz.gui.palette.blend_colors`.
+            Per-point (soft) colours, e.g. from :func:`~gmm_viz.palette.blend_colors`.
             When None the points are coloured by ``snapshot.labels``, or grey if those are
             None too.
         events : tuple of SingularityEvent, optional

@@ -1,7 +1,7 @@
 """The explanation beside the canvas: which finding of the study is running, and why.
 
 A dumb view: :class:`ScenarioPanel` shows a scenario (or its remedy) and emits what the
-user asks for; :class:`~gmm_viz.gui.scenario_actions.ScenarioActions` decides what runs.
+user asks for; :class:`~gmm_viz.gui.panels.scenario_actions.ScenarioActions` decides what runs.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Exports from the window: pictures, animations, run files and the offscreen renderer."""
