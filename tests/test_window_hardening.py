@@ -12,8 +12,8 @@ from gui_helpers import STEADY, TIMEOUT, history_of, make_window, settle, step
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QDialogButtonBox
 
+from gmm_viz.gui.panels.column_dialog import ColumnDialog
 from gmm_viz.gui.panels.controls import LogSlider
-from gmm_viz.gui.main_window import ColumnDialog
 from gmm_viz.limits import MAX_COLUMNS_OFFERED, MAX_FEATURES
 
 

@@ -14,36 +14,30 @@ import functools
 import os
 import random
 from dataclasses import dataclass, field
-from typing import ClassVar
 
 import numpy as np
 from PyQt6.QtCore import QElapsedTimer, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QFrame,
-    QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QSplitter,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from gmm_viz.files import clip_message
 from gmm_viz.gui import settings as app_settings
-from gmm_viz.gui.views.component_table import ComponentTable
+from gmm_viz.gui.panels.column_dialog import ColumnDialog
 from gmm_viz.gui.panels.controls import ControlPanel, DataRequest, DisplayOptions
 from gmm_viz.gui.panels.docks import scrolling_dock
 from gmm_viz.gui.panels.load_progress import LoadProgress
+from gmm_viz.gui.panels.message_bar import MessageBar
+from gmm_viz.gui.views.component_table import ComponentTable
 from gmm_viz.gui.views.timeline import TimelineBar
 from gmm_viz.gui.worker import EMController
-from gmm_viz.limits import MAX_COLUMNS_OFFERED, MAX_FEATURES, MAX_SEED
+from gmm_viz.limits import MAX_SEED
 from gmm_viz.progress import Progress
 
 #: Minimum time between two drawn frames: the display rate (about 60 Hz).
@@ -87,117 +81,6 @@ class LaunchOptions:
     scenario: str | None = None
 
 
-class MessageBar(QFrame):
-    """A dismissible one-message area above the canvas for errors and explanations."""
-
-    STYLES: ClassVar[dict] = {
-        "error": "background:#fde2e1; border:1px solid #e0a19c; color:#6b1410;",
-        "info": "background:#e4eefb; border:1px solid #a9c1e6; color:#16325c;",
-    }
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.label = QLabel()
-        self.label.setTextFormat(Qt.TextFormat.PlainText)
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close = QToolButton()
-        close.setText("✕")
-        close.setAutoRaise(True)
-        close.setToolTip("Dismiss this message")
-        close.clicked.connect(self.clear)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 4, 4)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
-        self.level = None
-        self.hide()
-
-    def show_message(self, text: str, level: str = "error"):
-        self.level = level
-        self.setStyleSheet(f"MessageBar {{{self.STYLES[level]} border-radius:4px;}}")
-        # Plain text: a file name such as "<h1>x</h1>.csv" is shown as typed, never as
-        # markup; and bounded, whatever a file or an exception put in the message.
-        self.label.setText(clip_message(text))
-        self.label.setStyleSheet(self.STYLES[level].split(";")[-2] + ";")
-        self.show()
-
-    def text(self) -> str:
-        return self.label.text() if self.isVisible() or self.level else ""
-
-    def clear(self):
-        self.level = None
-        self.label.clear()
-        self.hide()
-
-
-class ColumnDialog(QDialog):
-    """Choose which numeric columns of a file to fit.
-
-    All columns are checked by default when there are at most
-    :data:`~gmm_viz.limits.MAX_FEATURES`; a wider file starts with the first two checked.
-    At most :data:`~gmm_viz.limits.MAX_COLUMNS_OFFERED` columns are listed (a file can
-    hold millions on one line), and OK is enabled only for 2 to ``MAX_FEATURES`` columns.
-
-    Parameters
-    ----------
-    path : str
-    columns : sequence of str
-        The names of the numeric columns (any number; only the first ones are listed).
-    """
-
-    def __init__(self, path: str, columns, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle("Choose columns")
-        n_columns = len(columns)
-        offered = list(columns[:MAX_COLUMNS_OFFERED])
-        check_all = n_columns <= MAX_FEATURES
-        self.list = QListWidget()
-        self.list.setUniformItemSizes(True)
-        self.list.setToolTip("The model is fitted in all checked columns; two of them are "
-                             "shown at a time (choose them with the Axes setting)")
-        for index, name in enumerate(offered):
-            item = QListWidgetItem(str(name))
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            checked = check_all or index < 2
-            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-            self.list.addItem(item)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        intro = f"{os.path.basename(path)} has {n_columns:,} numeric columns."
-        if n_columns > len(offered):
-            intro += f" The first {len(offered):,} are listed."
-        if not check_all:
-            intro += (f" gmm-viz fits at most {MAX_FEATURES} at once (each one adds to "
-                      "every point's work); the first two are checked.")
-        title = QLabel(intro + " Fit the model in:")
-        title.setTextFormat(Qt.TextFormat.PlainText)
-        title.setWordWrap(True)
-        self.count_label = QLabel()
-        layout = QVBoxLayout(self)
-        layout.addWidget(title)
-        layout.addWidget(self.list)
-        layout.addWidget(self.count_label)
-        layout.addWidget(self.buttons)
-        self.list.itemChanged.connect(self._on_checks_changed)
-        self._on_checks_changed()
-
-    def columns(self) -> list:
-        return [self.list.item(i).text() for i in range(self.list.count())
-                if self.list.item(i).checkState() == Qt.CheckState.Checked]
-
-    def _on_checks_changed(self, *_):
-        n = len(self.columns())
-        ok = 2 <= n <= MAX_FEATURES
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
-        text = f"{n} checked"
-        if not ok:
-            text += f": check 2 to {MAX_FEATURES} columns"
-        self.count_label.setText(text)
-
-
 class MainWindow(QMainWindow):
     """The gmm-viz window.
 
@@ -226,10 +109,10 @@ class MainWindow(QMainWindow):
     def __init__(self, options: LaunchOptions | None = None, settings=None, parent=None):
         super().__init__(parent)
         from gmm_viz.data import FIXED_SIZE_DATASETS, NOISY_DATASETS, dataset_names
-        from gmm_viz.gui.views.canvas import MixtureCanvas
         from gmm_viz.gui.export.actions import ExportActions
-        from gmm_viz.gui.views.loglik_plot import LogLikelihoodPlot
         from gmm_viz.gui.panels.scenario_actions import ScenarioActions
+        from gmm_viz.gui.views.canvas import MixtureCanvas
+        from gmm_viz.gui.views.loglik_plot import LogLikelihoodPlot
 
         options = options or LaunchOptions()
         self._settings = settings if settings is not None else app_settings.open_settings()
