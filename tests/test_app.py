@@ -275,7 +275,7 @@ def test_engine_error_becomes_a_message(qtbot, window):
     def broken_step():
         raise FloatingPointError("simulated engine failure")
 
-    window.controller.worker._engine.step = broken_step
+    window.controller.worker.session.engine.step = broken_step
     with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT) as blocker:
         window.panel.action_step.trigger()
     assert "simulated engine failure" in blocker.args[0]

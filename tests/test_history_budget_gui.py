@@ -20,8 +20,8 @@ def window(qtbot):
     worker = window.controller.worker
     budget = 300 * snapshot_nbytes(first)
     history = RunHistory(budget_bytes=budget)
-    history.extend(worker._history.snapshots)
-    worker._history = history
+    history.extend(worker.session.history.snapshots)
+    worker.session.history = history
     window.panel.speed_slider.setValue(window.panel.speed_slider.maximum())
     window.panel.action_play.trigger()
     qtbot.waitUntil(lambda: worker.iteration >= 2_000, timeout=60_000)

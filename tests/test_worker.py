@@ -213,7 +213,7 @@ def test_engine_exception_becomes_a_message(qtbot, controller, blobs):
     def broken_step():
         raise FloatingPointError("simulated failure")
 
-    controller.worker._engine.step = broken_step
+    controller.worker.session.engine.step = broken_step
     with qtbot.waitSignal(controller.sigError, timeout=TIMEOUT) as blocker:
         controller.play()
     assert "simulated failure" in blocker.args[0]
@@ -233,7 +233,7 @@ def test_a_frame_that_cannot_be_built_becomes_a_message(qtbot, controller, blobs
     def damaged(snapshot):
         raise np.linalg.LinAlgError("Matrix is not positive definite")
 
-    controller.worker._engine.labels_for = damaged
+    controller.worker.session.engine.labels_for = damaged
     with qtbot.waitSignal(controller.sigError, timeout=TIMEOUT) as blocker:
         controller.seek(1)
     message = blocker.args[0]
@@ -277,7 +277,7 @@ def test_frames_are_built_in_the_worker_thread(qtbot, controller, blobs):
     controller.set_speed(MAX_SPEED)
     start(qtbot, controller, blobs, endless())
     barrier(qtbot, controller)
-    engine = controller.worker._engine
+    engine = controller.worker.session.engine
     threads = set()
     original = engine.responsibilities
 

@@ -1,4 +1,8 @@
-"""The background worker that steps EM, and the GUI-side controller that owns its thread.
+"""The worker thread that plays a run, and the GUI-side controller that owns it.
+
+The logic of a run (history, positions, half-steps, resuming, colours, events) is the
+Qt-free :class:`~gmm_viz.run.session.RunSession`; this module only gives it a thread, a
+timer and a latest-only mailbox.
 
 Threading contract (see DESIGN.md):
 
@@ -13,7 +17,7 @@ Threading contract (see DESIGN.md):
   newest state. No backlog can build up, however slow drawing is.
 - The GUI thread only ever calls :meth:`EMWorker.take_frame` (a short locked read) and emits
   queued signals through :class:`EMController`; it never waits on computation. Creating the
-  engine (and the data set) also happens in the worker thread.
+  session (and the data set) also happens in the worker thread.
 """
 
 from __future__ import annotations
@@ -22,180 +26,32 @@ import atexit
 import os
 import sys
 import threading
-import time
 import traceback
 import weakref
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import replace
 
-import numpy as np
 from PyQt6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, pyqtSignal, pyqtSlot
 
-from gmm_viz.run.history import (
-    FULL,
-    History,
-    Position,
-    RunHistory,
-    check_history,
-    convert_position,
-    start_position,
+from gmm_viz.run.session import (
+    NO_RUN,
+    Frame,
+    RunAccess,
+    RunInfo,
+    RunRefused,
+    RunRequest,
+    SessionError,
+    open_run,
 )
 
-__all__ = ["MAX_SPEED", "EMController", "EMWorker", "Frame", "History", "RunAccess",
-           "RunInfo", "RunRequest"]
+__all__ = ["MAX_SPEED", "EMController", "EMWorker", "Frame", "RunAccess", "RunInfo",
+           "RunRequest"]
 
 #: Iterations per second that count as "as fast as possible" (timer interval 0).
 MAX_SPEED = 0
 
 
-@dataclass(frozen=True)
-class RunRequest:
-    """What the GUI asks the worker to start.
-
-    Attributes
-    ----------
-    token : int
-        Increasing number chosen by the controller; failures and starts refer to it.
-    config : EMConfig
-        The validated configuration of the run.
-    dataset : Dataset or None
-        The data to fit, when already in memory (e.g. the current data with a new k).
-    make_dataset : callable or None
-        Builds the data in the worker thread (named data sets, CSV files), used when
-        ``dataset`` is None. It may raise :class:`gmm_viz.data.DataError`.
-    history : tuple of Snapshot or None
-        A saved run to install (iteration 0 first): the views start at its last iteration
-        and Play continues from there.
-    curve : object or None
-        The saved run's whole log-likelihood curve when its history was thinned
-        (``log_likelihood`` and ``mean_log_likelihood`` indexed by iteration).
-    """
-
-    token: int
-    config: object
-    dataset: object = None
-    make_dataset: Callable | None = None
-    history: tuple | None = None
-    curve: object = None
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """A run that the worker started: the data and config it fits.
-
-    Attributes
-    ----------
-    run_id : int
-        Increases with every successful start (not with reset).
-    token : int
-        The :class:`RunRequest` token it answers.
-    dataset : Dataset
-    config : EMConfig
-        The configuration the run started with (live updates do not change it).
-    """
-
-    run_id: int
-    token: int
-    dataset: object
-    config: object
-
-
-@dataclass(frozen=True)
-class Frame:
-    """Everything the views need to show one state of the run.
-
-    Attributes
-    ----------
-    run : RunInfo
-        The run this frame belongs to; a new ``run.run_id`` means new data or a restart.
-    snapshot : Snapshot
-        The engine's state (frozen arrays).
-    point_colors : ndarray of shape (n_samples, 3) of uint8, or None
-        Soft colours blended from the responsibilities (computed in the worker), or None
-        for hard colours from ``snapshot.labels``.
-    history : History
-    events : tuple of SingularityEvent
-        Events since the previously delivered frame (so none is lost when frames are
-        skipped).
-    config : EMConfig
-        The engine's current configuration (including live changes).
-    finished : bool
-        Converged or reached ``max_iter``.
-    playing : bool
-        Whether the worker was running when the frame was built.
-    phase : {"full", "E", "M"}
-        Which half of an iteration ``snapshot`` shows (see :mod:`gmm_viz.run.history`):
-        ``"M"`` means the Gaussians of ``snapshot.iteration`` with the previous
-        iteration's colours.
-    last_iteration : int
-        The newest iteration of the run; ``snapshot.iteration`` is smaller while the user
-        looks at the past.
-    """
-
-    run: RunInfo
-    snapshot: object
-    point_colors: np.ndarray | None
-    history: History
-    events: tuple = field(default_factory=tuple)
-    config: object = None
-    finished: bool = False
-    playing: bool = False
-    phase: str = FULL
-    last_iteration: int = 0
-
-    @property
-    def in_past(self) -> bool:
-        """True when an earlier iteration than the newest one is shown."""
-        return int(self.snapshot.iteration) < self.last_iteration
-
-
-@dataclass(frozen=True)
-class RunAccess:
-    """What an engine job (:meth:`EMController.run_engine_job`) may read, in the worker.
-
-    Attributes
-    ----------
-    engine : EMEngine or None
-    run : RunInfo or None
-    run_history : RunHistory
-        The worker's own history, live: a job runs between two EM steps in the worker
-        thread and must only read it. :attr:`history`, :attr:`curve` and
-        :meth:`snapshot` read it for the job, so a job pays only for what it uses.
-    """
-
-    engine: object
-    run: object
-    run_history: RunHistory
-
-    @property
-    def history(self) -> tuple:
-        """The kept iterations, without labels, in order (every iteration unless a long
-        run was thinned to its memory budget: look iterations up with :meth:`snapshot`,
-        not by position)."""
-        return self.run_history.snapshots
-
-    @property
-    def curve(self) -> History:
-        """The whole log-likelihood curve (every iteration, thinned or not)."""
-        return self.run_history.curve()
-
-    def snapshot(self, iteration: int):
-        """The snapshot of iteration ``iteration``.
-
-        Raises
-        ------
-        ValueError
-            When the run has no such iteration, or it was thinned (the message names the
-            nearest kept one).
-        """
-        try:
-            return self.run_history[iteration]
-        except (IndexError, KeyError) as exc:  # (ThinnedIterationError is a KeyError)
-            raise ValueError(str(exc)) from None
-
-
 class EMWorker(QObject):
-    """Steps an :class:`~gmm_viz.engine.EMEngine` in a worker thread.
+    """Plays a :class:`~gmm_viz.run.session.RunSession` in a worker thread.
 
     Its slots must be reached through queued signals (see :class:`EMController`); only
     :meth:`take_frame` and the read-only counters may be used from the GUI thread.
@@ -211,7 +67,7 @@ class EMWorker(QObject):
     sigPlayingChanged(bool)
         The worker started or stopped playing on its own (finished, error).
     sigError(str)
-        An unexpected error in the engine; the worker paused, the app keeps running.
+        An unexpected error in the run; the worker paused, the app keeps running.
     sigJobFinished(int, object, str)
         A job (see :meth:`EMController.run_job`) ended: token, result, error message
         (empty on success).
@@ -236,8 +92,8 @@ class EMWorker(QObject):
         super().__init__()
         self._lock = threading.Lock()
         self._timer = None
-        self._engine = None
-        self._run = None
+        #: The run being played (None before the first one starts). Worker thread only.
+        self.session = None
         self._run_count = 0
         self._pending_request = None
         self._stopped = False
@@ -246,18 +102,9 @@ class EMWorker(QObject):
         # Read by the tick outside any slot ordering, so a pause takes effect at the next
         # tick even when queued requests are behind a long step.
         self.play_requested = False
-        self._soft_colors = False
-        self._soft_failure_reported = False  # said once until the mode or the run changes
-        # Every snapshot of the run without labels, and what the views show of it.
-        self._history = RunHistory()
+        # How runs are shown; kept here so that the next run is shown the same way.
         self._half_steps = False
-        self._position = start_position(False)
-        # The position of the last frame built (None before the first one of a run).
-        self._shown_position = None
-        # Labels recomputed for past iterations, by iteration (a few: scrubbing back and
-        # forth and M half-steps reuse them).
-        self._labels_cache = {}
-        self._unsent_events = []
+        self._soft_colours = False
         # Latest-only delivery state, guarded by _lock.
         self._frame = None
         self._notified = False
@@ -266,15 +113,24 @@ class EMWorker(QObject):
         self.notifications_emitted = 0
         self.frames_taken = 0
         self.max_in_flight = 0
-        #: Engine iteration, readable from any thread (an int assignment is atomic).
-        self.iteration = 0
-        #: ``time.monotonic()`` when the latest step began (pause latency checks).
-        self.last_step_started = 0.0
         # Decorated slots (pyqtSlot) are connected without a PyQt proxy object, so these
         # queued calls run in whatever thread the worker lives in at emit time.
         self._sigRepublish.connect(self._on_republish_requested,
                                    Qt.ConnectionType.QueuedConnection)
         self._sigStopRequested.connect(self._on_stop, Qt.ConnectionType.QueuedConnection)
+
+    # ------------------------------------------------------------------ any-thread reads
+    @property
+    def iteration(self) -> int:
+        """The newest iteration of the run (an int read: safe from any thread)."""
+        session = self.session
+        return 0 if session is None else session.iteration
+
+    @property
+    def last_step_started(self) -> float:
+        """``time.monotonic()`` when the latest EM step began (pause latency checks)."""
+        session = self.session
+        return 0.0 if session is None else session.last_step_started
 
     # ------------------------------------------------------------------ GUI-thread API
     @property
@@ -327,43 +183,17 @@ class EMWorker(QObject):
             request, self._pending_request = self._pending_request, None
         if request is None:  # superseded by a later request already handled
             return
-        from gmm_viz.data import DataError
-        from gmm_viz.engine import ConfigError, EMEngine
-
         try:
-            dataset = request.dataset
-            if dataset is None:
-                dataset = request.make_dataset()
-            check_drawable(dataset)
-            engine = EMEngine(dataset.X, request.config)
-            history = check_history(request.history or (), dataset.X.shape[1],
-                                    request.config.n_components)
-            if history:
-                engine.restore(history[-1])
-        except (ConfigError, DataError, ValueError) as exc:
+            session = open_run(request, self._run_count + 1, half_steps=self._half_steps,
+                               soft_colours=self._soft_colours)
+        except RunRefused as exc:
             self.sigRunFailed.emit(request.token, str(exc))
             return
-        except MemoryError:
-            self.sigRunFailed.emit(request.token, "Not enough memory for this data set.")
-            return
-        except Exception as exc:  # noqa: BLE001 - any failure must reach the user
-            traceback.print_exc()
-            self.sigRunFailed.emit(request.token, f"Could not start the run: {exc}")
-            return
-        self._engine = engine
         self._run_count += 1
-        self._run = RunInfo(self._run_count, request.token, dataset, engine.config)
-        self._clear_history()
-        if history:
-            self._history.extend(history, curve=request.curve)
-            self.iteration = int(engine.iteration)
-            self._position = convert_position(Position(int(history[-1].iteration)),
-                                              self._half_steps)
-        else:
-            self._record(engine.snapshot)
-        self.sigRunStarted.emit(self._run)
+        self.session = session
+        self.sigRunStarted.emit(session.run)
         self._publish(force=True)
-        if self._playing and engine.finished:
+        if self._playing and session.at_end:
             self._set_playing(False)
 
     @pyqtSlot(int, object)
@@ -388,18 +218,27 @@ class EMWorker(QObject):
     def _on_engine_job(self, token, function):
         # A job that reads the run (engine, history): it runs between two EM steps, so
         # it sees a consistent state.
-        self._on_job(token, lambda: function(
-            RunAccess(self._engine, self._run, self._history)))
+        access = NO_RUN if self.session is None else self.session.access()
+        self._on_job(token, lambda: function(access))
 
     @pyqtSlot()
     def _on_play(self):
-        if self._stopped:
+        session = self.session
+        if self._stopped or session is None:
             return
-        if self._engine is None:
-            return
-        if self._position.iteration < self._history.last_iteration:
-            self._resume_from(self._position.iteration)
-        if self._engine.finished and self._needs_step(self._next()):
+        if session.in_past:
+            iteration = session.position.iteration
+            try:
+                dropped = session.resume()
+            except SessionError as exc:
+                self._fail(exc)
+                return
+            if dropped:
+                self.sigHistoryTruncated.emit(iteration, dropped)
+                # The views must learn that the history is shorter now, even if a pause
+                # arrives before the next step would have published a frame.
+                self._publish(force=True)
+        if session.at_end:
             # Nothing to run. Say so even though the state did not change, because the
             # GUI already shows "playing" for the request.
             self._set_playing(False)
@@ -417,28 +256,23 @@ class EMWorker(QObject):
         if self._stopped:
             return
         self._set_playing(False)
-        if self._engine is not None:
+        if self.session is not None:
             self._advance()
 
     @pyqtSlot()
     def _on_step_back(self):
-        if self._stopped or self._engine is None:
+        if self._stopped or self.session is None:
             return
         self._set_playing(False)
-        previous = self._history.previous_position(self._position, self._half_steps)
-        if previous is not None:
-            self._position = previous
+        self.session.step_back()
         self._publish(force=True)
 
     @pyqtSlot(int)
     def _on_seek(self, iteration: int):
-        if self._stopped or self._engine is None:
+        if self._stopped or self.session is None:
             return
         self._set_playing(False)
-        iteration = min(max(int(iteration), 0), self._history.last_iteration)
-        # A thinned iteration (see RunHistory's memory budget) shows the nearest kept one.
-        self._position = self._history.clamp(convert_position(Position(iteration),
-                                                              self._half_steps))
+        self.session.seek(iteration)
         # Not forced: while a frame is on its way, a fast scrub only marks the state
         # stale, and the labels are recomputed once for the newest position.
         self._publish()
@@ -448,42 +282,29 @@ class EMWorker(QObject):
         if self._stopped:
             return
         self._half_steps = bool(half_steps)
-        self._position = self._history.clamp(convert_position(self._position,
-                                                              self._half_steps))
-        if self._engine is not None:
+        if self.session is not None:
+            self.session.set_half_steps(half_steps)
             self._publish(force=True)
 
     @pyqtSlot()
     def _on_reset(self):
-        if self._stopped:
-            return
-        if self._engine is None:
+        if self._stopped or self.session is None:
             return
         try:
-            snapshot = self._engine.reset()
-        except Exception as exc:  # noqa: BLE001
-            self._fail(f"Reset failed: {exc}")
+            self.session.reset()
+        except SessionError as exc:
+            self._fail(exc)
             return
-        self._clear_history()
-        self._record(snapshot)
         self._publish(force=True)
 
     @pyqtSlot(object)
     def _on_settings(self, config):
-        if self._stopped:
+        if self._stopped or self.session is None:
             return
-        if self._engine is None:
-            return
-        from gmm_viz.engine.config import LIVE_SETTINGS
-
         try:
-            if self._engine.config.restarts_run(config):
-                # A restart request failed or is still pending: apply only the live part.
-                live = {name: getattr(config, name) for name in LIVE_SETTINGS}
-                config = self._engine.config.with_changes(**live)
-            self._engine.update_settings(config)
-        except Exception as exc:  # noqa: BLE001
-            self.sigError.emit(f"Could not apply the settings: {exc}")
+            self.session.update_settings(config)
+        except SessionError as exc:
+            self._fail(exc)
             return
         self._publish(force=True)
 
@@ -497,9 +318,9 @@ class EMWorker(QObject):
     def _on_soft_colors(self, soft: bool):
         if self._stopped:
             return
-        self._soft_colors = bool(soft)
-        self._soft_failure_reported = False
-        if self._engine is not None:
+        self._soft_colours = bool(soft)
+        if self.session is not None:
+            self.session.set_soft_colours(soft)
             self._publish(force=True)
 
     @pyqtSlot()
@@ -517,6 +338,20 @@ class EMWorker(QObject):
         self.moveToThread(main_thread)
         QThread.currentThread().quit()
 
+    @pyqtSlot()
+    def _on_tick(self):
+        if self._stopped:
+            return
+        session = self.session
+        if not self.play_requested or session is None:
+            self._set_playing(False)
+            return
+        if not session.at_end:
+            self._advance()
+        if session.at_end:
+            self._set_playing(False)
+            self._publish(force=True)
+
     # ------------------------------------------------------------------ internals
     def _set_playing(self, playing: bool):
         self.play_requested = playing
@@ -529,143 +364,19 @@ class EMWorker(QObject):
             self._playing = playing
             self.sigPlayingChanged.emit(playing)
 
-    @pyqtSlot()
-    def _on_tick(self):
-        if self._stopped:
-            return
-        if not self.play_requested or self._engine is None:
-            self._set_playing(False)
-            return
-        if self._engine.finished and self._needs_step(self._next()):
-            self._set_playing(False)
-            self._publish(force=True)
-            return
-        self._advance()
-        if (self._engine is not None and self._engine.finished
-                and self._needs_step(self._next())):
-            self._set_playing(False)
-            self._publish(force=True)
-
-    def _next(self) -> Position:
-        return self._history.next_position(self._position, self._half_steps)
-
-    def _needs_step(self, position: Position) -> bool:
-        """True when showing ``position`` needs an iteration not computed yet."""
-        return position.iteration > self._history.last_iteration
-
     def _advance(self):
-        """Show the next (half-)iteration: from the history, or by stepping EM at its end."""
-        position = self._next()
-        if self._needs_step(position) and not self._do_step():
+        """Show the next (half-)iteration; a failed EM step pauses and says why."""
+        try:
+            self.session.advance()
+        except SessionError as exc:
+            self._fail(exc)
             return
-        self._position = position
         self._publish()
 
-    def _resume_from(self, iteration: int):
-        """Continue the run from a past iteration: restore it, drop the later history."""
-        try:
-            self._engine.restore(self._history[iteration])
-        except Exception as exc:  # noqa: BLE001 - the app keeps running
-            traceback.print_exc()
-            self._fail(f"Could not resume from iteration {iteration}: {exc}")
-            return
-        dropped = self._history.truncate(iteration)
-        self._labels_cache = {i: v for i, v in self._labels_cache.items() if i <= iteration}
-        self.iteration = int(self._engine.iteration)
-        if dropped:
-            self.sigHistoryTruncated.emit(iteration, dropped)
-            # The views must learn that the history is shorter now, even if a pause
-            # arrives before the next step would have published a frame.
-            self._publish(force=True)
-
-    def _do_step(self) -> bool:
-        self.last_step_started = time.monotonic()
-        try:
-            snapshot = self._engine.step()
-        except Exception as exc:  # noqa: BLE001 - the app keeps running
-            traceback.print_exc()
-            self._fail(f"EM step failed at iteration {self._engine.iteration}: {exc}")
-            return False
-        self._record(snapshot)
-        return True
-
-    def _fail(self, message: str):
-        self._set_playing(False)
-        self.sigError.emit(message)
-
-    def _clear_history(self):
-        self._history.clear()
-        self._labels_cache.clear()
-        self._position = start_position(self._half_steps)
-        self._shown_position = None
-        self._soft_failure_reported = False
-        self._unsent_events.clear()
-
-    def _record(self, snapshot):
-        self.iteration = int(snapshot.iteration)
-        self._history.append(snapshot)
-        self._unsent_events.extend(snapshot.events)
-
-    def _labels_of(self, iteration: int):
-        """Hard labels under iteration ``iteration``'s parameters (recomputed if past)."""
-        engine = self._engine
-        if iteration == engine.iteration and engine.snapshot.labels is not None:
-            return engine.snapshot.labels
-        labels = self._labels_cache.get(iteration)
-        if labels is None:
-            labels = engine.labels_for(self._history[iteration])
-            labels.setflags(write=False)
-            if len(self._labels_cache) >= _LABELS_CACHED:
-                self._labels_cache.pop(next(iter(self._labels_cache)))
-            self._labels_cache[iteration] = labels
-        return labels
-
-    def _shown_snapshot(self):
-        """The snapshot to draw at the current position (labels of the right iteration)."""
-        from dataclasses import replace
-
-        engine, position = self._engine, self._position
-        if position.iteration == engine.iteration and position.phase != "M":
-            return engine.snapshot
-        snapshot = self._history[position.iteration]
-        return replace(snapshot, labels=self._labels_of(position.labels_iteration))
-
-    def _build_frame(self) -> Frame:
-        engine = self._engine
-        self._position = self._history.clamp(self._position)
-        position = self._position
-        snapshot = self._shown_snapshot()
-        colors = None
-        if self._soft_colors:
-            from gmm_viz.palette import blend_colors, component_colors
-
-            try:
-                source = position.labels_iteration
-                resp = (engine.responsibilities() if source == engine.iteration
-                        else engine.responsibilities_for(self._history[source]))
-                colors = blend_colors(resp, component_colors(resp.shape[1]))
-            except Exception as exc:  # noqa: BLE001 - fall back to hard colours, keep running
-                colors = None
-                if not self._soft_failure_reported:
-                    self._soft_failure_reported = True
-                    self.sigError.emit(
-                        f"Could not blend the soft colours at iteration {source}: {exc} "
-                        f"({type(exc).__name__}); the points show hard colours.")
-        history = self._history.curve()
-        events = tuple(self._unsent_events)
-        self._unsent_events.clear()
-        return Frame(
-            run=self._run,
-            snapshot=snapshot,
-            point_colors=colors,
-            history=history,
-            events=events,
-            config=engine.config,
-            finished=bool(engine.finished),
-            playing=self._playing,
-            phase=position.phase,
-            last_iteration=self._history.last_iteration,
-        )
+    def _fail(self, error: SessionError):
+        if error.pause:
+            self._set_playing(False)
+        self.sigError.emit(str(error))
 
     def _publish(self, force: bool = False):
         """Store the newest frame; notify the GUI unless a notification is in flight.
@@ -676,7 +387,8 @@ class EMWorker(QObject):
             Replace a frame that is waiting to be taken (new run, reset, settings) instead
             of only marking it stale; still never sends a second notification.
         """
-        if self._engine is None or self._stopped:
+        session = self.session
+        if session is None or self._stopped:
             return
         with self._lock:
             if self._notified and not force:
@@ -685,15 +397,18 @@ class EMWorker(QObject):
                 self._dirty = True
                 return
         try:
-            frame = self._build_frame()
-        except Exception as exc:  # noqa: BLE001 - e.g. a damaged snapshot in the history
-            self._frame_failed(exc)
+            frame, failure = session.frame(playing=self._playing), None
+        except SessionError as exc:
+            frame, failure = None, exc
+        for warning in session.take_warnings():  # (said before the frame or its failure)
+            self.sigError.emit(warning)
+        if failure is not None:
+            self._fail(failure)
             return
-        self._shown_position = self._position
         with self._lock:
             if force and self._frame is not None and self._frame.run is frame.run:
                 # Keep events of the frame we replace.
-                frame = _merge_events(self._frame, frame)
+                frame = replace(frame, events=self._frame.events + frame.events)
             self._frame = frame
             self._dirty = False
             notify = not self._notified
@@ -704,31 +419,6 @@ class EMWorker(QObject):
                 self.max_in_flight = max(self.max_in_flight, in_flight)
         if notify:
             self.sigFrameReady.emit()
-
-    def _frame_failed(self, exc: Exception):
-        """Building the frame of the current position failed: pause and say why.
-
-        The position goes back to the last one delivered, which the views still show, so
-        the worker and the views agree and the next step or seek starts from there.
-        """
-        failed = self._position
-        if self._shown_position is not None and self._shown_position != failed:
-            self._position = self._history.clamp(
-                convert_position(self._shown_position, self._half_steps))
-        reason = str(exc) or "no details"
-        self._fail(f"Could not show iteration {failed.iteration}: {reason} "
-                   f"({type(exc).__name__}). Its saved parameters may be damaged; the view "
-                   "stays where it was.")
-
-
-#: Past iterations whose labels the worker keeps (each is one small int per point).
-_LABELS_CACHED = 8
-
-
-def _merge_events(old: Frame, new: Frame) -> Frame:
-    from dataclasses import replace
-
-    return replace(new, events=old.events + new.events)
 
 
 class EMController(QObject):
@@ -934,22 +624,6 @@ class EMController(QObject):
         if self._finalizer.detach() is not None:  # (None: it ran already)
             _stop_thread(self.thread, self.worker, timeout_ms)
         return not self.thread.isRunning()
-
-
-def check_drawable(dataset):
-    """``dataset`` if the views can show it; else a DataError saying why.
-
-    Checked in the worker before a run replaces the current one, so data that cannot be
-    drawn never costs the user the run on screen and its history. (The point and column
-    limits are the Dataset's own: every Dataset holds at most MAX_POINTS x MAX_FEATURES.)
-    """
-    from gmm_viz.data import DataError
-
-    if dataset.X.shape[1] < 2:
-        name = getattr(dataset, "name", None) or "the data"
-        raise DataError(f"{name}: has only one usable numeric column; the app needs at "
-                        "least two to draw the points.")
-    return dataset
 
 
 #: How long closing waits for the worker to stop between two EM steps (it normally stops
