@@ -27,7 +27,8 @@ def test_a_late_failure_of_a_superseded_request_never_reaches_the_screen(qtbot):
         raise DataError("n_samples must be between 2 and 2,000,000; got 1.")
 
     # The worker is busy building data for the first request when the second arrives.
-    window._request_run(source=DataRequest("blobs", n_samples=1), make=slow_failing_data)
+    window.run_controller.request_run(source=DataRequest("blobs", n_samples=1),
+                                      make=slow_failing_data)
     qtbot.waitUntil(started.is_set, timeout=TIMEOUT)
     window.panel.dataset_combo.setCurrentIndex(window.panel.dataset_combo.findData("faithful"))
     release.set()
@@ -45,7 +46,7 @@ def test_the_failure_of_the_newest_request_is_shown_and_the_panel_put_back(qtbot
         raise DataError("n_samples must be between 2 and 2,000,000; got 1.")
 
     with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT) as blocker:
-        window._request_run(source=DataRequest("moons"), make=failing_data)
+        window.run_controller.request_run(source=DataRequest("moons"), make=failing_data)
     assert "n_samples must be between" in blocker.args[0]
     assert window.message_bar.level == "error"
     assert window.dataset is shown

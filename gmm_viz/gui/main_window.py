@@ -1,16 +1,17 @@
 """The main window: wires the control panel, the worker and the views.
 
-Data flow: the panel emits validated configs and data requests; the window sends them to
-the worker (:class:`~gmm_viz.gui.worker.EMController`), either as a live settings update
-or as a new run. What is shown, and what counts as the current data and configuration,
-always comes from the frames the worker delivers, so a request that fails (bad file, k
-larger than the number of distinct points) leaves the previous data, run and settings
-in place: the panel is put back and the reason is shown in the message bar.
+Data flow: the panel emits validated configs and data requests; the run controller
+(:class:`~gmm_viz.gui.run_controller.RunController`) sends them to the worker
+(:class:`~gmm_viz.gui.worker.EMController`), either as a live settings update or as a new
+run, and decides what the worker's answers mean: what is shown, and what counts as the
+current data and configuration, always comes from the runs the worker delivers, so a
+request that fails (bad file, k larger than the number of distinct points) leaves the
+previous data, run and settings in place: the panel is put back and the reason is shown
+in the message bar. The window draws the frames and shows the messages.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import random
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from gmm_viz.gui.panels.controls import ControlPanel, DataRequest, DisplayOption
 from gmm_viz.gui.panels.docks import scrolling_dock
 from gmm_viz.gui.panels.load_progress import LoadProgress
 from gmm_viz.gui.panels.message_bar import MessageBar
+from gmm_viz.gui.run_controller import KEEP, RunController, file_label, file_message
 from gmm_viz.gui.views.component_table import ComponentTable
 from gmm_viz.gui.views.timeline import TimelineBar
 from gmm_viz.gui.worker import EMController
@@ -48,8 +50,6 @@ _PAINT_AND_IDLE_FACTOR = 3
 MAX_FRAME_INTERVAL_MS = 250
 #: How long closing waits for a run file or CSV being written (see closeEvent).
 WRITE_WAIT_MS = 120_000
-#: Marker for "the last requested data" in :meth:`MainWindow._request_run`.
-_KEEP = object()
 
 
 @dataclass(frozen=True)
@@ -127,25 +127,16 @@ class MainWindow(QMainWindow):
         self.table = ComponentTable()
         self.message_bar = MessageBar()
         self.timeline = TimelineBar(self.panel.action_step)
+        #: What was asked for and what is shown (committed from the worker's runs).
+        self.run_controller = RunController(self.controller, self.panel)
 
-        # What is shown (committed from frames) and what was asked for.
-        self._run = None
-        self._config = None
-        self._requested_config = None
-        self._requested_source = None
-        self._latest_run_token = 0
-        self._sources = {}  # token -> DataRequest | "loaded" | None (same data)
-        self._source = None  # source of the shown data
-        self._loaded = None  # (Dataset, label) of the last file loaded successfully
-        self._pending_open = {}  # job token -> path
+        self._pending_open = {}  # job token -> (path, progress)
         self._last_frame = None
         self._axes = (0, 1)
         self._playing = False
         self._display = DisplayOptions()
         self._closed = False
         self._finished_shown = False
-        self._opened_runs = {}  # request token -> file name of a run being opened
-        self._refused_run_id = None  # a run whose data could not be drawn (frames dropped)
 
         self._build_layout()
         self.scenarios = ScenarioActions(self)
@@ -255,15 +246,15 @@ class MainWindow(QMainWindow):
         self._show_status(None)
 
     def _connect(self):
-        c, p = self.controller, self.panel
+        c, p, runs = self.controller, self.panel, self.run_controller
         c.sigFrameReady.connect(self._on_frame_ready)
         c.sigRunFailed.connect(self._on_run_failed)
         c.sigPlayingChanged.connect(self._on_worker_playing_changed)
         c.sigError.connect(self._on_worker_error)
         c.sigJobFinished.connect(self._on_job_finished)
-        p.sigConfigChanged.connect(self._on_config_changed)
-        p.sigDataRequested.connect(self._on_data_requested)
-        p.sigLoadedDataRequested.connect(self._on_loaded_data_requested)
+        p.sigConfigChanged.connect(runs.change_config)
+        p.sigDataRequested.connect(runs.request_data)
+        p.sigLoadedDataRequested.connect(runs.request_loaded_data)
         p.sigOpenRequested.connect(self._on_open_requested)
         p.sigPlayToggled.connect(self._on_play_toggled)
         p.sigStepRequested.connect(self._on_step_requested)
@@ -307,12 +298,11 @@ class MainWindow(QMainWindow):
             except KeyError as exc:
                 self.show_error(str(exc).strip("'\""))
         if options.csv_dataset is not None:
-            label = _file_label(options.csv_path or options.csv_dataset.name)
-            self._loaded = (options.csv_dataset, label)
-            self.panel.set_loaded_file(label)
-            self._request_run(config, source="loaded")
+            label = file_label(options.csv_path or options.csv_dataset.name)
+            self.run_controller.set_loaded_file(options.csv_dataset, label)
+            self.run_controller.request_run(config, source="loaded")
         else:
-            self._request_run(config, source=self.panel.data_request())
+            self.run_controller.request_run(config, source=self.panel.data_request())
         if options.play:
             self.panel.action_play.setChecked(True)
 
@@ -325,12 +315,23 @@ class MainWindow(QMainWindow):
     @property
     def dataset(self):
         """The data of the shown run."""
-        return None if self._run is None else self._run.dataset
+        run = self.run_controller.run
+        return None if run is None else run.dataset
 
     @property
     def config(self):
         """The configuration of the shown run (with live changes)."""
-        return self._config
+        return self.run_controller.config
+
+    @property
+    def _run(self):
+        """The shown run (:attr:`RunController.run`; tests read it here)."""
+        return self.run_controller.run
+
+    @property
+    def _source(self):
+        """The shown data's source (:attr:`RunController.source`; tests read it here)."""
+        return self.run_controller.source
 
     @property
     def playing(self) -> bool:
@@ -379,10 +380,8 @@ class MainWindow(QMainWindow):
             The request's token (None when the data cannot be resolved).
         """
         self.panel.set_config(config)
-        source = None
         if data_request is not None:
             self.panel.set_data_request(data_request)
-            source = data_request
         if soft_colours is not None and soft_colours != self._display.soft_colors:
             from dataclasses import replace
 
@@ -391,8 +390,8 @@ class MainWindow(QMainWindow):
             self._on_display_changed(options)
         if self.message_bar.level == "info":
             self.message_bar.clear()
-        token = self._request_run(config, source=source if source is not None else _KEEP,
-                                  history=history)
+        token = self.run_controller.request_run(
+            config, source=KEEP if data_request is None else data_request, history=history)
         if play and not self.panel.action_play.isChecked():
             self.panel.action_play.setChecked(True)
         elif not play:
@@ -416,33 +415,19 @@ class MainWindow(QMainWindow):
             self.show_error(f"Could not open the run {label}: {exc}")
             return
         self.pause()
+        request = None
         if source.get("kind") == "generator" and self.panel.dataset_combo.findData(
                 source.get("name")) >= 0:
             request = DataRequest(source["name"], n_samples=source.get("n_samples"),
                                   noise=source.get("noise"),
                                   random_state=source.get("random_state"))
             self.panel.set_data_request(request)
-            data = request
-        else:
-            # Committed as the loaded data only when the run starts (a bad file keeps
-            # the previous one).
-            data = ("run", f"run: {label}")
         self.panel.set_config(record.config)
-        token = self._request_run(record.config, source=data, history=record.snapshots,
-                                  dataset=dataset, curve=record.curve)
-        self._opened_runs[token] = label
+        self.run_controller.open_run(record, dataset, label, data_request=request)
 
     def data_source(self) -> dict:
         """Where the shown data comes from, for a run file (:mod:`gmm_viz.run.run_file`)."""
-        from gmm_viz.run.run_file import generator_source, points_source
-
-        if isinstance(self._source, DataRequest):
-            s = self._source
-            return generator_source(s.name, s.n_samples, s.random_state, s.noise)
-        if self._loaded is None:
-            return points_source("points")
-        dataset, label = self._loaded
-        return points_source(label, dataset.feature_names)
+        return self.run_controller.data_source()
 
     def show_error(self, message: str):
         self.message_bar.show_message(message, "error")
@@ -480,70 +465,9 @@ class MainWindow(QMainWindow):
         return dialog.columns()
 
     # ------------------------------------------------------------------ requests
-    def _request_run(self, config=None, source=_KEEP, history=None, dataset=None, make=None,
-                     curve=None):
-        """Start a run with ``config`` on the data described by ``source``.
-
-        Parameters
-        ----------
-        config : EMConfig, optional
-            Default: the last requested configuration.
-        source : DataRequest, "loaded", ("file", path, columns) or None, optional
-            Default: the last requested data (so a new k does not cancel a data request
-            that has not started yet). None means the data of the shown run.
-        history : sequence of Snapshot, optional
-            A saved run to install (see :class:`~gmm_viz.gui.worker.RunRequest`).
-        dataset : Dataset, optional
-            The data itself, when already built (an opened run).
-        make : callable, optional
-            Builds the data of ``source`` in the worker (e.g. from a file parsed already).
-        curve : object, optional
-            The whole curve of a saved thinned ``history``.
-        """
-        if config is None:
-            config = self._requested_config or self.panel.config()
-        if source is _KEEP:
-            source = self._requested_source
-        if dataset is None and make is None:
-            dataset, make = self._resolve(source)
-        if dataset is None and make is None:
-            return None
-        token = self.controller.request_run(config, dataset=dataset, make_dataset=make,
-                                            history=history, curve=curve)
-        self._sources[token] = source
-        self._requested_config = config
-        self._requested_source = source
-        self._latest_run_token = token
-        return token
-
-    def _resolve(self, source):
-        """The in-memory dataset or the factory that builds it, for ``source``."""
-        from gmm_viz.data import load_csv
-
-        if self._run is not None and (source is None or source == self._source):
-            return self._run.dataset, None
-        if source == "loaded" and self._loaded is not None:
-            return self._loaded[0], None
-        if isinstance(source, DataRequest):
-            return None, _dataset_factory(source)
-        if isinstance(source, tuple) and source[0] == "file":
-            _, path, columns = source
-            return None, lambda: load_csv(path, columns=None if columns is None
-                                          else list(columns))
-        return None, None
-
     def _load_csv(self, path, columns, table=None):
-        """Start a run on ``columns`` of the file (None: all its numeric columns).
-
-        ``table`` is the file already parsed (:class:`~gmm_viz.data.csv_loader.CsvTable`);
-        without it the file is read again. Too few columns fail in the worker with the
-        loader's message, like any other unusable file.
-        """
-        source = ("file", path, None if columns is None else tuple(columns))
-        make = None
-        if table is not None:
-            make = functools.partial(table.dataset, None if columns is None else list(columns))
-        self._request_run(source=source, make=make)
+        """Start a run on ``columns`` of the file (see :meth:`RunController.load_csv`)."""
+        self.run_controller.load_csv(path, columns, table)
         self.statusBar().showMessage(f"Loading {os.path.basename(path)}…", 3000)
 
     # ------------------------------------------------------------------ frames
@@ -571,15 +495,16 @@ class MainWindow(QMainWindow):
 
     def show_frame(self, frame):
         """Draw ``frame`` (a :class:`~gmm_viz.gui.worker.Frame`) in every view."""
-        if self._run is None or frame.run.run_id != self._run.run_id:
-            if frame.run.run_id == self._refused_run_id:
+        runs = self.run_controller
+        if not runs.is_shown(frame.run):
+            if runs.is_refused(frame.run):
                 return  # its data could not be shown; a new request is on its way
             try:
                 self._apply_run(frame.run)
             except Exception as exc:  # noqa: BLE001 - the previous run stays on screen
                 self._refuse_run(frame.run, exc)
                 return
-        self._config = frame.config
+        runs.record_config(frame.config)
         self._last_frame = frame
         snapshot = frame.snapshot
         colors = frame.point_colors if self._display.soft_colors else None
@@ -634,7 +559,8 @@ class MainWindow(QMainWindow):
         """
         from gmm_viz.palette import component_colors
 
-        new_data = self._run is None or run.dataset is not self._run.dataset
+        shown = self.run_controller.run
+        new_data = shown is None or run.dataset is not shown.dataset
         colors = component_colors(run.config.n_components)
         if new_data:
             names = run.dataset.feature_names or [f"x{i}" for i in range(run.dataset.X.shape[1])]
@@ -645,21 +571,7 @@ class MainWindow(QMainWindow):
                 self._restore_canvas()
                 raise
 
-        source = self._sources.pop(run.token, None)
-        # Requests older than this one can no longer arrive.
-        for token in [t for t in self._sources if t < run.token]:
-            del self._sources[token]
-        self._run = run
-        self._config = run.config
-        if isinstance(source, tuple) and source[0] in ("file", "run"):
-            label = _file_label(source[1]) if source[0] == "file" else source[1]
-            self._loaded = (run.dataset, label)
-            self.panel.set_loaded_file(label)
-            if self._requested_source == source:
-                self._requested_source = "loaded"
-            source = "loaded"
-        if source is not None:
-            self._source = source
+        applied = self.run_controller.commit_run(run)
         if new_data:
             d = run.dataset.X.shape[1]
             self._axes = (0, 1)
@@ -675,13 +587,9 @@ class MainWindow(QMainWindow):
         self.table.set_colors(colors)
         if self.message_bar.level == "info":
             self.message_bar.clear()
-        opened = self._opened_runs.pop(run.token, None)
-        for token in [t for t in self._opened_runs if t < run.token]:
-            del self._opened_runs[token]
-        self.sigRunApplied.emit(run, source)
-        if opened:
-            self.show_info(f"Opened the run {opened}: {_run_summary(run)}. Drag the "
-                           "timeline or use Left/Right to replay it; Play continues it.")
+        self.sigRunApplied.emit(run, applied.source)
+        if applied.message:
+            self.show_info(applied.message)
             return
         description = getattr(run.dataset, "description", "")
         if (new_data and description and self.message_bar.level != "error"
@@ -691,9 +599,9 @@ class MainWindow(QMainWindow):
 
     def _restore_canvas(self):
         """Show the committed run's points again (after drawing new ones failed)."""
-        if self._run is None:
+        if self.run_controller.run is None:
             return
-        dataset = self._run.dataset
+        dataset = self.run_controller.run.dataset
         names = dataset.feature_names or [f"x{i}" for i in range(dataset.X.shape[1])]
         try:
             self.canvas.set_points(dataset.X, feature_names=tuple(names))
@@ -702,22 +610,13 @@ class MainWindow(QMainWindow):
             return
 
     def _refuse_run(self, run, exc):
-        """A run whose data cannot be shown: keep the previous one and say why.
-
-        The worker already replaced its run, so unless a newer request is on its way the
-        previous data and configuration are requested again (from iteration 0: the worker
-        no longer has their history). Frames of the refused run are dropped.
-        """
-        self._refused_run_id = run.run_id
+        """A run whose data cannot be shown: keep the previous one and say why
+        (see :meth:`RunController.refuse_run`)."""
         self.pause()
-        restart = self._run is not None and run.token == self._latest_run_token
-        message = f"Could not show the new data: {str(exc) or type(exc).__name__}."
-        if restart:
-            message += " The previous data is shown again, restarted at iteration 0."
-        self._on_run_failed(run.token, message)  # names the file, puts the panel back
-        if restart:
-            self._request_run(self._config, source=self._source)
-        if self._last_frame is not None and self._run is not None:
+        message = self.run_controller.refuse_run(run, exc)
+        if message is not None:
+            self.show_error(message)
+        if self._last_frame is not None and self.run_controller.run is not None:
             from dataclasses import replace
 
             # The model again, on the points put back (its events were told already).
@@ -751,49 +650,10 @@ class MainWindow(QMainWindow):
         labels["recoveries"].setText(f"recoveries {history.n_recoveries}")
 
     # ------------------------------------------------------------------ handlers
-    def _on_config_changed(self, config):
-        current = self._requested_config
-        if current is not None and self._run is not None and not current.restarts_run(config):
-            self.controller.update_settings(config)
-            self._requested_config = config
-            return
-        self._request_run(config)
-
-    def _on_data_requested(self, request):
-        self._request_run(source=request)
-
-    def _on_loaded_data_requested(self):
-        if self._loaded is None:
-            self._revert_panel()
-            return
-        self._request_run(source="loaded")
-
     def _on_run_failed(self, token, message):
-        source = self._sources.pop(token, None)
-        if token < self._latest_run_token:
-            # A newer request replaced this one while the worker was busy with it: its
-            # answer is out of date, and showing it would describe what is not on screen.
-            self._opened_runs.pop(token, None)
-            return
-        if isinstance(source, tuple) and source[0] == "file":
-            message = _file_message(source[1], message)
-        elif isinstance(source, tuple) and source[0] == "run":
-            message = f"Could not open the {source[1]}: {message}"
-            self._opened_runs.pop(token, None)
-        self.show_error(message)
-        if token == self._latest_run_token:
-            # Nothing newer is pending: show the run that is still there.
-            self._requested_config = self._config
-            self._requested_source = self._source
-            self._revert_panel()
-
-    def _revert_panel(self):
-        if self._config is not None:
-            self.panel.set_config(self._config)
-        if isinstance(self._source, DataRequest):
-            self.panel.set_data_request(self._source)
-        elif self._source == "loaded" and self._loaded is not None:
-            self.panel.set_loaded_file(self._loaded[1])
+        message = self.run_controller.run_failed(token, message)
+        if message is not None:  # None: a newer request replaced it
+            self.show_error(message)
 
     def _on_job_finished(self, token, result, error):
         pending = self._pending_open.pop(token, None)
@@ -807,7 +667,7 @@ class MainWindow(QMainWindow):
                                "the run on screen are unchanged.")
             return
         if error:
-            self.show_error(_file_message(path, error))
+            self.show_error(file_message(path, error))
             return
         table = result
         columns = table.numeric_columns
@@ -930,23 +790,6 @@ def _initial_size(screen) -> tuple:
     return width, height
 
 
-def _run_summary(run) -> str:
-    """``"272 points, k = 2"`` for a run's message."""
-    return f"{run.dataset.X.shape[0]:,} points, k = {run.config.n_components}"
-
-
-def _file_message(path: str, message: str) -> str:
-    """A failure message that names the file (the data module's usually does already)."""
-    name = os.path.basename(os.fspath(path))
-    if name in message:
-        return f"Could not open the file: {message}"
-    return f"Could not open {name}: {message}"
-
-
-def _file_label(path: str) -> str:
-    return f"file: {os.path.basename(os.fspath(path))}"
-
-
 def _read_table(path, progress):
     """Parse a CSV file for :meth:`MainWindow.open_csv` (worker thread)."""
     from gmm_viz.data.csv_loader import read_csv_table
@@ -955,13 +798,3 @@ def _read_table(path, progress):
     table = read_csv_table(path, progress=progress)
     progress.update(1.0)
     return table
-
-
-def _dataset_factory(request: DataRequest):
-    def make():
-        from gmm_viz.data import make_dataset
-
-        return make_dataset(request.name, n_samples=request.n_samples,
-                            random_state=request.random_state, noise=request.noise)
-
-    return make
