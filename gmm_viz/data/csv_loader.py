@@ -55,7 +55,7 @@ from pathlib import Path
 import numpy as np
 
 from gmm_viz.bulk import collector_paused
-from gmm_viz.data import DataError, Dataset
+from gmm_viz.data.dataset import DataError, Dataset
 from gmm_viz.files import FileCheckError, name_some, read_input_bytes
 
 # Looked up at call time (not bound as defaults), so a test can lower them.

@@ -16,7 +16,7 @@ import numbers
 
 import numpy as np
 
-from gmm_viz.data import DataError, Dataset
+from gmm_viz.data.dataset import DataError, Dataset
 from gmm_viz.limits import MAX_POINTS
 
 __all__ = [
