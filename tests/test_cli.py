@@ -14,11 +14,11 @@ OPTIONS = ("--dataset", "--csv", "--k", "--init", "--covariance", "--seed", "--t
 
 @pytest.fixture
 def launched(monkeypatch):
-    """Replace the window by a recorder of the arguments it would get."""
+    """Replace the window by a recorder of the launch options it would get."""
     calls = []
     from gmm_viz.gui import app
 
-    monkeypatch.setattr(app, "run_app", lambda args: calls.append(args) or 0)
+    monkeypatch.setattr(app, "run_app", lambda options: calls.append(options) or 0)
     return calls
 
 
@@ -65,22 +65,18 @@ def test_bad_csv_is_one_line_and_status_2(capsys, launched, tmp_path):
 
 
 def test_default_opens_the_app_with_the_study_setup(launched):
-    from gmm_viz.gui.app import launch_options
-
     assert cli.main([]) == 0
-    options = launch_options(launched[0])
+    options = launched[0]
     assert options.dataset is None and options.csv_dataset is None
     assert options.config_changes == {}
     assert not options.play
 
 
 def test_options_reach_the_window(launched):
-    from gmm_viz.gui.app import launch_options
-
     argv = ["--dataset", "moons", "--k", "2", "--init", "kmeans", "--covariance", "diag",
             "--seed", "7", "--threshold", "1e-6", "--play"]
     assert cli.main(argv) == 0
-    options = launch_options(launched[0])
+    options = launched[0]
     assert options.dataset == "moons"
     assert options.play
     assert options.config_changes == {"n_components": 2, "init": "kmeans",
@@ -89,21 +85,17 @@ def test_options_reach_the_window(launched):
 
 
 def test_app_command_is_the_default(launched):
-    from gmm_viz.gui.app import launch_options
-
     assert cli.main(["app", "--k", "3"]) == 0
     assert cli.main(["--k", "3"]) == 0
-    first, second = (launch_options(args) for args in launched)
+    first, second = launched
     assert first == second
 
 
 def test_csv_is_loaded_before_the_window(launched, tmp_path):
-    from gmm_viz.gui.app import launch_options
-
     path = tmp_path / "points.csv"
     path.write_text("a,b\n" + "\n".join(f"{i},{i * i % 7}" for i in range(20)))
     assert cli.main(["--csv", str(path)]) == 0
-    options = launch_options(launched[0])
+    options = launched[0]
     assert options.csv_dataset.X.shape == (20, 2)
     assert options.csv_path == str(path)
 
@@ -206,7 +198,7 @@ def test_no_display_is_one_line_and_status_2(tmp_path):
     ({}, "win32", False),
 ])
 def test_which_environments_have_no_display(environ, platform, missing):
-    from gmm_viz.gui.app import missing_display_message
+    from gmm_viz.cli.app import missing_display_message
 
     message = missing_display_message(environ, platform)
     assert (message is not None) == missing

@@ -115,8 +115,8 @@ def test_scenario_option_parses(monkeypatch):
     from gmm_viz.gui import app
 
     seen = []
-    monkeypatch.setattr(app, "run_app", lambda args: seen.append(args) or 0)
+    monkeypatch.setattr(app, "run_app", lambda options: seen.append(options) or 0)
     assert cli.main(["--scenario", "collapse"]) == 0
-    assert app.launch_options(seen[0]).scenario == "collapse"
+    assert seen[0].scenario == "collapse"
     assert cli.main(["app", "--scenario", "ideal"]) == 0
-    assert app.launch_options(seen[1]).scenario == "ideal"
+    assert seen[1].scenario == "ideal"

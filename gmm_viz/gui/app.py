@@ -1,49 +1,19 @@
-"""Creating the QApplication and running the main window."""
+"""Creating the QApplication and running the main window until it closes."""
 
 from __future__ import annotations
 
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QApplication
 
 from gmm_viz.gui import settings as app_settings
 
-NO_DISPLAY_MESSAGE = (
-    "no display found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window cannot "
-    "open; use `gmm-viz fit` or `gmm-viz render` to work without a window, or set "
-    "QT_QPA_PLATFORM=offscreen.")
-
-
-def missing_display_message(environ=None, platform: str | None = None) -> str | None:
-    """Why the window cannot open on this machine, or None if it can (as far as we know).
-
-    Without a display Qt's xcb plugin aborts the process (SIGABRT) with a misleading hint
-    about libxcb-cursor0, so this is checked before the QApplication is created. Only X11
-    and Wayland systems are checked (Linux and the BSDs); a ``QT_QPA_PLATFORM`` naming a
-    plugin other than xcb (offscreen, minimal, vnc, wayland, ...) is trusted.
-
-    Parameters
-    ----------
-    environ : mapping, optional
-        The environment (default ``os.environ``).
-    platform : str, optional
-        ``sys.platform`` (default the running one).
-    """
-    environ = os.environ if environ is None else environ
-    platform = sys.platform if platform is None else platform
-    if platform.startswith(("win", "darwin", "cygwin")):
-        return None
-    requested = environ.get("QT_QPA_PLATFORM", "").strip()
-    # "vnc:size=800x600" names the plugin before the colon; "wayland;xcb" is a list.
-    plugins = [part.split(":", 1)[0].strip() for part in requested.split(";") if part.strip()]
-    if any(plugin != "xcb" for plugin in plugins):
-        return None
-    if environ.get("DISPLAY") or (not plugins and environ.get("WAYLAND_DISPLAY")):
-        return None
-    return NO_DISPLAY_MESSAGE
+if TYPE_CHECKING:
+    from gmm_viz.gui.main_window import LaunchOptions
 
 
 def create_application(argv=None) -> QApplication:
@@ -57,31 +27,26 @@ def create_application(argv=None) -> QApplication:
     return app
 
 
-def launch_options(args):
-    """:class:`~gmm_viz.gui.main_window.LaunchOptions` from parsed command-line ``args``."""
-    from gmm_viz.cli import config_changes
-    from gmm_viz.gui.main_window import LaunchOptions
+def run_app(options: LaunchOptions | None = None) -> int:
+    """Open the window configured by ``options`` and run Qt until it closes.
 
-    return LaunchOptions(
-        dataset=getattr(args, "dataset", None),
-        csv_dataset=getattr(args, "csv_dataset", None),
-        csv_path=getattr(args, "csv", None),
-        config_changes=config_changes(args),
-        play=bool(getattr(args, "play", False)),
-        scenario=getattr(args, "scenario", None),
-    )
+    The caller checks first that the machine has a display (the command line does, and
+    says so in one line): without one Qt's xcb plugin aborts the process here.
 
+    Parameters
+    ----------
+    options : LaunchOptions, optional
+        What the window starts with (default: as remembered).
 
-def run_app(args) -> int:
-    """Open the window configured by ``args`` (an argparse namespace); returns exit status."""
+    Returns
+    -------
+    int
+        The exit status.
+    """
     from gmm_viz.gui.main_window import MainWindow
 
-    problem = missing_display_message()
-    if problem:
-        print(f"gmm-viz: error: {problem}", file=sys.stderr)
-        return 2
     app = create_application()
-    window = MainWindow(launch_options(args))
+    window = MainWindow(options)
     window.show()
     # Ctrl+C in the terminal closes the window cleanly (worker stopped, settings saved).
     # Python only runs signal handlers between bytecodes, so a timer wakes it regularly.

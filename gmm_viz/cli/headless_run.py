@@ -1,0 +1,105 @@
+"""The run a headless command makes: from the options to every snapshot, and its errors.
+
+``fit`` and ``render`` both build a data set and a config from the options
+(:func:`build_run`), run EM to the end without a window (:func:`run_to_end`) and refuse a
+bad ``--out`` before anything runs (:func:`check_out_path`). Whatever goes wrong is a
+:class:`UsageError`, printed by :func:`fail` as one line on stderr with exit status 2.
+Nothing here imports Qt.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from gmm_viz.cli.options import config_changes
+from gmm_viz.files import FileCheckError, check_output_target
+
+
+class UsageError(Exception):
+    """Bad arguments or data: printed as one line, exit status 2."""
+
+
+def fail(exc) -> int:
+    """Print ``exc`` as the command line's one-line error; returns the exit status, 2."""
+    print(f"gmm-viz: error: {exc}", file=sys.stderr)
+    return 2
+
+
+def build_run(args):
+    """Data set, config and data source the options describe.
+
+    Returns
+    -------
+    dataset : gmm_viz.data.Dataset
+    config : EMConfig
+    source : dict
+        For :func:`gmm_viz.run.run_file.save_run`.
+    title : str
+    soft : bool
+        Whether soft colours tell this run's story.
+    """
+    from gmm_viz.data import DataError, load_csv, make_dataset
+    from gmm_viz.engine import ConfigError, EMConfig
+    from gmm_viz.run.run_file import generator_source, points_source
+    from gmm_viz.scenarios import get_scenario
+
+    try:
+        if args.scenario:
+            scenario = get_scenario(args.scenario)
+            if args.remedy:
+                scenario = scenario.remedied()
+            dataset = scenario.data.make()
+            spec = scenario.data
+            source = generator_source(spec.name, spec.n_samples, spec.random_state, spec.noise)
+            return dataset, scenario.config, source, scenario.title, scenario.soft_colours
+        if args.remedy:
+            raise UsageError("--remedy goes with --scenario.")
+        if args.csv:
+            dataset = load_csv(args.csv)
+            source = points_source(str(args.csv), dataset.feature_names)
+        else:
+            name = args.dataset or "blobs"
+            dataset = make_dataset(name, n_samples=args.n_samples)
+            source = generator_source(name, args.n_samples)
+        changes = config_changes(args)
+        changes.setdefault("n_components", dataset.suggested_k)
+        changes["max_iter"] = args.max_iter if args.max_iter is not None else 300
+        for option, field in (("tol", "tol"), ("recovery", "recovery")):
+            if getattr(args, option) is not None:
+                changes[field] = getattr(args, option)
+        config = EMConfig(**changes)
+        return dataset, config, source, dataset.name, False
+    except (DataError, ConfigError, KeyError) as exc:
+        raise UsageError(str(exc).strip("'\"")) from None
+
+
+def run_to_end(dataset, config, max_iterations=None):
+    """Run EM on ``dataset`` until it finishes; every snapshot."""
+    from gmm_viz.data import DataError
+    from gmm_viz.engine import EMEngine
+    from gmm_viz.scenarios import run_engine
+
+    try:
+        engine = EMEngine(dataset.X, config)
+    except (DataError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    limit = config.max_iter if max_iterations is None else max_iterations
+    return engine, run_engine(engine, limit)
+
+
+def check_out_path(path, what: str):
+    """Refuse an ``--out`` that is not a new or regular file (a folder, a FIFO, /dev/null).
+
+    Raises
+    ------
+    UsageError
+        "PATH: could not write the WHAT: why. What to do."
+    """
+    try:
+        check_output_target(path, what=what)
+    except FileCheckError as exc:
+        text, prefix = str(exc), f"{path}: "
+        reason = text.removeprefix(prefix)
+        if reason.startswith("is "):  # "is a folder", "is a device, ..."
+            reason = "it " + reason
+        raise UsageError(f"{path}: could not write the {what}: {reason}") from None
