@@ -1,7 +1,7 @@
 """Tests of the drawing layer: palette, points item, mixture canvas, log-likelihood plot.
 
 Rendering is checked by grabbing the widget offscreen and reading pixels. No test asserts
-a time; ``gmm_viz.bench_draw`` measures speed.
+a time; ``gmm_viz.bench.drawing`` measures speed.
 """
 
 import os
@@ -542,7 +542,7 @@ def test_loglik_click_emits_the_nearest_iteration(loglik, qtbot):
 
 # ------------------------------------------------------------------------ benchmark
 def test_draw_benchmark_runs_and_formats():
-    from gmm_viz.bench_draw import PYQTGRAPH, format_table, run_draw_benchmark
+    from gmm_viz.bench.drawing import PYQTGRAPH, format_table, run_draw_benchmark
 
     rows = run_draw_benchmark(sizes=(2_000,), repeats=1)
     assert {r["method"] for r in rows} >= {PYQTGRAPH}

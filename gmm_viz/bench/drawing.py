@@ -14,7 +14,7 @@ size of ``PlotWidget`` and every frame is timed from "new colours" to "pixels re
 - ``MixtureCanvas frame``: a whole canvas frame (hard points + 5 components x 2 sigma
   ellipses + means), i.e. what the app pays per displayed snapshot.
 
-Run alone with ``python -m gmm_viz.bench_draw`` (``--help`` for options).
+Run alone with ``python -m gmm_viz.bench.drawing`` (``--help`` for options).
 """
 
 from __future__ import annotations

@@ -1,14 +1,8 @@
-"""Benchmarks: ours against the reference, side by side in one run.
+"""Engine benchmarks: our EM against scikit-learn's on the same data and parameters.
 
-``python -m gmm_viz.bench`` prints
-
-* one EM iteration at N=100,000, K=8, D=2, full covariance: scikit-learn's private
-  ``_e_step`` + ``_m_step`` against :meth:`EMEngine.step`, on the same data and parameters;
-* a 50-iteration fit: ``sklearn.mixture.GaussianMixture.fit`` against
-  ``GaussianMixtureEM.fit`` from the same initial parameters;
-* peak memory of a fit on 1,000,000 points (each in a fresh process);
-* drawing 100,000 and 1,000,000 points whose colours change every frame
-  (:mod:`gmm_viz.bench_draw`), unless ``--engine-only``.
+One EM iteration (:func:`iteration_rows`), a 50-iteration fit (:func:`fit_rows`) and the
+peak memory of a fit on 1,000,000 points, each in a fresh process (:func:`memory_rows`);
+:func:`format_table` prints them. ``python -m gmm_viz.bench`` runs them all.
 
 Times are medians of several runs; the machines are shared and noisy, so read the ratios.
 Benchmarks are not tests: nothing here asserts a time.
@@ -16,7 +10,6 @@ Benchmarks are not tests: nothing here asserts a time.
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -112,7 +105,7 @@ def fit_rows(n_samples=100_000, n_components=8, n_iter=50, repeats=3):
 _MEMORY_SCRIPT = """
 import json, resource, sys, time, warnings
 warnings.simplefilter("ignore")
-from gmm_viz.bench import bench_data
+from gmm_viz.bench.engine import bench_data
 X, means = bench_data({n}, 8)
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 if sys.argv[1] == "sklearn":
@@ -150,37 +143,3 @@ def format_table(title, header, rows, formats):
     for row in rows:
         lines.append("  ".join(f.format(v).ljust(w) for v, f, w in zip(row, formats, widths)))
     return "\n".join(lines)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m gmm_viz.bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--engine-only", action="store_true", help="skip the drawing table")
-    parser.add_argument("--repeats", type=int, default=15, help="runs per median (iteration)")
-    args = parser.parse_args(argv)
-
-    print(format_table(
-        "One EM iteration, N=100,000, K=8, D=2, full covariance, float64 (median ms)",
-        ("implementation", "ms", "speed-up vs scikit-learn"),
-        iteration_rows(repeats=args.repeats), ("{}", "{:.2f}", "{:.1f}x")))
-    print()
-    print(format_table(
-        "Fit, 50 iterations from the same initial parameters, N=100,000, K=8 (median ms)",
-        ("implementation", "ms", "speed-up vs scikit-learn"),
-        fit_rows(), ("{}", "{:.0f}", "{:.1f}x")))
-    print()
-    print(format_table(
-        "Fit on 1,000,000 points, K=8, 20 iterations, each in a fresh process",
-        ("implementation", "peak RSS MiB", "RSS with data only MiB", "seconds"),
-        memory_rows(), ("{}", "{:.0f}", "{:.0f}", "{:.2f}")))
-    if not args.engine_only:
-        from gmm_viz.bench_draw import format_table as draw_table
-        from gmm_viz.bench_draw import run_draw_benchmark
-
-        print()
-        print(draw_table(run_draw_benchmark()))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,7 @@
 """Responsiveness benchmark: the window while it opens large files, and while it closes.
 
-``python -m gmm_viz.bench_files`` prints, side by side in one run, medians of several
-fresh processes (offscreen, or on the display if ``QT_QPA_PLATFORM`` says so):
+``python -m gmm_viz.bench.responsiveness`` prints, side by side in one run, medians of
+several fresh processes (offscreen, or on the display if ``QT_QPA_PLATFORM`` says so):
 
 - opening a run file of 300,000 iterations, a CSV of 2,000,000 numeric rows and a CSV of
   1,000,000 rows with a text column, in the real :class:`MainWindow`: the seconds until
@@ -162,7 +162,7 @@ def _child_close_during_kmeans():
 
 def _run_child(args: list) -> tuple:
     """Run this module as a child; returns (last JSON line, time the child ended)."""
-    result = subprocess.run([sys.executable, "-m", "gmm_viz.bench_files", *args],
+    result = subprocess.run([sys.executable, "-m", "gmm_viz.bench.responsiveness", *args],
                             capture_output=True, text=True, timeout=600, check=False)
     ended = time.time()
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
@@ -206,7 +206,7 @@ def measure_closing(repeats: int) -> float:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m gmm_viz.bench_files",
+        prog="python -m gmm_viz.bench.responsiveness",
         description="How the window answers while it opens large files and closes.")
     parser.add_argument("--repeats", type=int, default=DEFAULT_REPEATS,
                         help="fresh processes per measurement (default %(default)s)")

@@ -1,0 +1,1 @@
+"""Benchmarks of the engine, the drawing and the window against their references."""

@@ -1,0 +1,57 @@
+"""Benchmarks: ours against the reference, side by side in one run.
+
+``python -m gmm_viz.bench`` prints
+
+* one EM iteration at N=100,000, K=8, D=2, full covariance: scikit-learn's private
+  ``_e_step`` + ``_m_step`` against :meth:`EMEngine.step`, on the same data and parameters;
+* a 50-iteration fit: ``sklearn.mixture.GaussianMixture.fit`` against
+  ``GaussianMixtureEM.fit`` from the same initial parameters;
+* peak memory of a fit on 1,000,000 points (each in a fresh process);
+* drawing 100,000 and 1,000,000 points whose colours change every frame
+  (:mod:`gmm_viz.bench.drawing`), unless ``--engine-only``.
+
+Times are medians of several runs; the machines are shared and noisy, so read the ratios.
+Benchmarks are not tests: nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from gmm_viz.bench.engine import fit_rows, format_table, iteration_rows, memory_rows
+
+
+def main(argv=None):
+    """Print the engine tables, then (unless ``--engine-only``) the drawing table."""
+    parser = argparse.ArgumentParser(prog="python -m gmm_viz.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--engine-only", action="store_true", help="skip the drawing table")
+    parser.add_argument("--repeats", type=int, default=15, help="runs per median (iteration)")
+    args = parser.parse_args(argv)
+
+    print(format_table(
+        "One EM iteration, N=100,000, K=8, D=2, full covariance, float64 (median ms)",
+        ("implementation", "ms", "speed-up vs scikit-learn"),
+        iteration_rows(repeats=args.repeats), ("{}", "{:.2f}", "{:.1f}x")))
+    print()
+    print(format_table(
+        "Fit, 50 iterations from the same initial parameters, N=100,000, K=8 (median ms)",
+        ("implementation", "ms", "speed-up vs scikit-learn"),
+        fit_rows(), ("{}", "{:.0f}", "{:.1f}x")))
+    print()
+    print(format_table(
+        "Fit on 1,000,000 points, K=8, 20 iterations, each in a fresh process",
+        ("implementation", "peak RSS MiB", "RSS with data only MiB", "seconds"),
+        memory_rows(), ("{}", "{:.0f}", "{:.0f}", "{:.2f}")))
+    if not args.engine_only:
+        from gmm_viz.bench.drawing import format_table as draw_table
+        from gmm_viz.bench.drawing import run_draw_benchmark
+
+        print()
+        print(draw_table(run_draw_benchmark()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
