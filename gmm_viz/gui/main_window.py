@@ -339,7 +339,7 @@ class MainWindow(QMainWindow):
 
     @property
     def last_frame(self):
-        """The frame on screen (a :class:`~gmm_viz.gui.worker.Frame`), or None."""
+        """The frame on screen (a :class:`~gmm_viz.run.session.Frame`), or None."""
         return self._last_frame
 
     @property
@@ -494,7 +494,7 @@ class MainWindow(QMainWindow):
         self._frame_interval = int(min(max(FRAME_INTERVAL_MS, busy), MAX_FRAME_INTERVAL_MS))
 
     def show_frame(self, frame):
-        """Draw ``frame`` (a :class:`~gmm_viz.gui.worker.Frame`) in every view."""
+        """Draw ``frame`` (a :class:`~gmm_viz.run.session.Frame`) in every view."""
         runs = self.run_controller
         if not runs.is_shown(frame.run):
             if runs.is_refused(frame.run):

@@ -89,7 +89,7 @@ class RunController:
     # ------------------------------------------------------------------ what is shown
     @property
     def run(self):
-        """The shown run (a :class:`~gmm_viz.gui.worker.RunInfo`), or None."""
+        """The shown run (a :class:`~gmm_viz.run.session.RunInfo`), or None."""
         return self._run
 
     @property
@@ -139,7 +139,7 @@ class RunController:
             See the module's description. Default: the last requested data (so a new k
             does not cancel a data request that has not started yet).
         history : sequence of Snapshot, optional
-            A saved run to install (see :class:`~gmm_viz.gui.worker.RunRequest`).
+            A saved run to install (see :class:`~gmm_viz.run.session.RunRequest`).
         dataset : Dataset, optional
             The data itself, when already built (an opened run).
         make : callable, optional
