@@ -74,17 +74,28 @@ def build_run(args):
 
 
 def run_to_end(dataset, config, max_iterations=None):
-    """Run EM on ``dataset`` until it finishes; every snapshot."""
+    """Play a run session on ``dataset`` until EM finishes or ``max_iterations`` are done.
+
+    Returns
+    -------
+    session : RunSession
+        The run (its engine recomputes labels and responsibilities of any iteration).
+    snapshots : list of Snapshot
+        Every iteration, with its labels.
+
+    Raises
+    ------
+    UsageError
+        The data or the config cannot be fitted, or an EM step failed.
+    """
     from gmm_viz.data import DataError
-    from gmm_viz.engine import EMEngine
-    from gmm_viz.scenarios import run_engine
+    from gmm_viz.run.session import RunSession, SessionError
 
     try:
-        engine = EMEngine(dataset.X, config)
-    except (DataError, ValueError) as exc:
+        session = RunSession(dataset, config)
+        return session, session.run_to_end(max_iterations)
+    except (DataError, ValueError, SessionError) as exc:
         raise UsageError(str(exc)) from None
-    limit = config.max_iter if max_iterations is None else max_iterations
-    return engine, run_engine(engine, limit)
 
 
 def check_out_path(path, what: str):

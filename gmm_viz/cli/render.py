@@ -53,15 +53,15 @@ def run(args) -> int:
     try:
         _check_render_target(args.out, suffix, args.fps)
         dataset, config, _, title, soft = build_run(args)
-        engine, snaps = run_to_end(dataset, config, args.iterations)
+        session, snaps = run_to_end(dataset, config, args.iterations)
     except UsageError as exc:
         return fail(exc)
     app = _offscreen_application()
     from gmm_viz.gui.export.render import RunRenderer, export_canvas, frame_indices, write_animation
 
     renderer = RunRenderer(
-        dataset.X, [s.without_labels() for s in snaps], label_source=engine.labels_for,
-        resp_source=engine.responsibilities_for, title=title, size=args.size,
+        dataset.X, [s.without_labels() for s in snaps], label_source=session.engine.labels_for,
+        resp_source=session.engine.responsibilities_for, title=title, size=args.size,
         soft_colours=soft, feature_names=dataset.feature_names,
     )
     try:
