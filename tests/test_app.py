@@ -15,8 +15,8 @@ pytest.importorskip("pytestqt")
 from gui_helpers import TIMEOUT, make_window
 from PyQt6.QtCore import Qt
 
-from gmm_viz.gui.panels.controls import SPEEDS
 from gmm_viz.gui.main_window import LaunchOptions
+from gmm_viz.gui.panels.controls import SPEEDS
 
 ENDLESS = LaunchOptions(config_changes={"tol": 0.0, "max_iter": 100_000})
 

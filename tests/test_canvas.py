@@ -22,8 +22,8 @@ from gmm_viz.gui.views.canvas import (
     mixture_density_grid,
 )
 from gmm_viz.gui.views.loglik_plot import LogLikelihoodPlot
-from gmm_viz.palette import blend_colors, component_colors
 from gmm_viz.gui.views.points_item import SPRITE_LIMIT
+from gmm_viz.palette import blend_colors, component_colors
 
 WIDTH, HEIGHT = 1000, 800
 

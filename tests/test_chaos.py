@@ -17,7 +17,7 @@ pytest.importorskip("pytestqt")
 
 from gui_helpers import make_window, settle
 
-from gmm_viz.gui.panels.controls import DataRequest
+from gmm_viz.data import DataRequest
 from gmm_viz.limits import MAX_MESSAGE_CHARS
 from gmm_viz.scenarios import scenario_names
 

@@ -13,6 +13,7 @@ import pytest
 
 from gmm_viz.engine import EMConfig, EMEngine
 from gmm_viz.engine.snapshot import SingularityEvent, Snapshot, frozen_copy
+from gmm_viz.limits import HISTORY_BUDGET_BYTES
 from gmm_viz.run.history import (
     E_STEP,
     FULL,
@@ -23,7 +24,6 @@ from gmm_viz.run.history import (
     check_history,
     snapshot_nbytes,
 )
-from gmm_viz.limits import HISTORY_BUDGET_BYTES
 
 ARRAYS = ("weights", "means", "covariances", "nk", "det", "min_eigenvalue",
           "condition_number", "flagged")

@@ -13,8 +13,7 @@ pytest.importorskip("pytestqt")
 
 from gui_helpers import STEADY, TIMEOUT, history_of, make_window, settle, step
 
-from gmm_viz.data import DataError
-from gmm_viz.gui.panels.controls import DataRequest
+from gmm_viz.data import DataError, DataRequest
 
 
 def test_a_late_failure_of_a_superseded_request_never_reaches_the_screen(qtbot):

@@ -9,9 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from gmm_viz.data import make_dataset
+from gmm_viz.data import DataRequest, make_dataset
 from gmm_viz.engine import EMConfig
-from gmm_viz.gui.panels.controls import DataRequest
 from gmm_viz.gui.run_controller import RunController
 from gmm_viz.run.session import RunInfo
 

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from gmm_viz import limits
-from gmm_viz.run import run_file as runs
 from gmm_viz.engine import EMConfig, EMEngine, SingularityEvent
 from gmm_viz.engine.config import RECOVERIES, SINGLE_RULES
+from gmm_viz.run import run_file as runs
 from gmm_viz.run.run_file import (
     RunFileError,
     RunRecord,

@@ -23,6 +23,7 @@ from gmm_viz.data.generators import (
     FIXED_SIZE_DATASETS,
     MAX_N_SAMPLES,
     NOISY_DATASETS,
+    DataRequest,
     dataset_names,
     make_dataset,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "MAX_N_SAMPLES",
     "NOISY_DATASETS",
     "DataError",
+    "DataRequest",
     "Dataset",
     "csv_numeric_columns",
     "dataset_names",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.resources
 import math
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -432,3 +433,22 @@ def make_dataset(name, n_samples=None, random_state=None, noise=None):
         if key in NOISY_DATASETS:
             kwargs["noise"] = value
     return DATASETS[key](**kwargs)
+
+
+@dataclass(frozen=True)
+class DataRequest:
+    """A named data set with its generation options (None means the set's default).
+
+    What the control panel asks for and a run file records; :meth:`make` builds it (in
+    the window, in the worker thread).
+    """
+
+    name: str
+    n_samples: int | None = None
+    noise: float | None = None
+    random_state: int | None = None
+
+    def make(self) -> Dataset:
+        """The data set (see :func:`make_dataset`; raises :class:`DataError`)."""
+        return make_dataset(self.name, n_samples=self.n_samples,
+                            random_state=self.random_state, noise=self.noise)

@@ -29,9 +29,10 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from gmm_viz.data import DataRequest
 from gmm_viz.gui import settings as app_settings
 from gmm_viz.gui.panels.column_dialog import ColumnDialog
-from gmm_viz.gui.panels.controls import ControlPanel, DataRequest, DisplayOptions
+from gmm_viz.gui.panels.controls import ControlPanel, DisplayOptions
 from gmm_viz.gui.panels.docks import scrolling_dock
 from gmm_viz.gui.panels.load_progress import LoadProgress
 from gmm_viz.gui.panels.message_bar import MessageBar

@@ -26,7 +26,7 @@ None
 ``("run", label)``
     the points stored in a run file (the data set comes with the request);
 any other value
-    a named data set, a :class:`~gmm_viz.gui.panels.controls.DataRequest` (``name``,
+    a named data set, :class:`~gmm_viz.data.DataRequest` (``name``,
     ``n_samples``, ``noise``, ``random_state``).
 """
 
@@ -35,6 +35,8 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
+
+from gmm_viz.data import DataRequest
 
 #: Default source of :meth:`RunController.request_run`: the data asked for last.
 KEEP = object()
@@ -241,7 +243,7 @@ class RunController:
         if kind == "loaded" and self._loaded is not None:
             return self._loaded[0], None
         if kind == "named":
-            return None, _dataset_factory(source)
+            return None, source.make
         if kind == "file":
             from gmm_viz.data import load_csv
 
@@ -361,7 +363,9 @@ def _kind(source) -> str:
         return source
     if isinstance(source, tuple):
         return source[0]
-    return "named"
+    if isinstance(source, DataRequest):
+        return "named"
+    raise TypeError(f"not a data source: {source!r}")
 
 
 def _run_summary(run) -> str:
@@ -369,12 +373,3 @@ def _run_summary(run) -> str:
     return f"{run.dataset.X.shape[0]:,} points, k = {run.config.n_components}"
 
 
-def _dataset_factory(request):
-    """A callable that builds the named data set ``request`` (worker thread)."""
-    def make():
-        from gmm_viz.data import make_dataset
-
-        return make_dataset(request.name, n_samples=request.n_samples,
-                            random_state=request.random_state, noise=request.noise)
-
-    return make

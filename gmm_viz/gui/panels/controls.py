@@ -31,6 +31,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from gmm_viz.data import DataRequest
 from gmm_viz.engine.config import (
     COVARIANCE_TYPES,
     INITIALISATIONS,
@@ -69,16 +70,6 @@ RECOVERY_LABELS = {
 }
 DENSITY_MODES = ("off", "contours", "image")
 LL_SCALES = ("total", "mean")
-
-
-@dataclass(frozen=True)
-class DataRequest:
-    """A named data set with its generation options (None means the set's default)."""
-
-    name: str
-    n_samples: int | None = None
-    noise: float | None = None
-    random_state: int | None = None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from PyQt6.QtCore import QObject, pyqtSignal
 from PyQt6.QtGui import QAction
 
-from gmm_viz.gui.panels.controls import DataRequest
+from gmm_viz.data import DataRequest
 from gmm_viz.gui.panels.docks import scrolling_dock
 from gmm_viz.gui.views.scenario_panel import ScenarioPanel
 from gmm_viz.scenarios import get_scenario, scenario_names

@@ -11,7 +11,7 @@ Data with more than two features is shown on two of them (:meth:`set_axes`); the
 takes the marginal of the mixture on those two features itself (the marginal of a Gaussian
 mixture is the mixture of the marginals: the means' and covariances' sub-blocks).
 
-Performance (offscreen, 1000x800, see ``gmm_viz.bench_draw``): a whole frame (100k
+Performance (offscreen, 1000x800, see ``gmm_viz.bench.drawing``): a whole frame (100k
 points, 5 components x 2 sigma ellipses with halos, means, labels, axes) renders in
 ~8 ms, ~10 ms at 1M points. The density grid (120 x 120, 8 components, plus 5 contour
 levels) is ~2 ms of numpy, so it is computed here on the GUI thread;
@@ -29,6 +29,7 @@ import pyqtgraph as pg
 from pyqtgraph.Qt import QtCore, QtGui
 
 from gmm_viz.gui.views.light_grid import LightGrid
+from gmm_viz.gui.views.points_item import PointsItem
 from gmm_viz.palette import (
     BACKGROUND,
     FOREGROUND,
@@ -36,7 +37,6 @@ from gmm_viz.palette import (
     UNASSIGNED,
     component_colors,
 )
-from gmm_viz.gui.views.points_item import PointsItem
 
 #: Sigma levels the canvas can draw.
 SIGMA_LEVELS = (1, 2, 3)

@@ -26,8 +26,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from gmm_viz.palette import FOREGROUND
 from gmm_viz.limits import HISTORY_BUDGET_BYTES
+from gmm_viz.palette import FOREGROUND
 
 #: Text of each phase in the readout.
 PHASE_TEXT = {
