@@ -280,9 +280,6 @@ class RunSession:
         Colour points by blending their responsibilities instead of by their labels.
     run_id, token : int
         The identity of the run (see :class:`RunInfo`).
-    history_budget : int, optional
-        Bytes the history's snapshots may hold (default
-        :data:`gmm_viz.limits.HISTORY_BUDGET_BYTES`).
 
     Raises
     ------
@@ -291,7 +288,7 @@ class RunSession:
     """
 
     def __init__(self, dataset, config, *, history=(), curve=None, half_steps=False,
-                 soft_colours=False, run_id=0, token=0, history_budget=None):
+                 soft_colours=False, run_id=0, token=0):
         from gmm_viz.engine import EMEngine
 
         engine = EMEngine(dataset.X, config)
@@ -300,7 +297,8 @@ class RunSession:
             engine.restore(saved[-1])
         self.engine = engine
         self.run = RunInfo(run_id, token, dataset, engine.config)
-        self.history = RunHistory() if history_budget is None else RunHistory(history_budget)
+        #: Every iteration (thinned evenly beyond its memory budget), without labels.
+        self.history = RunHistory()
         self.half_steps = bool(half_steps)
         self.soft_colours = bool(soft_colours)
         #: ``time.monotonic()`` when the latest EM step began (pause latency checks).
