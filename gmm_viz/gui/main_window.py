@@ -16,7 +16,6 @@ import os
 import random
 from dataclasses import dataclass, field
 
-import numpy as np
 from PyQt6.QtCore import QElapsedTimer, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import (
@@ -42,6 +41,7 @@ from gmm_viz.gui.views.timeline import TimelineBar
 from gmm_viz.gui.worker import EMController
 from gmm_viz.limits import MAX_SEED
 from gmm_viz.progress import Progress
+from gmm_viz.run import describe
 
 #: Minimum time between two drawn frames: the display rate (about 60 Hz).
 FRAME_INTERVAL_MS = 16
@@ -523,34 +523,22 @@ class MainWindow(QMainWindow):
         if frame.in_past and self.message_bar.level != "error":
             # Looking back: say what happened at the iteration shown, not what happened
             # last while playing.
-            past_events = snapshot.events if frame.phase != "E" else ()
+            past_events = describe.past_events_text(frame)
             if past_events:
-                self.show_info("; ".join(e.describe() for e in past_events))
+                self.show_info(past_events)
             elif self.message_bar.level == "info":
                 self.message_bar.clear()
         elif frame.events and self.message_bar.level != "error":
             # (An error stays until it is dismissed or replaced by another: a recovery or
             # the convergence a moment later must not hide why a file was refused.)
-            self.show_info(frame.events[-1].describe()
-                           + ("" if len(frame.events) == 1
-                              else f" (and {len(frame.events) - 1} more)"))
+            self.show_info(describe.new_events_text(frame))
         if not frame.finished:
             self._finished_shown = False
         elif (not frame.events and not self._finished_shown and not frame.in_past
               and self.message_bar.level != "error"):
             self._finished_shown = True
-            self.show_info(self._finished_text(frame))
+            self.show_info(describe.finished_text(frame))
         self.sigFrameShown.emit(frame)
-
-    @staticmethod
-    def _finished_text(frame) -> str:
-        history, config = frame.history, frame.config
-        if history.converged_at is not None:
-            return (f"EM converged at iteration {history.converged_at}: the mean "
-                    f"log-likelihood changed by less than tol = {config.tol:g}. Step goes on "
-                    "iterating; Reset or New seed starts again.")
-        return (f"Stopped after max iterations ({config.max_iter}) without converging; "
-                "raise Max iterations to go on.")
 
     def _apply_run(self, run):
         """A new run arrived: commit its data and config, reset the views.
@@ -624,31 +612,8 @@ class MainWindow(QMainWindow):
             self.show_frame(replace(self._last_frame, events=()))
 
     def _show_status(self, frame):
-        labels = self.status_labels
-        if frame is None:
-            for key, text in (("iteration", "iteration –"), ("loglik", "log-likelihood –"),
-                              ("change", "change –"), ("converged", "not converged"),
-                              ("recoveries", "recoveries 0")):
-                labels[key].setText(text)
-            return
-        snapshot, history = frame.snapshot, frame.history
-        phase = {"E": " (after E)", "M": " (after M)"}.get(frame.phase, "")
-        shown = f"iteration {snapshot.iteration}{phase}"
-        if frame.in_past:
-            shown += f" of {frame.last_iteration}"
-        labels["iteration"].setText(shown)
-        labels["loglik"].setText(f"log-likelihood {snapshot.log_likelihood:.6g}")
-        ll = history.log_likelihood
-        change = ll[-1] - ll[-2] if len(ll) > 1 else float("nan")
-        labels["change"].setText("change –" if np.isnan(change) else f"change {change:+.3g}")
-        if snapshot.converged or history.converged_at is not None:
-            converged = f"converged at {history.converged_at}"
-        elif frame.finished:
-            converged = "stopped at max iterations"
-        else:
-            converged = "not converged"
-        labels["converged"].setText(converged)
-        labels["recoveries"].setText(f"recoveries {history.n_recoveries}")
+        for key, text in describe.status_texts(frame).items():
+            self.status_labels[key].setText(text)
 
     # ------------------------------------------------------------------ handlers
     def _on_run_failed(self, token, message):
@@ -731,9 +696,7 @@ class MainWindow(QMainWindow):
         self.controller.set_half_steps(half_steps)
 
     def _on_history_truncated(self, iteration: int, dropped: int):
-        later = "iteration" if dropped == 1 else "iterations"
-        self.show_info(f"Resumed from iteration {iteration}: the {dropped} later {later} "
-                       "of the history were dropped.")
+        self.show_info(describe.history_truncated_text(iteration, dropped))
 
     def _on_worker_error(self, message):
         self.show_error(message)
