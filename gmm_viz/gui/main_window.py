@@ -21,7 +21,6 @@ from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import (
     QDialog,
     QFileDialog,
-    QLabel,
     QMainWindow,
     QSplitter,
     QVBoxLayout,
@@ -37,6 +36,7 @@ from gmm_viz.gui.panels.load_progress import LoadProgress
 from gmm_viz.gui.panels.message_bar import MessageBar
 from gmm_viz.gui.run_controller import KEEP, RunController, file_label, file_message
 from gmm_viz.gui.views.component_table import ComponentTable
+from gmm_viz.gui.views.status_readout import StatusReadout
 from gmm_viz.gui.views.timeline import TimelineBar
 from gmm_viz.gui.worker import EMController
 from gmm_viz.limits import MAX_SEED
@@ -228,23 +228,12 @@ class MainWindow(QMainWindow):
                         + [act for act in self.exports.actions if act is not None])
 
     def _build_status_bar(self):
-        self.status_labels = {}
-        tips = {
-            "iteration": "EM iterations done (M-steps)",
-            "loglik": "Total log-likelihood of the data",
-            "change": "Change of the log-likelihood in the last iteration",
-            "converged": "Whether the change fell below the tolerance",
-            "recoveries": "Singularity recoveries so far in this run",
-        }
-        for key, tip in tips.items():
-            label = QLabel()
-            label.setToolTip(tip)
-            label.setContentsMargins(6, 0, 6, 0)
-            self.statusBar().addPermanentWidget(label)
-            self.status_labels[key] = label
+        self.status_readout = StatusReadout()
+        self.status_readout.add_to(self.statusBar())
+        #: The readouts' labels by key (tests read them here).
+        self.status_labels = self.status_readout.labels
         self.load_progress = LoadProgress()
         self.statusBar().addWidget(self.load_progress)
-        self._show_status(None)
 
     def _connect(self):
         c, p, runs = self.controller, self.panel, self.run_controller
@@ -519,7 +508,7 @@ class MainWindow(QMainWindow):
         self.table.show_snapshot(snapshot, recovered)
         self.timeline.show_position(int(snapshot.iteration), frame.last_iteration,
                                     frame.phase, kept=history.kept)
-        self._show_status(frame)
+        self.status_readout.show(frame)
         if frame.in_past and self.message_bar.level != "error":
             # Looking back: say what happened at the iteration shown, not what happened
             # last while playing.
@@ -610,10 +599,6 @@ class MainWindow(QMainWindow):
 
             # The model again, on the points put back (its events were told already).
             self.show_frame(replace(self._last_frame, events=()))
-
-    def _show_status(self, frame):
-        for key, text in describe.status_texts(frame).items():
-            self.status_labels[key].setText(text)
 
     # ------------------------------------------------------------------ handlers
     def _on_run_failed(self, token, message):

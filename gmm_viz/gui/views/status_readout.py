@@ -1,0 +1,50 @@
+"""The status bar's readouts of the run shown: iteration, log-likelihood, change,
+convergence and recoveries, in the words of :mod:`gmm_viz.run.describe`."""
+
+from __future__ import annotations
+
+from PyQt6.QtWidgets import QLabel
+
+from gmm_viz.run import describe
+
+#: What each readout means, shown as its tooltip (in the order of the readouts).
+TOOLTIPS = {
+    "iteration": "EM iterations done (M-steps)",
+    "loglik": "Total log-likelihood of the data",
+    "change": "Change of the log-likelihood in the last iteration",
+    "converged": "Whether the change fell below the tolerance",
+    "recoveries": "Singularity recoveries so far in this run",
+}
+
+
+class StatusReadout:
+    """One label per readout, placed in a status bar as permanent widgets.
+
+    Not a widget itself: each label is its own status bar item, as the status bar frames
+    and spaces them (and :meth:`show` would hide ``QWidget.show``).
+
+    Attributes
+    ----------
+    labels : dict of str to QLabel
+        By key of :data:`gmm_viz.run.describe.STATUS_KEYS`.
+    """
+
+    def __init__(self):
+        self.labels = {}
+        for key in describe.STATUS_KEYS:
+            label = QLabel()
+            label.setToolTip(TOOLTIPS[key])
+            label.setContentsMargins(6, 0, 6, 0)
+            self.labels[key] = label
+        self.show(None)
+
+    def add_to(self, status_bar):
+        """Place the readouts at the right of ``status_bar`` (a QStatusBar)."""
+        for label in self.labels.values():
+            status_bar.addPermanentWidget(label)
+
+    def show(self, frame):
+        """Show the readouts of ``frame`` (a :class:`~gmm_viz.run.session.Frame`), or
+        those of no run yet when it is None."""
+        for key, text in describe.status_texts(frame).items():
+            self.labels[key].setText(text)
