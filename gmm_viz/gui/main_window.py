@@ -16,7 +16,7 @@ import os
 import random
 from dataclasses import dataclass, field
 
-from PyQt6.QtCore import QElapsedTimer, Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import (
     QDialog,
@@ -29,6 +29,7 @@ from PyQt6.QtWidgets import (
 
 from gmm_viz.data import DataRequest
 from gmm_viz.gui import settings as app_settings
+from gmm_viz.gui.frame_pacer import FramePacer
 from gmm_viz.gui.panels.column_dialog import ColumnDialog
 from gmm_viz.gui.panels.controls import ControlPanel, DisplayOptions
 from gmm_viz.gui.panels.docks import scrolling_dock
@@ -43,12 +44,6 @@ from gmm_viz.limits import MAX_SEED
 from gmm_viz.progress import Progress
 from gmm_viz.run import describe
 
-#: Minimum time between two drawn frames: the display rate (about 60 Hz).
-FRAME_INTERVAL_MS = 16
-#: Frames slow to draw are spaced by this many times their drawing time (painting them
-#: takes about as long again; the rest is left to the user's input), up to this interval.
-_PAINT_AND_IDLE_FACTOR = 3
-MAX_FRAME_INTERVAL_MS = 250
 #: How long closing waits for a run file or CSV being written (see closeEvent).
 WRITE_WAIT_MS = 120_000
 
@@ -147,11 +142,8 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.scenarios.dock], [300], Qt.Orientation.Horizontal)
         self._build_menus()
         self._build_status_bar()
-        self._frame_clock = QElapsedTimer()
-        self._frame_interval = FRAME_INTERVAL_MS  # grows while frames are slow to draw
-        self._draw_timer = QTimer(self)
-        self._draw_timer.setSingleShot(True)
-        self._draw_timer.timeout.connect(self._draw_latest)
+        #: Draws the worker's frames at display rate at most.
+        self.frame_pacer = FramePacer(self.controller.take_frame, self.show_frame, self)
         self._connect()
         self._restore(options)
 
@@ -237,7 +229,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self):
         c, p, runs = self.controller, self.panel, self.run_controller
-        c.sigFrameReady.connect(self._on_frame_ready)
+        c.sigFrameReady.connect(self.frame_pacer.frame_ready)
         c.sigRunFailed.connect(self._on_run_failed)
         c.sigPlayingChanged.connect(self._on_worker_playing_changed)
         c.sigError.connect(self._on_worker_error)
@@ -461,28 +453,6 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Loading {os.path.basename(path)}…", 3000)
 
     # ------------------------------------------------------------------ frames
-    def _on_frame_ready(self):
-        # Draw at most at display rate; the frame waits in the worker meanwhile (and the
-        # worker sends no other notification until it is taken).
-        if self._frame_clock.isValid() and self._frame_clock.elapsed() < self._frame_interval:
-            if not self._draw_timer.isActive():
-                self._draw_timer.start(self._frame_interval - self._frame_clock.elapsed())
-            return
-        self._draw_latest()
-
-    def _draw_latest(self):
-        if self._closed:
-            return
-        frame = self.controller.take_frame()
-        if frame is None:
-            return
-        self._frame_clock.start()
-        self.show_frame(frame)
-        # Frames that take long to draw (and then to paint, which comes after this) are
-        # spaced out, so the window keeps time for the user's input between them.
-        busy = self._frame_clock.elapsed() * _PAINT_AND_IDLE_FACTOR
-        self._frame_interval = int(min(max(FRAME_INTERVAL_MS, busy), MAX_FRAME_INTERVAL_MS))
-
     def show_frame(self, frame):
         """Draw ``frame`` (a :class:`~gmm_viz.run.session.Frame`) in every view."""
         runs = self.run_controller
@@ -720,7 +690,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event):  # Qt naming
         if not self._closed:
             self._closed = True
-            self._draw_timer.stop()
+            self.frame_pacer.stop()
             self.save_settings()
             # A computation is left to finish on its own, but a file being written is
             # waited for: the process ends right after, and the save must not be lost.
