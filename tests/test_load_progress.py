@@ -9,7 +9,7 @@ pytest.importorskip("pytestqt")
 from gui_helpers import TIMEOUT, make_window, settle
 from PyQt6.QtCore import Qt
 
-import gmm_viz.gui.main_window as main_window_module
+import gmm_viz.gui.panels.file_opener as file_opener_module
 from gmm_viz.progress import Cancelled, Progress
 
 
@@ -50,7 +50,7 @@ def cancel_a_slow_open(qtbot, monkeypatch, module, reader_name, open_file, start
 
 
 def test_a_long_read_shows_progress_and_cancel_changes_nothing(qtbot, monkeypatch, tmp_path):
-    cancel_a_slow_open(qtbot, monkeypatch, main_window_module, "_read_table",
+    cancel_a_slow_open(qtbot, monkeypatch, file_opener_module, "_read_table",
                        lambda window: window.open_csv(str(tmp_path / "big.csv")),
                        "Reading big.csv… ", "Stopped reading big.csv")
 

@@ -12,36 +12,27 @@ in the message bar. The window draws the frames and shows the messages.
 
 from __future__ import annotations
 
-import os
 import random
 from dataclasses import dataclass, field
 
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QAction, QKeySequence
-from PyQt6.QtWidgets import (
-    QDialog,
-    QFileDialog,
-    QMainWindow,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PyQt6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from gmm_viz.data import DataRequest
 from gmm_viz.gui import settings as app_settings
 from gmm_viz.gui.frame_pacer import FramePacer
-from gmm_viz.gui.panels.column_dialog import ColumnDialog
 from gmm_viz.gui.panels.controls import ControlPanel, DisplayOptions
 from gmm_viz.gui.panels.docks import scrolling_dock
+from gmm_viz.gui.panels.file_opener import FileOpener
 from gmm_viz.gui.panels.load_progress import LoadProgress
 from gmm_viz.gui.panels.message_bar import MessageBar
-from gmm_viz.gui.run_controller import KEEP, RunController, file_label, file_message
+from gmm_viz.gui.run_controller import KEEP, RunController, file_label
 from gmm_viz.gui.views.component_table import ComponentTable
 from gmm_viz.gui.views.status_readout import StatusReadout
 from gmm_viz.gui.views.timeline import TimelineBar
 from gmm_viz.gui.worker import EMController
 from gmm_viz.limits import MAX_SEED
-from gmm_viz.progress import Progress
 from gmm_viz.run import describe
 
 #: How long closing waits for a run file or CSV being written (see closeEvent).
@@ -126,7 +117,6 @@ class MainWindow(QMainWindow):
         #: What was asked for and what is shown (committed from the worker's runs).
         self.run_controller = RunController(self.controller, self.panel)
 
-        self._pending_open = {}  # job token -> (path, progress)
         self._last_frame = None
         self._axes = (0, 1)
         self._playing = False
@@ -137,6 +127,7 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self.scenarios = ScenarioActions(self)
         self.exports = ExportActions(self)
+        self.file_opener = FileOpener(self, self._settings)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.scenarios.dock)
         # The scenario text reads well at ~300 px; the rest goes to the canvas and table.
         self.resizeDocks([self.scenarios.dock], [300], Qt.Orientation.Horizontal)
@@ -233,11 +224,10 @@ class MainWindow(QMainWindow):
         c.sigRunFailed.connect(self._on_run_failed)
         c.sigPlayingChanged.connect(self._on_worker_playing_changed)
         c.sigError.connect(self._on_worker_error)
-        c.sigJobFinished.connect(self._on_job_finished)
         p.sigConfigChanged.connect(runs.change_config)
         p.sigDataRequested.connect(runs.request_data)
         p.sigLoadedDataRequested.connect(runs.request_loaded_data)
-        p.sigOpenRequested.connect(self._on_open_requested)
+        p.sigOpenRequested.connect(self.file_opener.ask_and_open)
         p.sigPlayToggled.connect(self._on_play_toggled)
         p.sigStepRequested.connect(self._on_step_requested)
         p.sigResetRequested.connect(self._on_reset_requested)
@@ -420,37 +410,14 @@ class MainWindow(QMainWindow):
         self.sigMessageShown.emit(message)
 
     def open_csv(self, path: str, columns=None):
-        """Load a CSV file (in the worker thread); ask for columns when it has more than two.
-
-        Parameters
-        ----------
-        path : str
-        columns : list of str, optional
-            Columns to use; when None they are read from the file first.
-        """
-        path = os.fspath(path)
-        if columns is None:
-            # Parsed once, in the worker: the same table gives the column names and then
-            # the points of the chosen columns. A long read shows a bar with Cancel.
-            progress = Progress()
-            token = self.controller.run_job(lambda: _read_table(path, progress))
-            self._pending_open[token] = (path, progress)
-            self.load_progress.track(progress, f"Reading {os.path.basename(path)}")
-            return
-        self._load_csv(path, list(columns))
+        """Load a CSV file; ask for columns when it has more than two
+        (see :meth:`FileOpener.open_csv`)."""
+        self.file_opener.open_csv(path, columns)
 
     def choose_columns(self, path: str, columns) -> list | None:
-        """Ask which columns to fit; None when cancelled. Tests replace this method."""
-        dialog = ColumnDialog(path, columns, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return None
-        return dialog.columns()
-
-    # ------------------------------------------------------------------ requests
-    def _load_csv(self, path, columns, table=None):
-        """Start a run on ``columns`` of the file (see :meth:`RunController.load_csv`)."""
-        self.run_controller.load_csv(path, columns, table)
-        self.statusBar().showMessage(f"Loading {os.path.basename(path)}…", 3000)
+        """Ask which columns to fit; None when cancelled. Tests and the responsiveness
+        benchmark replace this method (the file opener asks through it)."""
+        return self.file_opener.choose_columns(path, columns)
 
     # ------------------------------------------------------------------ frames
     def show_frame(self, frame):
@@ -576,41 +543,6 @@ class MainWindow(QMainWindow):
         if message is not None:  # None: a newer request replaced it
             self.show_error(message)
 
-    def _on_job_finished(self, token, result, error):
-        pending = self._pending_open.pop(token, None)
-        if pending is None:
-            return
-        path, progress = pending
-        self.load_progress.finish(progress)
-        if progress.cancelled:
-            if self.load_progress.progress is None:  # not replaced by a newer open
-                self.show_info(f"Stopped reading {os.path.basename(path)}; the data and "
-                               "the run on screen are unchanged.")
-            return
-        if error:
-            self.show_error(file_message(path, error))
-            return
-        table = result
-        columns = table.numeric_columns
-        if len(columns) > 2:
-            chosen = self.choose_columns(path, columns)
-            if chosen is None:
-                return
-            columns = chosen
-        elif len(columns) < 2:
-            # No choice to make: the loader's own message says what the file lacks.
-            columns = None
-        self._load_csv(path, columns, table)
-
-    def _on_open_requested(self):
-        directory = app_settings.last_directory(self._settings)
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open a CSV file of points", directory,
-            "Tables (*.csv *.tsv *.txt *.dat);;All files (*)")
-        if path:
-            app_settings.set_last_directory(self._settings, os.path.dirname(path))
-            self.open_csv(path)
-
     def _on_play_toggled(self, playing: bool):
         self._playing = playing
         if playing:
@@ -707,13 +639,3 @@ def _initial_size(screen) -> tuple:
         free = screen.availableGeometry()
         width, height = min(width, free.width()), min(height, free.height())
     return width, height
-
-
-def _read_table(path, progress):
-    """Parse a CSV file for :meth:`MainWindow.open_csv` (worker thread)."""
-    from gmm_viz.data.csv_loader import read_csv_table
-
-    progress.update(0.0)
-    table = read_csv_table(path, progress=progress)
-    progress.update(1.0)
-    return table
