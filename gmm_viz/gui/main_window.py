@@ -7,7 +7,10 @@ run, and decides what the worker's answers mean: what is shown, and what counts 
 current data and configuration, always comes from the runs the worker delivers, so a
 request that fails (bad file, k larger than the number of distinct points) leaves the
 previous data, run and settings in place: the panel is put back and the reason is shown
-in the message bar. The window draws the frames and shows the messages.
+in the message bar. The window draws the frames in every view (when, is the
+:class:`~gmm_viz.gui.frame_pacer.FramePacer`'s decision) and shows the messages (in the
+words of :mod:`gmm_viz.run.describe`); opening a CSV file is the
+:class:`~gmm_viz.gui.panels.file_opener.FileOpener`'s.
 """
 
 from __future__ import annotations
