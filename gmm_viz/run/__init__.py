@@ -1,1 +1,2 @@
-"""A run: its Qt-free session (data, config, engine, history), the history itself and run files."""
+"""A run, Qt-free: its session (data, config, engine, history), the history itself, the
+sentences that describe its states, and run files."""
