@@ -421,7 +421,7 @@ CLOSE_SCRIPT = textwrap.dedent("""
 def test_closing_the_real_app_while_running_prints_nothing(tmp_path):
     env = dict(os.environ)
     env.update(QT_QPA_PLATFORM="offscreen", GMM_VIZ_SETTINGS=str(tmp_path / "s.ini"))
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     result = subprocess.run([sys.executable, "-c", CLOSE_SCRIPT], check=False, env=env, cwd=root,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

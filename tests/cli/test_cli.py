@@ -112,7 +112,7 @@ def test_commands_can_be_registered():
 
 
 def test_python_dash_m_gmm_viz_help():
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     result = subprocess.run([sys.executable, "-m", "gmm_viz", "--help"], check=False, cwd=root,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
@@ -172,7 +172,7 @@ def _without_display(**extra):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland only")
 def test_no_display_is_one_line_and_status_2(tmp_path):
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     result = subprocess.run([sys.executable, "-m", "gmm_viz"], check=False, cwd=root,
                             env=_without_display(GMM_VIZ_SETTINGS=str(tmp_path / "s.ini")),
                             capture_output=True, text=True, timeout=120)
