@@ -83,8 +83,10 @@ class ComponentTable(QTableWidget):
         i, j = min(i, d - 1), min(j, d - 1)
         for row in range(k):
             if self._colors is not None and row < len(self._colors):
-                r, g, b = (int(c) for c in self._colors[row][:3])
-                self.item(row, 0).setBackground(QBrush(QColor(r, g, b)))
+                rgb = tuple(int(c) for c in self._colors[row][:3])
+                swatch = self.item(row, 0)
+                if swatch.background().color().getRgb()[:3] != rgb:
+                    swatch.setBackground(QBrush(QColor(*rgb)))
             # An array shorter than k (a damaged snapshot) leaves a dash, never raises.
             mean = means[row] if d and row < len(means) else None
             weight, det, nk = (_value(a, row) for a in (snapshot.weights, snapshot.det,
@@ -103,8 +105,11 @@ class ComponentTable(QTableWidget):
                 ),
             )
             for column, text in enumerate(texts):
-                if text is not None:
-                    self.item(row, column).setText(text)
+                item = self.item(row, column)
+                # Setting a cell repaints and re-measures it: only the ones that change (at
+                # display rate most do not, e.g. the flags, or a converged run's values).
+                if text is not None and item.text() != text:
+                    item.setText(text)
 
     def clear_rows(self):
         self.setRowCount(0)
