@@ -577,3 +577,12 @@ def test_symbol_atlases_stop_growing_however_many_frames_and_runs(canvas):
     assert len(canvas._means.fragmentAtlas) == first[0] == 3
     # The re-placement markers fade: at most one symbol per opacity level (256).
     assert all(len(item.fragmentAtlas) <= 256 for item in items[1:])
+
+
+def test_run_frames_benchmark_runs_and_formats():
+    from gmm_viz.bench.drawing import format_run_frames, run_frames_benchmark
+
+    rows = run_frames_benchmark(sizes=(300,), n_frames=3, settings=(((1, 2), "contours"),))
+    assert [(r["n_points"], r["density"], r["frames"]) for r in rows] == [(300, "contours", 2)]
+    assert all(r["ms"] > 0 for r in rows)
+    assert "300" in format_run_frames(rows)
