@@ -28,6 +28,7 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.Qt import QtCore, QtGui
 
+from gmm_viz.gui.views.ellipses_item import EllipseOutline, EllipsesItem
 from gmm_viz.gui.views.light_grid import LightGrid
 from gmm_viz.gui.views.points_item import PointsItem
 from gmm_viz.palette import (
@@ -286,10 +287,11 @@ class MixtureCanvas(pg.PlotWidget):
         self._add(self._density_image, z=-20)
         self._add(self._density_contours, z=5)
 
-        # Pools of per-component items, grown on demand and reused; see _ensure_components.
-        self._halos: list[list[pg.PlotCurveItem]] = []
-        self._ellipses: list[list[pg.PlotCurveItem]] = []
-        self._ellipse_pens: list[list[tuple | None]] = []
+        # Every outline of every component, over its white halo, in one item.
+        self._ellipses = EllipsesItem()
+        self._add(self._ellipses, z=10)
+        # A pool of per-component labels, grown on demand and reused; see
+        # _ensure_components.
         self._labels: list[pg.TextItem] = []
         self._label_colors: list[tuple | None] = []
 
@@ -427,12 +429,9 @@ class MixtureCanvas(pg.PlotWidget):
         self._resets.clear()
         self._fade_timer.stop()
         self._points.set_uniform(UNASSIGNED)
-        for row in self._halos + self._ellipses:
-            for curve in row:
-                curve.hide()
         for label in self._labels:
             label.hide()
-        for item in (self._means, self._mean_halos, self._density_image, self._density_contours,
+        for item in (self._ellipses, self._means, self._mean_halos, self._density_image, self._density_contours,
                      *self._reset_items):
             item.hide()
 
@@ -454,9 +453,15 @@ class MixtureCanvas(pg.PlotWidget):
     def density_mode(self) -> str:
         return self._density_mode
 
-    def ellipse_curves(self) -> list[list[pg.PlotCurveItem]]:
-        """The ellipse curves, ``[component][index in SIGMA_LEVELS]`` (for tests)."""
-        return self._ellipses
+    def ellipse_curves(self) -> list[list[EllipseOutline]]:
+        """The ellipse outlines, ``[component][index in SIGMA_LEVELS]`` (for tests).
+
+        One row per component the canvas has drawn so far (rows beyond the current ``k``
+        are not visible); each outline has ``isVisible()``, ``getData()`` and
+        ``opts["pen"]``, as the curves that once drew them.
+        """
+        return [[EllipseOutline(self._ellipses, c, n) for n in range(len(SIGMA_LEVELS))]
+                for c in range(len(self._labels))]
 
     # ------------------------------------------------------------------------ internals
     def _add(self, item, z):
@@ -527,21 +532,7 @@ class MixtureCanvas(pg.PlotWidget):
             self._points.set_uniform(UNASSIGNED)
 
     def _ensure_components(self, k: int):
-        while len(self._ellipses) < k:
-            halos, curves = [], []
-            for _level in SIGMA_LEVELS:
-                # A white halo under each outline keeps it readable over points of its own
-                # colour. Opaque and not antialiased: a translucent antialiased 4 px halo
-                # costs ~0.7 ms per ellipse, this ~0.15 ms (measured).
-                halo = pg.PlotCurveItem(antialias=False, pen=pg.mkPen(255, 255, 255, width=4))
-                curve = pg.PlotCurveItem(antialias=True)
-                self._add(halo, z=9)
-                self._add(curve, z=10)
-                halos.append(halo)
-                curves.append(curve)
-            self._halos.append(halos)
-            self._ellipses.append(curves)
-            self._ellipse_pens.append([None] * len(SIGMA_LEVELS))
+        while len(self._labels) < k:
             # A small badge with the component's number, up and right of its mean, so the
             # status messages ("component 2 re-placed") can be matched to the picture.
             label = pg.TextItem(anchor=(-0.3, 1.15), fill=pg.mkBrush(255, 255, 255, 215))
@@ -561,24 +552,13 @@ class MixtureCanvas(pg.PlotWidget):
         flagged = np.zeros(k, dtype=bool)
         if snap.flagged is not None and np.shape(snap.flagged) == (k,):
             flagged = np.asarray(snap.flagged, dtype=bool)
-        colors = component_colors(k)
-        for c in range(len(self._ellipses)):
-            for n, level in enumerate(SIGMA_LEVELS):
-                curve, halo = self._ellipses[c][n], self._halos[c][n]
-                show = c < k and level in self._sigma_levels and np.isfinite(outlines[c, n]).all()
-                if not show:
-                    curve.hide()
-                    halo.hide()
-                    continue
-                pen_key = (tuple(colors[c]), level, bool(flagged[c]))
-                if self._ellipse_pens[c][n] != pen_key:
-                    self._ellipse_pens[c][n] = pen_key
-                    curve.setPen(_ellipse_pen(*pen_key))
-                xy = outlines[c, n]
-                curve.setData(xy[:, 0], xy[:, 1])
-                halo.setData(xy[:, 0], xy[:, 1])
-                curve.show()
-                halo.show()
+        colors = [tuple(int(v) for v in rgb) for rgb in component_colors(k)]
+        # The item skips outlines that are not finite (a degenerate covariance).
+        pens = [[_ellipse_pen(colors[c], level, bool(flagged[c]))
+                 if level in self._sigma_levels else None for level in SIGMA_LEVELS]
+                for c in range(k)]
+        self._ellipses.set_ellipses(outlines, pens)
+        self._ellipses.show()
 
     def _draw_means(self, means, colors):
         k = len(means)
@@ -724,7 +704,10 @@ def _pen(r, g, b, a, width):
     return pg.mkPen(r, g, b, a, width=width)
 
 
+@functools.cache
 def _ellipse_pen(color, level, flagged):
+    """The pen of one outline: a darker shade of ``color`` (an RGB tuple), lighter for
+    outer levels, dashed when ``flagged``; one object per style (see :func:`_brush`)."""
     mix = _LEVEL_WHITE[level]
     rgb = [round(float(c) * _ELLIPSE_SHADE * (1 - mix) + 255 * mix) for c in color]
     pen = pg.mkPen(*rgb, width=2)
