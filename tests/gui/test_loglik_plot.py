@@ -33,3 +33,167 @@ def test_growing_envelope_equals_the_envelope_of_the_whole_curve(x_range):
         np.testing.assert_array_equal(x[:n][index], x_full)
         np.testing.assert_array_equal(y[:n][index], y_full)
     assert envelope.n == len(x)
+
+
+# ------------------------------------------------------------------ following a run
+@pytest.fixture
+def plot(qtbot):
+    return _plot(qtbot)
+
+
+def _plot(qtbot):
+    from gmm_viz.gui.views.loglik_plot import LogLikelihoodPlot
+
+    widget = LogLikelihoodPlot()
+    qtbot.addWidget(widget)
+    widget.resize(700, 260)
+    widget.show()
+    return widget
+
+
+def _run(n=3_000):
+    """A rising curve with a recovery (a drop) every 37 iterations and a short gap."""
+    iterations = np.arange(n, dtype=float)
+    values = -3_000.0 - 60_000.0 * np.exp(-iterations / 40.0) - 200.0 * np.exp(-iterations / 900)
+    recoveries = list(range(50, n, 37))
+    values[recoveries] -= 400.0
+    values[1_200:1_203] = np.nan
+    return iterations, values, recoveries
+
+
+def _frame(plot, iterations, values, recoveries, n, converged_at=None, current=None):
+    """Show the first ``n`` iterations as the window does (copies of the whole history)."""
+    plot.show_history(iterations[:n].copy(), values[:n].copy(),
+                      [r for r in recoveries if r < n],
+                      converged_at if converged_at is not None and converged_at < n else None,
+                      n - 1 if current is None else current)
+
+
+def _assert_draws_the_envelope_of_its_view(plot, iterations, values):
+    x_range = tuple(plot.getViewBox().viewRange()[0])
+    x, y = plot.drawn_points()
+    x_full, y_full = column_envelope(iterations, values, x_range, plot._pixel_columns())
+    np.testing.assert_array_equal(x, x_full)
+    np.testing.assert_array_equal(y, y_full)
+
+
+def _assert_same_markers(plot, other):
+    for item in ("_recovery_marks", "_current_dot", "_converged_star"):
+        mine, theirs = getattr(plot, item), getattr(other, item)
+        assert mine.isVisible() == theirs.isVisible(), item
+        if mine.isVisible():
+            assert mine.data["x"].tolist() == theirs.data["x"].tolist(), item
+            assert mine.data["y"].tolist() == theirs.data["y"].tolist(), item
+    for item in ("_current_line", "_converged_line"):
+        mine, theirs = getattr(plot, item), getattr(other, item)
+        assert mine.isVisible() == theirs.isVisible(), item
+        if mine.isVisible():
+            assert mine.value() == theirs.value(), item
+    assert plot.visible_recovery_lines() == other.visible_recovery_lines()
+    np.testing.assert_array_equal(plot._recovery_x, other._recovery_x)
+    assert plot.readout_text() == other.readout_text()
+    assert plot._dots.isVisible() == other._dots.isVisible()
+
+
+def test_following_a_run_keeps_the_newest_iteration_in_view_and_moves_the_range_rarely(
+        plot, qtbot):
+    iterations, values, recoveries = _run()
+    view = plot.getViewBox()
+    moves = []
+    view.sigXRangeChanged.connect(lambda *_: moves.append("x"))
+    view.sigYRangeChanged.connect(lambda *_: moves.append("y"))
+    frames = 0
+    for n in range(1, len(iterations) + 1, 4):
+        _frame(plot, iterations, values, recoveries, n, converged_at=2_500)
+        frames += 1
+        (x0, x1), (y0, y1) = view.viewRange()
+        assert x0 <= iterations[0] and iterations[n - 1] <= x1
+        if np.isfinite(values[n - 1]):
+            assert y0 <= values[n - 1] <= y1
+        if n % 100 == 1 or n > 2_990:
+            _assert_draws_the_envelope_of_its_view(plot, iterations[:n], values[:n])
+    # The range moves on in steps, not every frame (each move regenerates ticks and grid).
+    assert moves.count("x") < frames / 10 and moves.count("y") < frames / 10
+    # What is marked is what a plot shown the whole history at once marks.
+    fresh = _plot(qtbot)
+    _frame(fresh, iterations, values, recoveries, n, converged_at=2_500)
+    _assert_same_markers(plot, fresh)
+    assert fresh._recovery_marks.data["x"].tolist() == [
+        r for r in recoveries if np.isfinite(values[r])]
+
+
+def test_a_history_shown_at_once_is_framed_tightly_as_before(plot):
+    """Only a run that goes on is given room ahead: its newest iteration ends the range."""
+    iterations, values, recoveries = _run()
+    _frame(plot, iterations, values, recoveries, 3_000)
+    x0, x1 = plot.getViewBox().viewRange()[0]
+    pad = 0.02 * 2_999
+    assert x0 == pytest.approx(-pad) and x1 == pytest.approx(2_999 + pad)
+    _assert_draws_the_envelope_of_its_view(plot, iterations, values)
+
+
+def test_a_changed_history_is_framed_and_drawn_anew(plot, qtbot):
+    """Another scale, or a history cut back (playing on from the past), is not taken for
+    the previous one grown: it is drawn and framed as if shown at once."""
+    iterations, values, recoveries = _run()
+    for n in range(1, 2_001, 4):
+        _frame(plot, iterations, values, recoveries, n)
+    cases = [(values / 2_000.0, 2_001),  # the mean scale
+             (values, 900)]  # cut back
+    for new_values, n in cases:
+        _frame(plot, iterations, new_values, recoveries, n, current=n // 2)
+        fresh = _plot(qtbot)
+        _frame(fresh, iterations, new_values, recoveries, n, current=n // 2)
+        assert plot.getViewBox().viewRange() == fresh.getViewBox().viewRange()
+        np.testing.assert_array_equal(plot.drawn_points()[1], fresh.drawn_points()[1])
+        _assert_same_markers(plot, fresh)
+    # Growing again from there: more iterations after the cut-back history.
+    recoveries = recoveries + [903, 903, 910]
+    for n in range(901, 1_001, 4):
+        _frame(plot, iterations, values, recoveries, n)
+    fresh = _plot(qtbot)
+    _frame(fresh, iterations, values, recoveries, n)
+    _assert_same_markers(plot, fresh)
+    _assert_draws_the_envelope_of_its_view(plot, iterations[:n], values[:n])
+
+
+def test_a_range_the_user_chose_stays_while_the_run_goes_on_until_the_next_run(plot):
+    iterations, values, recoveries = _run()
+    for n in range(1, 1_001, 4):
+        _frame(plot, iterations, values, recoveries, n)
+    view = plot.getViewBox()
+    view.setRange(xRange=(100, 400), yRange=(-10_000, 0), padding=0)
+    view.sigRangeChangedManually.emit([True, True])  # as a wheel or a drag does
+    chosen = view.viewRange()
+    for n in range(1_001, 3_001, 4):
+        _frame(plot, iterations, values, recoveries, n)
+        assert view.viewRange() == chosen
+    _assert_draws_the_envelope_of_its_view(plot, iterations[:n], values[:n])
+    plot.reset()  # a new run: followed again
+    _frame(plot, iterations, values, recoveries, 50)
+    assert view.viewRange()[0][1] < 100
+
+
+def test_a_frame_that_changes_nothing_hands_the_items_nothing(plot, monkeypatch):
+    """The same history again (paused, or a half-step): no item is handed data again; a
+    new iteration shown in the past moves only the current line, ring and readout."""
+    iterations, values, recoveries = _run()
+    for n in range(1, 2_001, 4):
+        _frame(plot, iterations, values, recoveries, n, converged_at=1_500)
+    handed = []
+    items = {"curve": plot._curve, "dots": plot._dots, "marks": plot._recovery_marks,
+             "lines": plot._recovery_lines, "star": plot._converged_star,
+             "ring": plot._current_dot}
+    for name, item in items.items():
+        for method in ("setData", "addPoints"):
+            if hasattr(item, method):
+                original = getattr(item, method)
+                monkeypatch.setattr(item, method,
+                                    lambda *a, _n=name, _o=original, **k: (handed.append(_n),
+                                                                           _o(*a, **k)))
+    readout = plot.readout_text()
+    _frame(plot, iterations, values, recoveries, n, converged_at=1_500)
+    assert handed == [] and plot.readout_text() == readout
+    _frame(plot, iterations, values, recoveries, n, converged_at=1_500, current=700)
+    assert set(handed) == {"ring"}  # (a scatter's setData calls its addPoints)
+    assert plot._current_line.value() == 700 and "iteration 700 " in plot.readout_text()

@@ -10,6 +10,15 @@ so a drop of a single iteration stays visible), and past a few hundred iteration
 drawn with a 1 px aliased pen (a wide antialiased pen over a curve that zigzags across the
 whole plot cost ~650 ms per frame at 1,000 iterations). Markers, the readout and clicks use
 the exact history.
+
+A frame costs the same whatever the length of the history. The window hands over the
+whole history each frame; the plot tells a history that grew from the one it showed, and
+then looks at the new iterations only: the envelope takes in their columns
+(:class:`CurveEnvelope`), new recoveries are added to the marks, and an item is handed
+data only when what it shows changes. While it follows a run, the view's range (whose
+change makes both axes regenerate their ticks, the grid its lines and the curve its
+envelope, a few ms) moves on in steps, not every frame: the x-range reaches ahead of the
+newest iteration, the y-range is refitted when a new value leaves it.
 """
 
 from __future__ import annotations
@@ -41,6 +50,11 @@ _DOTS_UP_TO = 80  # draw a dot per iteration while they are few enough to tell a
 #: sawtooth cost ~20 ms per frame, 300 cost ~110 ms; with the thin pen ~1 ms).
 THIN_PEN_FROM = 300
 THIN_PEN_LENGTH = 3.0
+#: While it follows a run, the plot's x-range reaches this fraction of the history's length
+#: beyond the newest iteration (at least FOLLOW_STEP_MIN iterations), so that it changes
+#: every few dozen frames rather than every frame (see LogLikelihoodPlot._follow_curve).
+FOLLOW_STEP = 0.15
+FOLLOW_STEP_MIN = 8.0
 _WIDE_PEN = pg.mkPen(*_CURVE_COLOR, width=2)
 _THIN_PEN = pg.mkPen(*_CURVE_COLOR, width=1, cosmetic=True)
 
@@ -260,11 +274,17 @@ class LogLikelihoodPlot(pg.PlotWidget):
         self._iterations = np.empty(0)
         self._values = np.empty(0)
         self._scale = "total"
+        # A new number whenever the history is not the previous one with iterations added
+        # (a new run, a changed scale, a history cut back): what was drawn of the previous
+        # one is then of no use.
+        self._curve_id = 0
+        self._framed = None  # (curve id, right edge, y-range) of the range set while following
 
         self._curve = pg.PlotCurveItem(pen=_WIDE_PEN, antialias=True, connect="finite")
         self._thin = False  # True while the curve uses the 1 px aliased pen
-        self._data_version = 0  # counts show_history calls (a new curve to reduce)
-        self._curve_key = None  # what the drawn points were reduced for
+        self._envelope = None  # CurveEnvelope of the curve for the view's x-range and width
+        self._envelope_curve = None  # the curve id it was built for
+        self._drawn = None  # (curve id, indices of the drawn points, view and size they fit)
         self._dots = pg.ScatterPlotItem(
             size=5, pen=None, brush=pg.mkBrush(*_CURVE_COLOR), hoverable=False
         )
@@ -306,8 +326,13 @@ class LogLikelihoodPlot(pg.PlotWidget):
         self._recovery_lines.hide()
         self._recovery_x = np.empty(0)
         self._recovery_key = None
+        self._recovery_iterations = np.empty(0)  # every distinct recovery, sorted
         self._vb.sigYRangeChanged.connect(self._update_recovery_lines)
         self._marks = (np.empty(0), np.empty(0))  # the recovery triangles drawn
+        # What the markers show: (curve id, list of recoveries, newest iteration then) and
+        # for the others (iteration, value); None while hidden.
+        self._recoveries_shown = None
+        self._dots_shown = self._converged_shown = self._current_shown = None
 
         # The readout lives in the ViewBox's pixel coordinates (not data coordinates), so it
         # stays in the bottom-right corner whatever the range.
@@ -379,8 +404,12 @@ class LogLikelihoodPlot(pg.PlotWidget):
                 f"iterations and values must have the same length; got {iterations.shape} "
                 f"and {values.shape}."
             )
+        if not self._continues(iterations, values):
+            self._curve_id += 1
+            seen = 0
+        else:
+            seen = len(self._iterations)
         self._iterations, self._values = iterations, values
-        self._data_version += 1
         n = len(iterations)
         if n == 0:
             for item in (self._curve, self._dots, self._recovery_marks, self._converged_star,
@@ -388,49 +417,26 @@ class LogLikelihoodPlot(pg.PlotWidget):
                 item.hide()
             self._show_recovery_lines(np.empty(0))
             self._show_recovery_marks(np.empty(0), np.empty(0))
+            self._recoveries_shown = None
+            self._dots_shown = self._converged_shown = self._current_shown = None
             self._set_readout("no iterations yet")
             return
         if self._follow:
-            self._frame_curve(iterations, values)
+            self._follow_curve(iterations, values, seen)
         self._update_curve()
         self._curve.show()
-        if n <= _DOTS_UP_TO:
-            self._dots.setData(iterations, values)
-            self._dots.show()
-        else:
-            self._dots.hide()
-
-        rec = np.unique(np.asarray(list(recoveries), dtype=np.float64))
-        self._show_recovery_lines(rec[-MAX_RECOVERY_LINES:])
-        rec_values = self._value_at(rec)
-        ok = np.isfinite(rec_values)
-        self._show_recovery_marks(rec[ok], rec_values[ok])
-
-        if converged_at is not None:
-            value = self._value_at(np.array([float(converged_at)]))
-            self._converged_line.setValue(float(converged_at))
-            self._converged_line.show()
-            if np.isfinite(value).all():
-                self._converged_star.setData([float(converged_at)], value)
-                self._converged_star.show()
-            else:
-                self._converged_star.hide()
-        else:
-            self._converged_line.hide()
-            self._converged_star.hide()
-
-        if current is not None:
-            self._current_line.setValue(float(current))
-            self._current_line.show()
-            value = self._value_at(np.array([float(current)]))
-            if np.isfinite(value).all():
-                self._current_dot.setData([float(current)], value)
-                self._current_dot.show()
-            else:
-                self._current_dot.hide()
-        else:
-            self._current_line.hide()
-            self._current_dot.hide()
+        # Each marker is handed to its item only when it differs from what is drawn.
+        dots = (self._curve_id, n) if n <= _DOTS_UP_TO else None
+        if dots != self._dots_shown:
+            self._dots_shown = dots
+            if dots is not None:
+                self._dots.setData(iterations, values)
+            self._dots.setVisible(dots is not None)
+        self._show_recoveries(recoveries)
+        self._converged_shown = self._show_marker_at(
+            converged_at, self._converged_line, self._converged_star, self._converged_shown)
+        self._current_shown = self._show_marker_at(
+            current, self._current_line, self._current_dot, self._current_shown)
         self._update_readout(current)
 
     # -------------------------------------------------------------- read-only accessors
@@ -468,7 +474,49 @@ class LogLikelihoodPlot(pg.PlotWidget):
             axis.setTickFont(font)
         self._plot.setLabel("bottom", "iteration", color=FOREGROUND_HEX)
 
-    def _frame_curve(self, iterations, values):
+    def _continues(self, iterations, values) -> bool:
+        """True when ``iterations, values`` are the history shown last with (possibly)
+        iterations added: every earlier point the same, to the bit (a NaN stays a NaN)."""
+        old_its, old_values = self._iterations, self._values
+        n = len(old_its)
+        if len(iterations) < n:
+            return False
+        return _same_bits(iterations[:n], old_its) and _same_bits(values[:n], old_values)
+
+    def _follow_curve(self, iterations, values, seen):
+        """Keep every iteration in view while the run goes on, changing the range rarely.
+
+        A new range costs a few milliseconds (both axes regenerate their ticks, the grid
+        its lines, the curve its envelope), so it is not set every frame: the x-range
+        reaches ahead of the newest iteration by :data:`FOLLOW_STEP` of its length and is
+        moved on only when the curve reaches its edge; the y-range changes only when a new
+        value leaves it, and is then fitted again to the whole history (so are both when
+        the x-range moves on). A history that is not the previous one grown is framed
+        tightly, as a first frame.
+
+        Parameters
+        ----------
+        iterations, values : ndarray of shape (n,)
+            The history.
+        seen : int
+            Its first ``seen`` points were shown before, in the range set then.
+        """
+        framed = self._framed
+        if framed is None or framed[0] != self._curve_id:
+            self._frame_curve(iterations, values, ahead=False)
+            return
+        new = values[seen:]
+        finite = np.isfinite(new)
+        if not finite.any():
+            return
+        _, right, (y_low, y_high) = framed
+        new = new[finite]
+        if float(iterations[seen:][finite][-1]) > right:
+            self._frame_curve(iterations, values, ahead=True)
+        elif float(new.min()) < y_low or float(new.max()) > y_high:
+            self._frame_curve(iterations, values, ahead=True, x_too=False)
+
+    def _frame_curve(self, iterations, values, ahead, x_too=True):
         """Show every iteration, and the y-range where the curve's story is.
 
         The first iterations of EM often sit orders of magnitude below the rest (iteration
@@ -476,6 +524,16 @@ class LogLikelihoodPlot(pg.PlotWidget):
         after them. Leading values that lie far below the range of the later ones are left
         out of the y-range (they run off the bottom of the plot; the readout still gives
         them).
+
+        Parameters
+        ----------
+        iterations, values : ndarray of shape (n,)
+            The history.
+        ahead : bool
+            Reach :data:`FOLLOW_STEP` of the history's length beyond its newest iteration
+            (a run that goes on); else end at it.
+        x_too : bool
+            Set the x-range as well as the y-range (else keep it).
         """
         finite = np.isfinite(values)
         if not finite.any():
@@ -491,8 +549,18 @@ class LogLikelihoodPlot(pg.PlotWidget):
         low, high = float(vals[start:].min()), float(vals[start:].max())
         # A flat or single-point curve still gets a readable range (0.1% of its value).
         pad = 0.06 * max(high - low, 1e-3 * max(1.0, abs(high)))
-        self._vb.setRange(xRange=(float(its[0]), float(its[-1]) or 1.0),
-                          yRange=(low - pad, high + pad), padding=0.02, update=False)
+        y_range = (low - pad, high + pad)
+        first, last = float(its[0]), float(its[-1])
+        if not x_too:
+            self._vb.setRange(yRange=y_range, padding=0.02, update=False)
+            self._framed = (self._curve_id, self._framed[1], y_range)
+            return
+        if ahead:
+            right = last + max(FOLLOW_STEP * (last - first), FOLLOW_STEP_MIN)
+        else:
+            right = last or 1.0
+        self._vb.setRange(xRange=(first, right), yRange=y_range, padding=0.02, update=False)
+        self._framed = (self._curve_id, right, y_range)
 
     def _on_range_changed_manually(self, *_):
         # The user zoomed or panned: leave the view where they put it until the next run.
@@ -505,22 +573,39 @@ class LogLikelihoodPlot(pg.PlotWidget):
         return max(int(np.ceil(self._vb.width() * ratio)), 16)
 
     def _update_curve(self, *_):
-        """Hand the curve the points of the exact history that the view can show."""
+        """Hand the curve the points of the exact history that the view can show.
+
+        While the x-range and the width stay the same, the envelope takes in the new
+        iterations only; the curve is handed points (and its pen chosen) only when they
+        differ from those it has.
+        """
         its, vals = self._iterations, self._values
         if len(its) == 0:
             return
         x_range = tuple(self._vb.viewRange()[0])
         columns = self._pixel_columns()
-        key = (self._data_version, x_range, columns)
-        if key == self._curve_key:
+        envelope = self._envelope
+        if (envelope is None or self._envelope_curve != self._curve_id
+                or envelope.x_range != x_range or envelope.columns != columns):
+            envelope = self._envelope = CurveEnvelope(x_range, columns)
+            self._envelope_curve = self._curve_id
+        envelope.extend(its, vals)
+        index = envelope.indices()
+        view = (self._vb.viewRange(), self._vb.width(), self._vb.height())
+        drawn = self._drawn
+        same_points = (drawn is not None and drawn[0] == self._curve_id
+                       and np.array_equal(drawn[1], index))
+        if same_points and drawn[2] == view:
             return
-        self._curve_key = key
-        x, y = column_envelope(its, vals, x_range, columns)
+        self._drawn = (self._curve_id, index, view)
+        x, y = its[index], vals[index]
         thin = len(x) > THIN_PEN_FROM or self._pixel_length(x, y) > THIN_PEN_LENGTH * (
             self._vb.width() + self._vb.height())
         if thin != self._thin:
             self._thin = thin
             self._curve.setPen(_THIN_PEN if thin else _WIDE_PEN)
+        elif same_points:
+            return  # only the view changed, not what the curve is drawn with
         self._curve.setData(x, y, antialias=not thin)
 
     def _pixel_length(self, x, y) -> float:
@@ -541,6 +626,78 @@ class LogLikelihoodPlot(pg.PlotWidget):
         hit = self._iterations[idx] == iterations
         out[hit] = self._values[idx[hit]]
         return out
+
+    def _show_recoveries(self, recoveries):
+        """Recovery lines and triangles; only new recoveries are looked at while the run
+        goes on (the values of those shown before do not change while the history grows).
+
+        Parameters
+        ----------
+        recoveries : sequence of int
+            Every recovery of the run, in order (repeats allowed).
+        """
+        recoveries = list(recoveries)
+        shown = self._recoveries_shown
+        newest = float(self._iterations[-1])
+        self._recoveries_shown = (self._curve_id, recoveries, newest)
+        if shown is not None and shown[0] == self._curve_id:
+            old, old_newest = shown[1], shown[2]
+            m = len(old)
+            known = self._recovery_iterations  # those of ``old``, sorted and distinct
+            # Each recovery shown before had its value in the history then.
+            if (len(recoveries) >= m and recoveries[:m] == old
+                    and (not m or known[-1] <= old_newest)):
+                if len(recoveries) == m:
+                    return
+                new = np.unique(np.asarray(recoveries[m:], dtype=np.float64))
+                if not m or new[0] >= known[-1]:
+                    new = new[new > known[-1]] if m else new
+                    if len(new):
+                        self._add_recoveries(new)
+                    return
+        rec = np.unique(np.asarray(recoveries, dtype=np.float64))
+        self._recovery_iterations = rec
+        self._show_recovery_lines(rec[-MAX_RECOVERY_LINES:])
+        rec_values = self._value_at(rec)
+        ok = np.isfinite(rec_values)
+        self._show_recovery_marks(rec[ok], rec_values[ok])
+
+    def _add_recoveries(self, new):
+        """Add recoveries at iterations ``new`` (sorted, after those shown)."""
+        rec = self._recovery_iterations = np.concatenate([self._recovery_iterations, new])
+        self._show_recovery_lines(rec[-MAX_RECOVERY_LINES:])
+        values = self._value_at(new)
+        ok = np.isfinite(values)
+        old_x, old_y = self._marks
+        self._show_recovery_marks(np.concatenate([old_x, new[ok]]),
+                                  np.concatenate([old_y, values[ok]]))
+
+    def _show_marker_at(self, iteration, line, dot, shown):
+        """A vertical line at ``iteration`` and a symbol on the curve there (None: hide).
+
+        Returns
+        -------
+        shown : tuple or None
+            ``(iteration, value or None)``, what is drawn; the items are left alone when
+            it equals ``shown``.
+        """
+        if iteration is None:
+            key = None
+        else:
+            value = float(self._value_at(np.array([float(iteration)]))[0])
+            key = (float(iteration), value if np.isfinite(value) else None)
+        if key == shown:
+            return shown
+        if key is None:
+            line.hide()
+            dot.hide()
+            return key
+        line.setValue(key[0])
+        line.show()
+        if key[1] is not None:
+            dot.setData([key[0]], [key[1]])
+        dot.setVisible(key[1] is not None)
+        return key
 
     def _show_recovery_marks(self, x: np.ndarray, y: np.ndarray):
         """A triangle at each (iteration, value); new ones are added to those drawn.
@@ -597,7 +754,8 @@ class LogLikelihoodPlot(pg.PlotWidget):
         text = f"iteration {int(its[idx])}    {_format_value(vals[idx])}"
         if idx > 0 and np.isfinite(vals[idx]) and np.isfinite(vals[idx - 1]):
             text += f"    \u0394 {vals[idx] - vals[idx - 1]:+.3g}"
-        self._set_readout(text)
+        if text != self._readout.toPlainText():
+            self._set_readout(text)
 
     def _set_readout(self, text: str):
         self._readout.setText(text)
@@ -616,6 +774,11 @@ class LogLikelihoodPlot(pg.PlotWidget):
         x = self._vb.mapSceneToView(pos).x()
         idx = int(np.argmin(np.abs(self._iterations - x)))
         self.sigIterationClicked.emit(int(self._iterations[idx]))
+
+
+def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """True when two float64 arrays hold the same bits (NaN equals NaN, -0.0 is not 0.0)."""
+    return a is b or np.array_equal(a.view(np.int64), b.view(np.int64))
 
 
 def _format_value(value: float) -> str:
