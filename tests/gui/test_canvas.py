@@ -586,3 +586,13 @@ def test_run_frames_benchmark_runs_and_formats():
     assert [(r["n_points"], r["density"], r["frames"]) for r in rows] == [(300, "contours", 2)]
     assert all(r["ms"] > 0 for r in rows)
     assert "300" in format_run_frames(rows)
+
+
+def test_contour_segments_of_several_levels_are_those_of_each_level_in_order():
+    xs, ys = np.linspace(-2, 2, 41), np.linspace(-1.5, 2.5, 37)
+    gx, gy = np.meshgrid(xs, ys, indexing="ij")
+    f = np.exp(-(gx ** 2 + gy ** 2)) + 0.6 * np.exp(-((gx - 1) ** 2 + (gy - 1) ** 2) * 4)
+    levels = [0.9, 0.5, 0.2, 0.05]
+    one_by_one = np.concatenate([contour_segments(f, xs, ys, level) for level in levels])
+    np.testing.assert_array_equal(contour_segments(f, xs, ys, levels), one_by_one)
+    assert contour_segments(f, xs, ys, [5.0]).shape == (0, 2)

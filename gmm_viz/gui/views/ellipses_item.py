@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.functions import create_qpolygonf, ndarray_from_qpolygonf
-from pyqtgraph.Qt import QtCore, QtGui
+from pyqtgraph.Qt import QtCore, QtGui, QtWidgets
 from pyqtgraph.Qt import internals as _qt_internals
 
 #: Width in pixels of the white halo under every outline.
@@ -109,16 +109,7 @@ class EllipsesItem(pg.GraphicsObject):
     # --------------------------------------------------------------------------- bounds
     def boundingRect(self):
         if self._bounding is None:
-            if self._ranges is None:
-                self._bounding = QtCore.QRectF()
-            else:
-                (x0, x1), (y0, y1) = self._ranges
-                # Pad by the halo's half width in data units, so that Qt repaints all of it.
-                px, py = self.pixelVectors()
-                dx = 0.0 if px is None else _PAD_PX * (abs(px.x()) + abs(px.y()))
-                dy = 0.0 if py is None else _PAD_PX * (abs(py.x()) + abs(py.y()))
-                self._bounding = QtCore.QRectF(x0 - dx, y0 - dy, (x1 - x0) + 2 * dx,
-                                               (y1 - y0) + 2 * dy)
+            self._bounding = padded_rect(self, self._ranges, _PAD_PX)
         return self._bounding
 
     def viewTransformChanged(self):
@@ -190,6 +181,30 @@ class EllipseOutline:
     def opts(self) -> dict:
         """``{"pen": QPen or None}``."""
         return {"pen": self._item.pen(self._component, self._level_index)}
+
+
+def padded_rect(item: QtWidgets.QGraphicsItem, ranges, pad_px: float) -> QtCore.QRectF:
+    """The rectangle of ``ranges`` grown by ``pad_px`` pixels of ``item``'s view.
+
+    A bounding rect must hold every pixel a paint touches, or Qt leaves a pen's edge
+    behind when it repaints only what changed; the pen's width is in pixels, so its size
+    in data units follows the zoom.
+
+    Parameters
+    ----------
+    item : QGraphicsItem
+        A pyqtgraph item (for ``pixelVectors``).
+    ranges : ((xmin, xmax), (ymin, ymax)) or None
+        In ``item``'s units; None gives an empty rectangle.
+    pad_px : float
+    """
+    if ranges is None:
+        return QtCore.QRectF()
+    (x0, x1), (y0, y1) = ranges
+    px, py = item.pixelVectors()
+    dx = 0.0 if px is None else pad_px * (abs(px.x()) + abs(px.y()))
+    dy = 0.0 if py is None else pad_px * (abs(py.x()) + abs(py.y()))
+    return QtCore.QRectF(x0 - dx, y0 - dy, (x1 - x0) + 2 * dx, (y1 - y0) + 2 * dy)
 
 
 def _ranges(xy: np.ndarray):
