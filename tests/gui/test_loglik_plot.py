@@ -5,7 +5,7 @@ measures speed)."""
 import numpy as np
 import pytest
 
-from gmm_viz.gui.views.loglik_plot import CurveEnvelope, column_envelope
+from gmm_viz.gui.views.loglik_plot import FOLLOW_LOOSEST, CurveEnvelope, column_envelope
 
 
 def _random_curve(rng, n, gaps=True):
@@ -114,10 +114,17 @@ def test_following_a_run_keeps_the_newest_iteration_in_view_and_moves_the_range_
             _assert_draws_the_envelope_of_its_view(plot, iterations[:n], values[:n])
     # The range moves on in steps, not every frame (each move regenerates ticks and grid).
     assert moves.count("x") < frames / 10 and moves.count("y") < frames / 10
-    # What is marked is what a plot shown the whole history at once marks.
+    # What is marked is what a plot shown the whole history at once marks, and the range
+    # is at most a little wider than the one that plot fits tightly (the y-range may keep
+    # less room around the curve).
     fresh = _plot(qtbot)
     _frame(fresh, iterations, values, recoveries, n, converged_at=2_500)
     _assert_same_markers(plot, fresh)
+    (x0, x1), (y0, y1) = view.viewRange()
+    (fx0, fx1), (fy0, fy1) = fresh.getViewBox().viewRange()
+    assert x0 == pytest.approx(fx0, rel=0.2) and fx1 <= x1 <= fx1 + 0.16 * (fx1 - fx0) + 8
+    assert y0 <= np.nanmin(values) and np.nanmax(values) <= y1  # every value in view
+    assert y1 - y0 <= FOLLOW_LOOSEST * (fy1 - fy0)
     assert fresh._recovery_marks.data["x"].tolist() == [
         r for r in recoveries if np.isfinite(values[r])]
 

@@ -55,6 +55,10 @@ THIN_PEN_LENGTH = 3.0
 #: every few dozen frames rather than every frame (see LogLikelihoodPlot._follow_curve).
 FOLLOW_STEP = 0.15
 FOLLOW_STEP_MIN = 8.0
+#: When the x-range moves on, the y-range set before is kept while it holds the curve (the
+#: values it is fitted to) and is at most this many times as tall as the fit (else it is
+#: refitted).
+FOLLOW_LOOSEST = 1.25
 _WIDE_PEN = pg.mkPen(*_CURVE_COLOR, width=2)
 _THIN_PEN = pg.mkPen(*_CURVE_COLOR, width=1, cosmetic=True)
 
@@ -490,9 +494,10 @@ class LogLikelihoodPlot(pg.PlotWidget):
         its lines, the curve its envelope), so it is not set every frame: the x-range
         reaches ahead of the newest iteration by :data:`FOLLOW_STEP` of its length and is
         moved on only when the curve reaches its edge; the y-range changes only when a new
-        value leaves it, and is then fitted again to the whole history (so are both when
-        the x-range moves on). A history that is not the previous one grown is framed
-        tightly, as a first frame.
+        value leaves it, and is then fitted again to the whole history (and when the
+        x-range moves on, if the values it is fitted to no longer lie in it or it is more
+        than :data:`FOLLOW_LOOSEST` times as tall as the fit). A history that is not the
+        previous one grown is framed tightly, as a first frame.
 
         Parameters
         ----------
@@ -557,6 +562,14 @@ class LogLikelihoodPlot(pg.PlotWidget):
             return
         if ahead:
             right = last + max(FOLLOW_STEP * (last - first), FOLLOW_STEP_MIN)
+            kept = self._framed[2]
+            if (kept[0] <= low and high <= kept[1]
+                    and kept[1] - kept[0] <= FOLLOW_LOOSEST * (y_range[1] - y_range[0])):
+                # The y-range set before still holds the curve and is not much looser than
+                # its fit: keep it (the left axis's ticks are not rebuilt).
+                self._vb.setRange(xRange=(first, right), padding=0.02, update=False)
+                self._framed = (self._curve_id, right, kept)
+                return
         else:
             right = last or 1.0
         self._vb.setRange(xRange=(first, right), yRange=y_range, padding=0.02, update=False)
