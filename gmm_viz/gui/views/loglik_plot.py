@@ -18,7 +18,12 @@ then looks at the new iterations only: the envelope takes in their columns
 data only when what it shows changes. While it follows a run, the view's range (whose
 change makes both axes regenerate their ticks, the grid its lines and the curve its
 envelope, a few ms) moves on in steps, not every frame: the x-range reaches ahead of the
-newest iteration, the y-range is refitted when a new value leaves it.
+newest iteration, the y-range is refitted when a new value leaves it. Measured offscreen
+(720x280, ``show_history`` and a repaint, a 2,000-point K = 8 run fed 4 iterations a
+frame): 3.1-4.8 ms a frame before, 1.6-1.7 ms after, alike at 100 and 5,000 iterations;
+the range moved 40 times in 1,250 frames instead of every frame; at 1,000,000 iterations
+37 ms before, 4.4 ms after. Only the recovery triangles still cost per frame with their
+number (all are drawn: ~0.8 us each).
 """
 
 from __future__ import annotations
