@@ -17,6 +17,7 @@ from sklearn.utils import check_random_state
 
 from gmm_viz.engine import covariance as cov_ops
 from gmm_viz.engine import kernel
+from gmm_viz.engine.blas_threads import with_single_threaded_blas
 from gmm_viz.engine.config import ConfigError, EMConfig
 from gmm_viz.engine.initialisers import initial_state
 from gmm_viz.engine.singularity import (
@@ -122,6 +123,7 @@ class EMEngine:
         Only with ``sklearn_semantics``: see there (also from :meth:`step`).
     """
 
+    @with_single_threaded_blas
     def __init__(self, X, config: EMConfig, *, random_state=None, sklearn_semantics=False):
         from gmm_viz.data import validate_points  # data validation is shared with the app
 
@@ -185,6 +187,7 @@ class EMEngine:
         """True once EM converged or reached ``max_iter``."""
         return self._snapshot.converged or self._iteration >= self._config.max_iter
 
+    @with_single_threaded_blas
     def step(self) -> Snapshot:
         """Run one EM iteration and return its snapshot."""
         config = self._config
@@ -205,6 +208,7 @@ class EMEngine:
         self._likelihoods.append(self._snapshot)
         return self._snapshot
 
+    @with_single_threaded_blas
     def reset(self) -> Snapshot:
         """Return to iteration 0 with the same initial state (and the same random stream)."""
         weights, means, covs = (a.copy() for a in self._initial)
@@ -217,6 +221,7 @@ class EMEngine:
         self._likelihoods.append(self._snapshot)
         return self._snapshot
 
+    @with_single_threaded_blas
     def restore(self, snapshot: Snapshot) -> Snapshot:
         """Continue from a past snapshot of this run (for rewinding history).
 
@@ -253,6 +258,7 @@ class EMEngine:
         self._config = config
         self._reg_std = config.reg_covar / self._scale**2
 
+    @with_single_threaded_blas
     def responsibilities(self) -> np.ndarray:
         """Posterior probability of each component for each point, at the current parameters.
 
@@ -262,6 +268,7 @@ class EMEngine:
         """
         return kernel.responsibilities(self._phi, self._coefficients)
 
+    @with_single_threaded_blas
     def labels_for(self, snapshot: Snapshot) -> np.ndarray:
         """Hard labels of the data under a snapshot's parameters (e.g. from history).
 
@@ -271,6 +278,7 @@ class EMEngine:
         """
         return kernel.e_step(self._phi, self._coefficients_for(snapshot)).labels
 
+    @with_single_threaded_blas
     def responsibilities_for(self, snapshot: Snapshot) -> np.ndarray:
         """Responsibilities under a snapshot's parameters.
 

@@ -23,6 +23,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from gmm_viz.engine import covariance as cov_ops
+from gmm_viz.engine.blas_threads import with_single_threaded_blas
 from gmm_viz.engine.config import INITIALISATIONS, RECOVERIES, RULES, EMConfig
 from gmm_viz.engine.em import EMEngine, IllDefinedCovarianceError
 
@@ -122,7 +123,9 @@ class GaussianMixtureEM(GaussianMixture):
         self.recovery_weight = recovery_weight
         self.record_history = record_history
 
-    # scikit-learn's fit() validates the parameters and calls fit_predict().
+    # scikit-learn's fit() validates the parameters and calls fit_predict(). One BLAS
+    # thread for the whole fit (restored after): see gmm_viz.engine.blas_threads.
+    @with_single_threaded_blas
     def fit_predict(self, X, y=None):
         """Fit the model with the fast engine and return the labels of ``X``.
 
