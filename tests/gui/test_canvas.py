@@ -596,3 +596,54 @@ def test_contour_segments_of_several_levels_are_those_of_each_level_in_order():
     one_by_one = np.concatenate([contour_segments(f, xs, ys, level) for level in levels])
     np.testing.assert_array_equal(contour_segments(f, xs, ys, levels), one_by_one)
     assert contour_segments(f, xs, ys, [5.0]).shape == (0, 2)
+
+
+def test_ellipses_item_draws_finite_outlines_within_its_bounds(canvas):
+    from gmm_viz.gui.views.ellipses_item import EllipsesItem
+
+    X, labels, centers, covs = three_blobs()
+    canvas.set_points(X)
+    covs = covs.copy()
+    covs[1] = np.nan  # a degenerate component: no outline, the others still drawn
+    with np.errstate(invalid="ignore"):
+        snapshot = make_snapshot(centers, covs, labels)
+    canvas.show_snapshot(snapshot)
+    assert visible_levels(canvas, 0) == [1, 2] and visible_levels(canvas, 1) == []
+    item = next(i for i in canvas.getPlotItem().items if isinstance(i, EllipsesItem))
+    rect = item.boundingRect()
+    for row in canvas.ellipse_curves():
+        for outline in row:
+            if outline.isVisible():
+                x, y = outline.getData()
+                assert rect.left() < x.min() and x.max() < rect.right()
+                assert rect.top() < y.min() and y.max() < rect.bottom()
+    with pytest.raises(ValueError, match="outlines"):
+        item.set_ellipses(np.zeros((2, 121, 2)), [[None]])
+
+
+def test_segments_item_skips_segments_with_a_non_finite_end():
+    import pyqtgraph as pg
+
+    from gmm_viz.gui.views.segments_item import SegmentsItem
+
+    item = SegmentsItem(pg.mkPen(0, 0, 0))
+    item.set_segments(np.array([[0.0, 0.0], [1.0, 1.0], [np.nan, 0.0], [2.0, 2.0],
+                                [3.0, 0.0], [4.0, -1.0]]))
+    x, y = item.getData()
+    np.testing.assert_array_equal(x, [0.0, 1.0, 3.0, 4.0])
+    np.testing.assert_array_equal(y, [0.0, 1.0, 0.0, -1.0])
+    with pytest.raises(ValueError, match="n_segments"):
+        item.set_segments(np.zeros((3, 2)))
+
+
+@pytest.mark.parametrize("half_width", [3.0, 1e-4])  # device segments; exact path (far zoom)
+def test_an_outline_is_drawn_in_its_shade_at_any_zoom(canvas, half_width):
+    X, labels, centers, _ = three_blobs()
+    covs = np.array([np.diag([4.0, 1.0]), np.eye(2), np.diag([1.0, 0.25])])
+    canvas.set_points(X)
+    canvas.show_snapshot(make_snapshot(centers, covs, labels))
+    # (2, 0) is on component 0's 1-sigma outline (mean 0, semi-axes 2 and 1).
+    canvas.getViewBox().setRange(xRange=(2.0 - half_width, 2.0 + half_width),
+                                 yRange=(-half_width, half_width), padding=0)
+    shade = np.round(component_colors(3)[0] * 0.68)
+    assert np.abs(pixel_at(canvas, 2.0, 0.0) - shade).max() <= 25
