@@ -3,7 +3,10 @@
 :class:`MixtureCanvas` is a dumb view. It is given the data once (:meth:`set_points`) and
 then one :class:`~gmm_viz.engine.snapshot.Snapshot` per displayed frame
 (:meth:`show_snapshot`). Every graphics item is created once and afterwards only gets
-``setData``; items for components beyond the current ``k`` are hidden, not deleted.
+its data: the ellipses of all components are one item
+(:class:`~gmm_viz.gui.views.ellipses_item.EllipsesItem`), the density contours another
+(:class:`~gmm_viz.gui.views.segments_item.SegmentsItem`); the labels of components beyond
+the current ``k`` are hidden, not deleted.
 The view range is never changed by a frame, only by :meth:`fit_view`, by new data or new
 axes, or by the user's zoom and pan.
 
@@ -11,11 +14,14 @@ Data with more than two features is shown on two of them (:meth:`set_axes`); the
 takes the marginal of the mixture on those two features itself (the marginal of a Gaussian
 mixture is the mixture of the marginals: the means' and covariances' sub-blocks).
 
-Performance (offscreen, 1000x800, see ``gmm_viz.bench.drawing``): a whole frame (100k
-points, 5 components x 2 sigma ellipses with halos, means, labels, axes) renders in
-~8 ms, ~10 ms at 1M points. The density grid (120 x 120, 8 components, plus 5 contour
-levels) is ~2 ms of numpy, so it is computed here on the GUI thread;
-:func:`mixture_density_grid` is pure and could move to the worker if needed.
+Performance (``python -m gmm_viz.bench.drawing --run-frames``: frames of a real run,
+K = 8, offscreen at 1366x768, ``show_snapshot`` + ``grab()``, medians): ~5-6 ms per frame
+at 2,000 points with the 1 and 2 sigma ellipses, ~6-7 ms with 3, ~8 ms at 100,000
+points; density contours add ~3 ms and the density image ~2 ms. Most of a frame is Qt
+rasterising the antialiased outlines and the points; ``show_snapshot`` itself is ~1.3
+ms. The density grid (120 x 120, 8 components) and its 5 contour levels are ~1.5 ms of
+numpy, so they are computed here on the GUI thread; :func:`mixture_density_grid` is
+pure and could move to the worker if needed.
 """
 
 from __future__ import annotations
@@ -294,7 +300,7 @@ class MixtureCanvas(pg.PlotWidget):
         self._points = PointsItem()
         self._plot.addItem(self._points)
 
-        self._density_image = pg.ImageItem(axisOrder="col-major")
+        self._density_image = _DensityImage(axisOrder="col-major")
         self._density_image.setLookupTable(_density_lut())
         self._density_contours = SegmentsItem(pg.mkPen(60, 60, 60, 150, width=1.2))
         self._add(self._density_image, z=-20)
@@ -695,6 +701,26 @@ class MixtureCanvas(pg.PlotWidget):
             self._density_image.hide()
             self._density_contours.set_segments(contour_segments(density, xs, ys, levels))
             self._density_contours.show()
+
+
+class _DensityImage(pg.ImageItem):
+    """An ``ImageItem`` whose picture is 32-bit RGB, not indexed.
+
+    With a lookup table pyqtgraph renders an 8-bit indexed QImage, and Qt draws an
+    indexed image scaled to the view ~3.5x slower than a 32-bit one (~1.5 ms against
+    ~0.45 ms for the 120 x 120 density over a 1366x768 view, measured). The conversion
+    maps each index through the same colour table, and these two formats are sampled as
+    the indexed one is (the premultiplied ones round differently, by up to 4 levels):
+    the pixels are the same. It costs ~20 us at 120 x 120.
+    """
+
+    def render(self):
+        super().render()
+        image = self.qimage
+        if image is not None and image.format() == QtGui.QImage.Format.Format_Indexed8:
+            fmt = (QtGui.QImage.Format.Format_ARGB32 if image.hasAlphaChannel()
+                   else QtGui.QImage.Format.Format_RGBX8888)
+            self.qimage = image.convertToFormat(fmt)
 
 
 @functools.cache
