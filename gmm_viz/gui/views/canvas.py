@@ -296,6 +296,7 @@ class MixtureCanvas(pg.PlotWidget):
         self._sigma_levels = (1, 2)
         self._density_mode = "off"
         self._resets: dict[int, tuple[float, np.ndarray]] = {}  # component -> (start, old mean)
+        self._markers_drawn_at = -math.inf  # time.monotonic() of the last marker update
 
         self._points = PointsItem()
         self._plot.addItem(self._points)
@@ -612,13 +613,17 @@ class MixtureCanvas(pg.PlotWidget):
             self._fade_timer.start()
 
     def _on_fade_timer_timeout(self):
-        self._draw_reset_markers()
+        # While frames come faster than the timer, each frame fades the markers: the timer
+        # only does it between frames (paused, or slow frames), so that it never adds a
+        # repaint of the whole canvas of its own.
+        if time.monotonic() - self._markers_drawn_at >= self._fade_timer.interval() / 1e3:
+            self._draw_reset_markers()
         if not self._resets:
             self._fade_timer.stop()
 
     def _draw_reset_markers(self):
         snap = self._snapshot
-        now = time.monotonic()
+        now = self._markers_drawn_at = time.monotonic()
         for c in [c for c, (start, _) in self._resets.items() if now - start > RESET_FADE_SECONDS]:
             del self._resets[c]
         if snap is None or not self._resets:
