@@ -161,8 +161,8 @@ def mixture_density_grid(weights, means, covariances, xs, ys) -> np.ndarray:
     dx = xs[None, :, None] - mu[:, 0, None, None]  # (k, nx, 1)
     dy = ys[None, None, :] - mu[:, 1, None, None]  # (k, 1, ny)
     # The exponent -maha / 2 in three terms: only the cross term is of shape (k, nx, ny),
-    # and it is then updated in place (a third of the time of a (k, nx, ny) temporary
-    # per operation, measured at 120 x 120 and k = 8).
+    # and it is then updated in place (3x faster than a (k, nx, ny) temporary per
+    # operation, measured at 120 x 120 and k = 8).
     half = (-0.5 / det)[:, None, None]
     exponent = (-2.0 * b[:, None, None] * half * dx) * dy
     exponent += half * d[:, None, None] * dx * dx
@@ -213,9 +213,9 @@ def contour_segments(density: np.ndarray, xs: np.ndarray, ys: np.ndarray, level)
     """Line segments of iso-levels of a grid (marching squares, vectorised).
 
     pyqtgraph's ``IsocurveItem`` builds its path in Python (~3 ms per level at 120 x 120,
-    measured); this is ~10x faster, and all levels go through one pass (the per-call
-    overhead of numpy, not the arithmetic, is most of the time at this grid size). The
-    output goes into one :class:`~gmm_viz.gui.views.segments_item.SegmentsItem`.
+    measured); this is ~10x faster, and all levels go through one pass (~1.6x faster than
+    a call per level for 5 levels at 120 x 120, measured). The output goes into one
+    :class:`~gmm_viz.gui.views.segments_item.SegmentsItem`.
 
     Parameters
     ----------
