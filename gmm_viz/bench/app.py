@@ -626,7 +626,10 @@ def _row(n: int, key: str, label: str, values: list, runs: int) -> dict:
 
 def _header(raw: dict) -> list:
     s = raw["settings"]
-    blas = ", ".join(f"{k}={v}" for k, v in s["blas_threads"].items()) or "BLAS threads default"
+    # The engine runs its own products on one BLAS thread (engine/blas_threads.py); these
+    # variables would only change what the rest of the process uses.
+    blas = (", ".join(f"{k}={v}" for k, v in s["blas_threads"].items())
+            or "the engine's products on one BLAS thread, no BLAS variable set")
     runs = "one run" if s["repeats"] == 1 else f"the medians of {s['repeats']} runs"
     load = ""
     if s.get("load_average_before") is not None:
