@@ -1,8 +1,13 @@
 """The component table shows what the scenarios tell the user to look at."""
 
+from dataclasses import replace
+
 import numpy as np
 
+from gmm_viz.data import make_dataset
+from gmm_viz.engine import EMConfig
 from gmm_viz.gui.views.component_table import COLUMNS, ComponentTable
+from gmm_viz.run.session import RunSession
 from gmm_viz.scenarios import get_scenario, run_scenario
 
 
@@ -52,3 +57,19 @@ def test_arrays_shorter_than_k_leave_dashes(qtbot):
     for name in ("det(cov)", "N_k", "mean", "cond"):
         assert table.item(last, COLUMNS.index(name)).text() == "\u2013"
     assert table.item(0, COLUMNS.index("det(cov)")).text() != "\u2013"
+
+
+def test_columns_follow_their_contents_as_values_grow_and_shrink(qtbot):
+    snapshot = RunSession(make_dataset("blobs", n_samples=300, random_state=0),
+                          EMConfig(n_components=3, rule="none")).frame().snapshot
+    table = ComponentTable()
+    qtbot.addWidget(table)
+    table.resize(560, 220)
+    table.show()
+    table.show_snapshot(snapshot)
+    header = table.horizontalHeader()
+    narrow = header.sectionSize(2)
+    table.show_snapshot(replace(snapshot, means=snapshot.means * 1e7 + 123456.789))
+    assert header.sectionSize(2) > narrow  # the whole mean stays readable
+    table.show_snapshot(snapshot)
+    assert header.sectionSize(2) == narrow

@@ -76,6 +76,17 @@ class ComponentTable(QTableWidget):
         """
         k = snapshot.n_components
         self._ensure_rows(k)
+        # With the columns sized to their contents, each cell set re-measures its whole
+        # column; sized once after all the cells (same widths), a frame costs a fraction.
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        try:
+            self._fill(snapshot, k, recovered)
+        finally:
+            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+
+    def _fill(self, snapshot, k: int, recovered):
+        """Set the cells of ``k`` rows from ``snapshot`` (those that change)."""
         recovered = set(recovered) | set(snapshot.recovered_components)
         i, j = self._axes
         means = np.asarray(snapshot.means)
