@@ -26,8 +26,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.functions import create_qpolygonf, ndarray_from_qpolygonf
-from pyqtgraph.Qt import QtCore, QtGui, QtWidgets
+from pyqtgraph.Qt import QtCore, QtGui
 from pyqtgraph.Qt import internals as _qt_internals
+
+from gmm_viz.gui.views.pixel_padded import PixelPaddedItem
 
 #: Width in pixels of the white halo under every outline. The halo keeps an outline
 #: readable over points of its own colour; it is opaque and not antialiased because a
@@ -41,7 +43,7 @@ _PAD_PX = HALO_WIDTH / 2 + 2
 _DEVICE_LIMIT_PX = 16_000.0
 
 
-class EllipsesItem(pg.GraphicsObject):
+class EllipsesItem(PixelPaddedItem):
     """The outlines of all components at all sigma levels, with their halos.
 
     Call :meth:`set_ellipses` once per frame. The item has no ``dataBounds``: it never
@@ -53,8 +55,6 @@ class EllipsesItem(pg.GraphicsObject):
         self._outlines = np.full((0, 0, 0, 2), np.nan)
         self._pens: list[list] = []
         self._drawn = np.zeros((0, 0), dtype=bool)
-        self._ranges = None  # ((xmin, xmax), (ymin, ymax)) of the drawn outlines
-        self._bounding = None
         self._halo_pen = pg.mkPen(255, 255, 255, width=HALO_WIDTH)
         self._drawing = None  # _Drawing of the outlines set, built at the first paint
         self._projected_for = None  # painter transform the device segments are for
@@ -117,17 +117,8 @@ class EllipsesItem(pg.GraphicsObject):
         return bool(component < k and level_index < levels
                     and self._drawn[component, level_index])
 
-    # --------------------------------------------------------------------------- bounds
-    def boundingRect(self):
-        if self._bounding is None:
-            self._bounding = padded_rect(self, self._ranges, _PAD_PX)
-        return self._bounding
-
-    def viewTransformChanged(self):
-        # The padding is in pixels, so its size in data units follows the zoom.
-        super().viewTransformChanged()
-        self.prepareGeometryChange()
-        self._bounding = None
+    def _pad_px(self) -> float:
+        return _PAD_PX
 
     # ---------------------------------------------------------------------------- paint
     def paint(self, painter, option, widget=None):
@@ -263,30 +254,6 @@ class EllipseOutline:
     def opts(self) -> dict:
         """``{"pen": QPen or None}``."""
         return {"pen": self._item.pen(self._component, self._level_index)}
-
-
-def padded_rect(item: QtWidgets.QGraphicsItem, ranges, pad_px: float) -> QtCore.QRectF:
-    """The rectangle of ``ranges`` grown by ``pad_px`` pixels of ``item``'s view.
-
-    A bounding rect must hold every pixel a paint touches, or Qt leaves a pen's edge
-    behind when it repaints only what changed; the pen's width is in pixels, so its size
-    in data units follows the zoom.
-
-    Parameters
-    ----------
-    item : QGraphicsItem
-        A pyqtgraph item (for ``pixelVectors``).
-    ranges : ((xmin, xmax), (ymin, ymax)) or None
-        In ``item``'s units; None gives an empty rectangle.
-    pad_px : float
-    """
-    if ranges is None:
-        return QtCore.QRectF()
-    (x0, x1), (y0, y1) = ranges
-    px, py = item.pixelVectors()
-    dx = 0.0 if px is None else pad_px * (abs(px.x()) + abs(px.y()))
-    dy = 0.0 if py is None else pad_px * (abs(py.x()) + abs(py.y()))
-    return QtCore.QRectF(x0 - dx, y0 - dy, (x1 - x0) + 2 * dx, (y1 - y0) + 2 * dy)
 
 
 def _ranges(xy: np.ndarray):

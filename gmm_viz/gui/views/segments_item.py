@@ -13,14 +13,13 @@ is blended once instead of the joint once, are a few pixels a little darker.
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from pyqtgraph.Qt import QtCore, QtGui
 from pyqtgraph.Qt import internals as _qt_internals
 
-from gmm_viz.gui.views.ellipses_item import padded_rect
+from gmm_viz.gui.views.pixel_padded import PixelPaddedItem
 
 
-class SegmentsItem(pg.GraphicsObject):
+class SegmentsItem(PixelPaddedItem):
     """Line segments in data units, drawn in device pixels with one pen.
 
     Parameters
@@ -33,8 +32,6 @@ class SegmentsItem(pg.GraphicsObject):
         super().__init__(parent)
         self._pen = pen
         self._xy = np.empty((0, 2))
-        self._ranges = None
-        self._bounding = None
         self._lines = _qt_internals.PrimitiveArray(QtCore.QLineF, 4)
         self._projected_for = None  # (transform, data) of the device lines in _lines
 
@@ -70,17 +67,8 @@ class SegmentsItem(pg.GraphicsObject):
         """``(x, y)`` of the segments' ends, each an ndarray of shape (2 * n_segments,)."""
         return self._xy[:, 0], self._xy[:, 1]
 
-    # --------------------------------------------------------------------------- bounds
-    def boundingRect(self):
-        if self._bounding is None:
-            self._bounding = padded_rect(self, self._ranges, self._pen.widthF() / 2 + 2)
-        return self._bounding
-
-    def viewTransformChanged(self):
-        # The padding is in pixels, so its size in data units follows the zoom.
-        super().viewTransformChanged()
-        self.prepareGeometryChange()
-        self._bounding = None
+    def _pad_px(self) -> float:
+        return self._pen.widthF() / 2 + 2
 
     # ---------------------------------------------------------------------------- paint
     def paint(self, painter, option, widget=None):
