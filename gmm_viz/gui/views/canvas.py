@@ -35,12 +35,11 @@ import pyqtgraph as pg
 from pyqtgraph.Qt import QtCore, QtGui
 
 from gmm_viz.gui.views.ellipses_item import EllipseOutline, EllipsesItem
-from gmm_viz.gui.views.light_grid import LightGrid
+from gmm_viz.gui.views.plot_style import style_plot
 from gmm_viz.gui.views.points_item import PointsItem
 from gmm_viz.gui.views.segments_item import SegmentsItem
 from gmm_viz.palette import (
     BACKGROUND,
-    FOREGROUND,
     FOREGROUND_HEX,
     UNASSIGNED,
     component_colors,
@@ -491,15 +490,7 @@ class MixtureCanvas(pg.PlotWidget):
         item.setZValue(z)  # after addItem: the ViewBox raises negative z values
 
     def _style_axes(self):
-        self._plot.hideButtons()
-        self._grid = LightGrid(self._plot)
-        font = QtGui.QFont()
-        font.setPointSizeF(9.5)
-        for name in ("left", "bottom"):
-            axis = self._plot.getAxis(name)
-            axis.setPen(pg.mkPen(FOREGROUND))
-            axis.setTextPen(pg.mkPen(FOREGROUND))
-            axis.setTickFont(font)
+        self._grid = style_plot(self._plot, tick_point_size=9.5)
         self._plot.getAxis("left").setWidth(56)
 
     def _update_axis_labels(self):

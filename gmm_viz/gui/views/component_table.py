@@ -122,9 +122,6 @@ class ComponentTable(QTableWidget):
                 if text is not None and item.text() != text:
                     item.setText(text)
 
-    def clear_rows(self):
-        self.setRowCount(0)
-
 
 def _value(array, row):
     """``array[row]``, or None when the array is shorter (or not an array)."""

@@ -32,7 +32,7 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.Qt import QtCore, QtGui
 
-from gmm_viz.gui.views.light_grid import LightGrid
+from gmm_viz.gui.views.plot_style import style_plot
 from gmm_viz.palette import BACKGROUND, FOREGROUND, FOREGROUND_HEX
 
 #: y-axis label per scale.
@@ -472,15 +472,7 @@ class LogLikelihoodPlot(pg.PlotWidget):
 
     # ------------------------------------------------------------------------ internals
     def _style_axes(self):
-        self._plot.hideButtons()
-        self._grid = LightGrid(self._plot)
-        font = QtGui.QFont()
-        font.setPointSizeF(9.0)
-        for name in ("left", "bottom"):
-            axis = self._plot.getAxis(name)
-            axis.setPen(pg.mkPen(FOREGROUND))
-            axis.setTextPen(pg.mkPen(FOREGROUND))
-            axis.setTickFont(font)
+        self._grid = style_plot(self._plot, tick_point_size=9.0)
         self._plot.setLabel("bottom", "iteration", color=FOREGROUND_HEX)
 
     def _continues(self, iterations, values) -> bool:

@@ -76,10 +76,6 @@ class EMController(QObject):
         """True while the worker thread runs."""
         return self.thread.isRunning()
 
-    @property
-    def latest_token(self) -> int:
-        return self._token
-
     # ------------------------------------------------------------------ runs and jobs
     def request_run(self, config, dataset=None, make_dataset=None, history=None,
                     curve=None) -> int:
