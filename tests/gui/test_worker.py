@@ -115,10 +115,14 @@ def test_slow_consumer_never_sees_a_backlog(qtbot, controller, blobs):
         frame = controller.take_frame()
         if frame is not None:
             seen.append(frame.snapshot.iteration)
-        # Stand-in for a slow redraw: the worker keeps stepping meanwhile.
-        deadline = time.perf_counter() + 0.02
-        while time.perf_counter() < deadline:
-            pass
+        # Stand-in for a slow redraw: the worker steps on meanwhile. The redraw waits
+        # until it has (not a fixed time, which a loaded machine could fill with one
+        # step or none); the cap only stops a broken worker from hanging the test.
+        if frame is not None:
+            deadline = time.monotonic() + TIMEOUT / 1e3
+            while (worker.iteration < frame.snapshot.iteration + 3
+                   and time.monotonic() < deadline):
+                time.sleep(0.001)
 
     controller.sigFrameReady.connect(slow_consumer)
     controller.play()
