@@ -151,9 +151,6 @@ class MainWindow(QMainWindow):
         bottom.setSizes([440, 560])  # the table has seven columns
         self.canvas.setToolTip("Points coloured by component; ellipses at the chosen "
                                "standard deviations; drag to pan, wheel to zoom")
-        self.loglik_plot.setToolTip("Log-likelihood per iteration: vertical marks are "
-                                    "singularity recoveries, the dot is convergence, the "
-                                    "ring the iteration shown; click to go to an iteration")
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
@@ -442,7 +439,8 @@ class MainWindow(QMainWindow):
         values = (history.mean_log_likelihood if self._display.ll_scale == "mean"
                   else history.log_likelihood)
         self.loglik_plot.show_history(history.iterations, values, history.recoveries,
-                                      history.converged_at, int(snapshot.iteration))
+                                      history.converged_at, int(snapshot.iteration),
+                                      finished=frame.finished)
         recovered = {e.component for e in frame.events if e.recovered}
         self.table.show_snapshot(snapshot, recovered)
         self.timeline.show_position(int(snapshot.iteration), frame.last_iteration,

@@ -4,8 +4,14 @@ measures speed)."""
 
 import numpy as np
 import pytest
+from pyqtgraph.Qt import QtCore
 
-from gmm_viz.gui.views.loglik_plot import FOLLOW_LOOSEST, CurveEnvelope, column_envelope
+from gmm_viz.gui.views.loglik_plot import (
+    FOLLOW_LOOSEST,
+    MARKER_ROOM_PX,
+    CurveEnvelope,
+    column_envelope,
+)
 
 
 def _random_curve(rng, n, gaps=True):
@@ -130,12 +136,16 @@ def test_following_a_run_keeps_the_newest_iteration_in_view_and_moves_the_range_
 
 
 def test_a_history_shown_at_once_is_framed_tightly_as_before(plot):
-    """Only a run that goes on is given room ahead: its newest iteration ends the range."""
+    """Only a run that goes on is given room ahead: its newest iteration ends the range,
+    with just the room its marker (the star, the ring) needs to be drawn whole."""
     iterations, values, recoveries = _run()
     _frame(plot, iterations, values, recoveries, 3_000)
-    x0, x1 = plot.getViewBox().viewRange()[0]
-    pad = 0.02 * 2_999
-    assert x0 == pytest.approx(-pad) and x1 == pytest.approx(2_999 + pad)
+    view = plot.getViewBox()
+    first = view.mapViewToScene(QtCore.QPointF(0.0, values[0])).x()
+    last = view.mapViewToScene(QtCore.QPointF(2_999.0, values[-1])).x()
+    left, right = view.sceneBoundingRect().left(), view.sceneBoundingRect().right()
+    for room in (first - left, right - last):
+        assert MARKER_ROOM_PX <= room <= 3 * MARKER_ROOM_PX
     _assert_draws_the_envelope_of_its_view(plot, iterations, values)
 
 
@@ -204,3 +214,67 @@ def test_a_frame_that_changes_nothing_hands_the_items_nothing(plot, monkeypatch)
     _frame(plot, iterations, values, recoveries, n, converged_at=1_500, current=700)
     assert set(handed) == {"ring"}  # (a scatter's setData calls its addPoints)
     assert plot._current_line.value() == 700 and "iteration 700 " in plot.readout_text()
+
+
+def _inside_frame(plot, x, y):
+    """Pixels from the point (x, y) to the nearest edge of the plot area (negative when
+    outside)."""
+    view = plot.getViewBox()
+    point = view.mapViewToScene(QtCore.QPointF(float(x), float(y)))
+    rect = view.sceneBoundingRect()
+    return min(point.x() - rect.left(), rect.right() - point.x(),
+               point.y() - rect.top(), rect.bottom() - point.y())
+
+
+@pytest.mark.parametrize("width", [260, 330, 700])
+def test_the_readout_lies_above_the_curve_and_is_never_cut(qtbot, width):
+    plot = _plot(qtbot)
+    plot.resize(width, 200)
+    iterations, values, recoveries = _run(40)
+    _frame(plot, iterations, values, recoveries, 40, current=20)
+    qtbot.waitUntil(lambda: plot.getViewBox().width() > 0)
+    readout, area = plot.readout_rect(), plot.plot_area_rect()
+    assert readout.bottom() <= area.top() + 0.5  # above the curve, never over it
+    assert readout.left() >= 0 and readout.right() <= plot.width()  # whole in the widget
+    assert "20" in plot.readout_text()
+    assert plot.full_readout_text().startswith("iteration 20 ")
+    if plot.readout_text() != plot.full_readout_text():
+        assert plot.full_readout_text() in plot.toolTip()
+
+
+def test_a_finished_run_ends_at_its_last_iteration_with_its_star_whole(plot):
+    iterations, values, recoveries = _run(200)
+    for n in range(1, 201, 3):
+        _frame(plot, iterations, values, recoveries, n)
+    plot.show_history(iterations, values, recoveries, 199, 199, finished=False)
+    (_, x1), _ = plot.getViewBox().viewRange()
+    assert x1 > 199 + 10  # still reaching ahead for iterations to come
+    plot.show_history(iterations, values, recoveries, 199, 199, finished=True)
+    room = _inside_frame(plot, 199, values[199])
+    assert MARKER_ROOM_PX - 0.5 <= room <= 3 * MARKER_ROOM_PX
+
+
+def test_recovery_marks_stay_whole_inside_the_frame(plot):
+    iterations = np.arange(40.0)
+    values = -3_000.0 - 500.0 * np.exp(-iterations / 5.0)
+    values[0] = -28_000.0  # a start far below: left out of the range
+    values[4:7] -= 300.0  # the drops of three recoveries
+    for n in range(1, 41):
+        plot.show_history(iterations[:n].copy(), values[:n].copy(),
+                          [r for r in (4, 5, 6) if r < n], None, n - 1, finished=n == 40)
+    for r in (4, 5, 6):
+        assert _inside_frame(plot, r, values[r]) >= MARKER_ROOM_PX - 0.5
+
+
+def test_mean_per_point_values_are_written_plainly_without_an_si_multiplier(plot):
+    plot.set_scale("mean")
+    iterations = np.arange(30.0)
+    values = -0.9147 - 0.06 * np.exp(-iterations / 4.0)  # every value above -1: SI "m"
+    plot.show_history(iterations, values, [], None, 29, finished=True)
+    axis = plot.getPlotItem().getAxis("left")
+    assert axis.autoSIPrefixScale == 1.0
+    assert "x0.0" not in axis.labelString()
+    ticks = [value for level in axis.tickValues(*axis.range, axis.height())
+             for value in level[1]]
+    strings = axis.tickStrings(ticks, 1.0, 0.01)
+    assert any(text.startswith("-0.9") for text in strings)

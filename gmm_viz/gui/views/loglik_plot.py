@@ -48,6 +48,17 @@ _CURVE_COLOR = (0, 90, 160)
 _RECOVERY_COLOR = (230, 25, 75)
 _CONVERGED_COLOR = (0, 140, 80)
 _CURRENT_COLOR = (90, 90, 90)
+#: The readout's font size, in points (scaled with the window's zoom).
+READOUT_POINT_SIZE = 9.5
+TICK_POINT_SIZE = 9.0
+LABEL_POINT_SIZE = 9.0
+#: What the plot's marks mean (its tooltip).
+TOOLTIP = ("Log-likelihood per iteration. Red triangles and dashed lines: singularity "
+           "recoveries; green star and dashed line: convergence; grey ring and line: the "
+           "iteration shown. Click to go to an iteration.")
+#: Room kept around the curve for the markers drawn on it (the star is 20 px wide, the
+#: recovery triangles 11 px), in pixels: a marker at the newest or lowest point stays whole.
+MARKER_ROOM_PX = 12.0
 _DOTS_UP_TO = 80  # draw a dot per iteration while they are few enough to tell apart
 #: The curve is drawn with a thin (1 px, cosmetic) aliased pen past this many drawn points,
 #: or when it is longer than this many times the plot's width + height in pixels (a curve
@@ -311,8 +322,10 @@ class LogLikelihoodPlot(pg.PlotWidget):
         self._converged_line = pg.InfiniteLine(
             angle=90, movable=False,
             pen=pg.mkPen(*_CONVERGED_COLOR, width=1.5, style=QtCore.Qt.PenStyle.DashLine),
-            label="converged", labelOpts={"position": 0.92, "color": _CONVERGED_COLOR,
-                                          "anchors": [(1, 0.5), (1, 0.5)]},
+            # Low on the line and left of it: the star sits on the curve's plateau, high
+            # up, and below the plateau left of convergence the plot is empty.
+            label="converged", labelOpts={"position": 0.08, "color": _CONVERGED_COLOR,
+                                          "anchors": [(1, 1), (1, 1)]},
         )
         self._current_line = pg.InfiniteLine(
             angle=90, movable=False, pen=pg.mkPen(*_CURRENT_COLOR, width=1)
@@ -343,17 +356,19 @@ class LogLikelihoodPlot(pg.PlotWidget):
         self._recoveries_shown = None
         self._dots_shown = self._converged_shown = self._current_shown = None
 
-        # The readout lives in the ViewBox's pixel coordinates (not data coordinates), so it
-        # stays in the bottom-right corner whatever the range.
-        self._readout = pg.TextItem(
-            anchor=(1, 1), color=FOREGROUND, fill=pg.mkBrush(255, 255, 255, 220),
-            border=pg.mkPen(200, 200, 200),
-        )
-        font = QtGui.QFont()
-        font.setPointSizeF(9.5)
-        self._readout.setFont(font)
-        self._readout.setParentItem(self._vb)
+        # The readout sits above the plot area, in a margin kept for it, so it never covers
+        # the curve. It is a child of the PlotItem (not of the ViewBox, not in the layout):
+        # a new text each frame then costs a repaint of the text, not a relayout.
+        self._readout = pg.TextItem(anchor=(1, 0), color=FOREGROUND)
+        self._readout_font = QtGui.QFont()
+        self._readout_font.setPointSizeF(READOUT_POINT_SIZE)
+        self._readout.setFont(self._readout_font)
+        self._readout.setParentItem(self._plot)
         self._readout.setZValue(100)
+        self._full_readout = ""
+        self._tooltip = TOOLTIP
+        self._reserve_readout_margin()
+        self._plot.geometryChanged.connect(self._fit_readout)
         self._vb.sigResized.connect(self._on_view_resized)
         self._vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
         # Zooming, panning and resizing change which points each pixel column holds.
@@ -377,7 +392,8 @@ class LogLikelihoodPlot(pg.PlotWidget):
             options = ", ".join(repr(s) for s in SCALE_LABELS)
             raise ValueError(f"scale must be one of {options}; got {scale!r}.")
         self._scale = scale
-        self._plot.setLabel("left", SCALE_LABELS[scale], color=FOREGROUND_HEX)
+        self._plot.setLabel("left", SCALE_LABELS[scale], color=FOREGROUND_HEX,
+                            size=self._label_size)
 
     def show_history(
         self,
@@ -386,6 +402,7 @@ class LogLikelihoodPlot(pg.PlotWidget):
         recoveries: list[int] = (),
         converged_at: int | None = None,
         current: int | None = None,
+        finished: bool = False,
     ) -> None:
         """Draw the whole history.
 
@@ -405,6 +422,9 @@ class LogLikelihoodPlot(pg.PlotWidget):
         current : int or None
             The iteration shown in the canvas (e.g. while scrubbing): a vertical line, a
             ring on the curve and the readout. None: the readout shows the last iteration.
+        finished : bool
+            The run has stopped (converged or at max iterations): the x-range ends at the
+            newest iteration instead of reaching ahead for iterations to come.
         """
         iterations = np.asarray(iterations, dtype=np.float64).ravel()
         values = np.asarray(values, dtype=np.float64).ravel()
@@ -430,8 +450,10 @@ class LogLikelihoodPlot(pg.PlotWidget):
             self._dots_shown = self._converged_shown = self._current_shown = None
             self._set_readout("no iterations yet")
             return
+        # Recoveries first: the range is chosen to show them.
+        self._show_recoveries(recoveries)
         if self._follow:
-            self._follow_curve(iterations, values, seen)
+            self._follow_curve(iterations, values, seen, finished)
         self._update_curve()
         self._curve.show()
         # Each marker is handed to its item only when it differs from what is drawn.
@@ -441,7 +463,6 @@ class LogLikelihoodPlot(pg.PlotWidget):
             if dots is not None:
                 self._dots.setData(iterations, values)
             self._dots.setVisible(dots is not None)
-        self._show_recoveries(recoveries)
         self._converged_shown = self._show_marker_at(
             converged_at, self._converged_line, self._converged_star, self._converged_shown)
         self._current_shown = self._show_marker_at(
@@ -450,8 +471,22 @@ class LogLikelihoodPlot(pg.PlotWidget):
 
     # -------------------------------------------------------------- read-only accessors
     def readout_text(self) -> str:
-        """The text in the corner readout."""
+        """The readout's text as drawn above the plot (a shorter form when the plot is too
+        narrow for the whole of it)."""
         return self._readout.toPlainText()
+
+    def full_readout_text(self) -> str:
+        """The readout's whole text (its tooltip when a shorter form is drawn)."""
+        return self._full_readout
+
+    def readout_rect(self) -> QtCore.QRectF:
+        """Where the readout is drawn, in the PlotItem's coordinates (tests check that it
+        lies outside the plot area and inside the widget)."""
+        return self._readout.mapRectToParent(self._readout.boundingRect())
+
+    def plot_area_rect(self) -> QtCore.QRectF:
+        """The curve's area (the ViewBox), in the PlotItem's coordinates."""
+        return self._vb.mapRectToParent(self._vb.boundingRect())
 
     def point_count(self) -> int:
         """Number of iterations in the drawn curve."""
@@ -472,8 +507,14 @@ class LogLikelihoodPlot(pg.PlotWidget):
 
     # ------------------------------------------------------------------------ internals
     def _style_axes(self):
-        self._grid = style_plot(self._plot, tick_point_size=9.0)
-        self._plot.setLabel("bottom", "iteration", color=FOREGROUND_HEX)
+        self._grid = style_plot(self._plot, tick_point_size=TICK_POINT_SIZE)
+        self._label_size = f"{LABEL_POINT_SIZE:.1f}pt"
+        self._plot.setLabel("bottom", "iteration", color=FOREGROUND_HEX,
+                            size=self._label_size)
+        # Plain numbers on both axes: pyqtgraph's SI prefix would turn a mean
+        # log-likelihood of -0.9747 into "-974.70 (x0.001)", its multiplier then clipped.
+        for name in ("left", "bottom"):
+            self._plot.getAxis(name).enableAutoSIPrefix(False)
 
     def _continues(self, iterations, values) -> bool:
         """True when ``iterations, values`` are the history shown last with (possibly)
@@ -484,7 +525,7 @@ class LogLikelihoodPlot(pg.PlotWidget):
             return False
         return _same_bits(iterations[:n], old_its) and _same_bits(values[:n], old_values)
 
-    def _follow_curve(self, iterations, values, seen):
+    def _follow_curve(self, iterations, values, seen, finished=False):
         """Keep every iteration in view while the run goes on, changing the range rarely.
 
         A new range costs a few milliseconds (both axes regenerate their ticks, the grid
@@ -505,6 +546,10 @@ class LogLikelihoodPlot(pg.PlotWidget):
         """
         framed = self._framed
         if framed is None or framed[0] != self._curve_id:
+            self._frame_curve(iterations, values, ahead=False)
+            return
+        if finished and framed[1] > float(iterations[-1]) + self._x_room(iterations):
+            # The run stopped: no iterations are coming, so no slack on the right.
             self._frame_curve(iterations, values, ahead=False)
             return
         new = values[seen:]
@@ -549,16 +594,27 @@ class LogLikelihoodPlot(pg.PlotWidget):
                 break
             start += 1
         low, high = float(vals[start:].min()), float(vals[start:].max())
-        # A flat or single-point curve still gets a readable range (0.1% of its value).
-        pad = 0.06 * max(high - low, 1e-3 * max(1.0, abs(high)))
+        # A recovery's drop is the story of its iteration: it stays in view even when it
+        # falls among the leading values left out.
+        recovery_values = self._value_at(self._recovery_iterations)
+        recovery_values = recovery_values[np.isfinite(recovery_values)]
+        if len(recovery_values):
+            low = min(low, float(recovery_values.min()))
+        # A flat or single-point curve still gets a readable range (0.1% of its value);
+        # the markers drawn on the lowest and highest points stay whole inside the frame.
+        span = max(high - low, 1e-3 * max(1.0, abs(high)))
+        height = max(self._vb.height(), 3.0 * MARKER_ROOM_PX)
+        pad = span * max(0.06, MARKER_ROOM_PX / (height - 2.0 * MARKER_ROOM_PX))
         y_range = (low - pad, high + pad)
         first, last = float(its[0]), float(its[-1])
         if not x_too:
             self._vb.setRange(yRange=y_range, padding=0.02, update=False)
             self._framed = (self._curve_id, self._framed[1], y_range)
             return
+        room = self._x_room(its)
         if ahead:
             right = last + max(FOLLOW_STEP * (last - first), FOLLOW_STEP_MIN)
+            first -= room
             kept = self._framed[2]
             if (kept[0] <= low and high <= kept[1]
                     and kept[1] - kept[0] <= FOLLOW_LOOSEST * (y_range[1] - y_range[0])):
@@ -568,9 +624,15 @@ class LogLikelihoodPlot(pg.PlotWidget):
                 self._framed = (self._curve_id, right, kept)
                 return
         else:
-            right = last or 1.0
+            first, right = first - room, (last + room if last > first else last + 1.0)
         self._vb.setRange(xRange=(first, right), yRange=y_range, padding=0.02, update=False)
         self._framed = (self._curve_id, right, y_range)
+
+    def _x_room(self, iterations) -> float:
+        """Iterations that make :data:`MARKER_ROOM_PX` pixels at the plot's width."""
+        width = max(self._vb.width(), 3.0 * MARKER_ROOM_PX)
+        length = float(iterations[-1] - iterations[0]) if len(iterations) else 0.0
+        return length * MARKER_ROOM_PX / (width - 2.0 * MARKER_ROOM_PX)
 
     def _on_range_changed_manually(self, *_):
         # The user zoomed or panned: leave the view where they put it until the next run.
@@ -764,16 +826,49 @@ class LogLikelihoodPlot(pg.PlotWidget):
         text = f"iteration {int(its[idx])}    {_format_value(vals[idx])}"
         if idx > 0 and np.isfinite(vals[idx]) and np.isfinite(vals[idx - 1]):
             text += f"    \u0394 {vals[idx] - vals[idx - 1]:+.3g}"
-        if text != self._readout.toPlainText():
+        if text != self._full_readout:
             self._set_readout(text)
 
     def _set_readout(self, text: str):
-        self._readout.setText(text)
+        self._full_readout = text
+        self._fit_readout()
+
+    def set_font_scale(self, scale: float) -> None:
+        """Scale the readout's and the tick labels' fonts (the window's View > Zoom)."""
+        self._readout_font.setPointSizeF(READOUT_POINT_SIZE * scale)
+        self._readout.setFont(self._readout_font)
+        self._label_size = f"{LABEL_POINT_SIZE * scale:.1f}pt"
+        for name in ("left", "bottom"):
+            self._plot.getAxis(name).setTickFont(_font(TICK_POINT_SIZE * scale))
+        self.set_scale(self._scale)
+        self._plot.setLabel("bottom", "iteration", color=FOREGROUND_HEX,
+                            size=self._label_size)
+        self._reserve_readout_margin()
+        self._fit_readout()
+
+    def _reserve_readout_margin(self):
+        """Keep a strip above the plot area as tall as the readout's line."""
+        margin = self._readout.textItem.document().documentMargin()
+        height = QtGui.QFontMetricsF(self._readout_font).height() + 2 * margin
+        self._plot.setContentsMargins(2, height, 6, 2)
+
+    def _fit_readout(self, *_):
+        """Draw the whole readout, or shorter forms of it when the plot is too narrow
+        (the whole text is then the tooltip): never a text cut at the widget's edge."""
+        text = self._full_readout
+        width = self._plot.boundingRect().width() - 12
+        metrics = QtGui.QFontMetricsF(self._readout_font)
+        for candidate in _shorter_forms(text):
+            if metrics.horizontalAdvance(candidate) <= width:
+                break
+        if candidate != self._readout.toPlainText():
+            self._readout.setText(candidate)
+        self.setToolTip(self._tooltip if candidate == text else f"{text}\n\n{self._tooltip}")
         self._on_view_resized()
 
     def _on_view_resized(self, *_):
-        rect = self._vb.rect()
-        self._readout.setPos(rect.right() - 6, rect.bottom() - 6)
+        rect = self._plot.boundingRect()
+        self._readout.setPos(rect.right() - 4, 0)
 
     def _on_scene_clicked(self, event):
         if len(self._iterations) == 0 or event.button() != QtCore.Qt.MouseButton.LeftButton:
@@ -789,6 +884,23 @@ class LogLikelihoodPlot(pg.PlotWidget):
 def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
     """True when two float64 arrays hold the same bits (NaN equals NaN, -0.0 is not 0.0)."""
     return a is b or np.array_equal(a.view(np.int64), b.view(np.int64))
+
+
+def _shorter_forms(text: str):
+    """The readout, then shorter forms of it: tighter spacing, no change, no word
+    "iteration" (the last one is drawn even when it does not fit)."""
+    yield text
+    tight = text.replace("    ", "  ")
+    yield tight
+    without_change = tight.split("  \u0394")[0]
+    yield without_change
+    yield without_change.replace("iteration ", "it. ")
+
+
+def _font(point_size: float) -> QtGui.QFont:
+    font = QtGui.QFont()
+    font.setPointSizeF(point_size)
+    return font
 
 
 def _format_value(value: float) -> str:
