@@ -10,12 +10,14 @@ The loader decides by parsing, not by trusting heuristics:
 - the header: the first row is a header if one of its cells, in a column that is
   numeric further down, is text (not a number, not empty, not a marker such as ``NA``);
 - numeric columns: most of the values are numbers (empty cells and markers such as
-  ``NA`` or ``?`` do not count either way) and at least one is finite. Text columns such
-  as a species name are skipped. With ``;``, tab or whitespace as delimiter a decimal
-  comma (``1,5``) is read as ``1.5``.
+  ``NA`` or ``?`` do not count either way) and at least one is finite. With ``;``, tab
+  or whitespace as delimiter a decimal comma (``1,5``) is read as ``1.5``;
+- true labels: text columns are never fitted; the first one with a modest number of
+  different values (such as a species name) gives the points' true labels, by the rule
+  of :mod:`gmm_viz.data.csv_labels` (the caller may name another, or none).
 
-Rows whose chosen cells are missing, empty, NaN, infinite or text are dropped and
-counted; lines that are blank (or only delimiters) are skipped silently. Ragged rows are
+Rows whose chosen cells are missing, empty, NaN, infinite or text (or whose label cell
+is empty, with a label column) are dropped and counted; lines that are blank (or only delimiters) are skipped silently. Ragged rows are
 never turned into columns: the table's width is the number of fields most data rows have
 (a tie goes to the first row's, i.e. the header's, width), and rows with more or fewer
 fields are skipped, counted and reported with the line of the first one (empty cells after
@@ -55,15 +57,22 @@ from pathlib import Path
 import numpy as np
 
 from gmm_viz.bulk import collector_paused
+from gmm_viz.data.csv_labels import (
+    MAX_LABEL_VALUES,
+    MIN_LABEL_VALUES,
+    encode,
+    label_cells,
+    label_verdicts,
+)
 from gmm_viz.data.dataset import DataError, Dataset
-from gmm_viz.files import FileCheckError, name_some, read_input_bytes
+from gmm_viz.files import FileCheckError, clip_message, name_some, read_input_bytes
 
 # Looked up at call time (not bound as defaults), so a test can lower them.
 from gmm_viz.limits import MAX_FEATURES, MAX_INPUT_FILE_BYTES, MAX_POINTS
 from gmm_viz.progress import report
 
-__all__ = ["CsvTable", "csv_numeric_columns", "dataset_from_bytes", "load_csv",
-           "read_csv_table"]
+__all__ = ["AUTO", "CHOOSE_K_HINT", "CsvTable", "csv_numeric_columns", "dataset_from_bytes",
+           "load_csv", "read_csv_table"]
 
 # None stands for "runs of whitespace" (str.split()).
 _DELIMITERS = (",", ";", "\t", None)
@@ -788,51 +797,182 @@ def _row_values(row, indices, decimal_comma):
 
 
 def _rows_to_array(table, indices):
-    """Return ``(X, dropped)``: the usable rows as floats and how many rows were dropped.
+    """Return ``(X, usable)``: the usable rows as floats, and which rows those are.
 
-    X has shape (n_usable_rows, len(indices)).
+    Returns
+    -------
+    X : ndarray of shape (n_usable_rows, len(indices))
+    usable : ndarray of bool, shape (n_rows,)
+        Whether each data row has a finite number in every one of ``indices``.
     """
     if table.values is not None:
         X = table.values[:, indices]
         usable = np.isfinite(X).all(axis=1)
-        return np.ascontiguousarray(X[usable]), int(len(X) - np.count_nonzero(usable))
+        return np.ascontiguousarray(X[usable]), usable
     points = [_row_values(row, indices, table.decimal_comma) for row in table.rows]
-    usable = [p for p in points if p is not None]
-    X = np.array(usable, dtype=np.float64).reshape(len(usable), len(indices))
-    return X, len(points) - len(usable)
+    usable = np.fromiter((p is not None for p in points), dtype=bool, count=len(points))
+    kept = [p for p in points if p is not None]
+    X = np.array(kept, dtype=np.float64).reshape(len(kept), len(indices))
+    return X, usable
 
 
 def _rows(n):
     return f"{n:,} row{'s' if n != 1 else ''}"
 
 
-def _skipped(table, dropped):
-    """The sentence on skipped rows ("" if none): ``dropped`` for their values, and the
-    table's ragged ones."""
-    ragged = table.ragged
-    where = f"{table.ragged_what} ({table.ragged_where})"
-    if dropped and ragged:
-        return (f"{_rows(dropped + ragged)} were skipped: {dropped:,} with missing or "
-                f"non-numeric values and {ragged:,} {where}.")
+def _skipped(table, dropped, unlabelled=0, label_name=""):
+    """The sentence on skipped rows ("" if none).
+
+    Parameters
+    ----------
+    dropped : int
+        Rows skipped for their values (a chosen column's cell missing or not a number).
+    unlabelled : int
+        Rows skipped because the label column ``label_name`` has no value in them.
+
+    The table's ragged rows are counted too.
+    """
+    parts = []  # (rows, what, where)
     if dropped:
-        verb = "was" if dropped == 1 else "were"
-        return f"{_rows(dropped)} with missing or non-numeric values {verb} skipped."
-    if ragged:
-        verb = "was" if ragged == 1 else "were"
-        return f"{_rows(ragged)} {table.ragged_what} {verb} skipped ({table.ragged_where})."
-    return ""
+        parts.append((dropped, "with missing or non-numeric values", ""))
+    if unlabelled:
+        parts.append((unlabelled, f"with no label in {_short(label_name)!r}", ""))
+    if table.ragged:
+        parts.append((table.ragged, table.ragged_what, f" ({table.ragged_where})"))
+    if not parts:
+        return ""
+    if len(parts) == 1:
+        n, what, where = parts[0]
+        return f"{_rows(n)} {what} {'was' if n == 1 else 'were'} skipped{where}."
+    total = sum(n for n, _, _ in parts)
+    items = [f"{n:,} {what}{where}" for n, what, where in parts]
+    return f"{_rows(total)} were skipped: {', '.join(items[:-1])} and {items[-1]}."
 
 
-def _describe(label, n_rows, names, skipped):
-    text = (
-        f"Your data from {_short(Path(label).name)}: {n_rows:,} points in the columns "
-        f"{_some(names)}. Try a few values of k and compare the log-likelihoods."
-    )
-    return f"{text} {skipped}" if skipped else text
+#: What the description of a loaded file advises for k. The log-likelihood always grows
+#: with k, so comparing it across k would always pick the largest; BIC charges for the
+#: parameters. "Model selection…" and ``gmm-viz select`` plot and print BIC against k.
+CHOOSE_K_HINT = (
+    "To choose k, compare BIC across values of k (lower is better; the log-likelihood "
+    "always grows with k): Model selection… in the app, or gmm-viz select."
+)
+
+
+def _describe(label, n_rows, names, skipped, labels_text=""):
+    intro = (f"Your data from {_short(Path(label).name)}: {n_rows:,} points in the columns "
+             f"{_some(names)}.")
+    parts = [
+        intro,
+        labels_text,
+        CHOOSE_K_HINT,
+        skipped,
+    ]
+    return " ".join(p for p in parts if p)
+
+
+class _Auto:
+    """The type of :data:`AUTO`."""
+
+    def __repr__(self):
+        return "AUTO"
+
+
+#: ``label_column`` default: the first text column that can be the true labels
+#: (see :mod:`gmm_viz.data.csv_labels`), or none if no column can.
+AUTO = _Auto()
+
+
+def _label_verdicts(table):
+    """Each text column judged as labels (none on the numeric path: no text there)."""
+    if table.rows is None:
+        return ()  # every cell is a number: no text column
+    numeric = frozenset(table.numeric)
+    others = [j for j in range(len(table.names)) if j not in numeric]
+    return label_verdicts(table.rows, others, table.names, _MISSING,
+                          lambda cell: _is_text(cell, table.decimal_comma))
+
+
+def _label_rule():
+    return (f"true labels come from a text column with {MIN_LABEL_VALUES} to "
+            f"{MAX_LABEL_VALUES} different values, at most one per two rows")
+
+
+def _usable_names(verdicts):
+    names = [repr(_short(v.name)) for v in verdicts if v.usable]
+    return f"label columns here: {_some(names)}" if names else "this file has none"
+
+
+def _named_label_verdict(table, verdicts, column, label):
+    """The verdict on the column the caller named as labels, or a DataError saying why
+    that column cannot be them."""
+    names = table.names
+    if isinstance(column, (bool, np.bool_)) or not isinstance(column, (str, int, np.integer)):
+        raise DataError(f"{label}: the label column must be a name or a 0-based index; "
+                        f"got {_short(repr(column))}.")
+    if isinstance(column, str):
+        matches = _ColumnLookup(table).matches(column)
+        if len(matches) != 1:
+            raise DataError(f"{label}: no column named {_short(column)!r} for the labels. "
+                            f"The columns are: {_some(names)}.")
+        index = matches[0]
+    else:
+        index = int(column)
+        if not 0 <= index < len(names):
+            raise DataError(f"{label}: label column index {index} is out of range; the file "
+                            f"has {len(names):,} columns.")
+    name = _short(names[index])
+    if index in table.numeric:
+        raise DataError(f"{label}: column {name!r} is numeric, so it is fitted, not used as "
+                        f"labels; {_label_rule()} ({_usable_names(verdicts)}).")
+    verdict = next((v for v in verdicts if v.index == index), None)
+    if verdict is None:
+        raise DataError(f"{label}: column {name!r} is empty, so it cannot be the labels "
+                        f"({_usable_names(verdicts)}).")
+    if not verdict.usable:
+        raise DataError(f"{label}: column {name!r} cannot be the true labels: it has "
+                        f"{verdict.reason}; {_label_rule()} ({_usable_names(verdicts)}).")
+    return verdict
+
+
+def _labels_of_rows(table, verdict, usable):
+    """The class of each usable row that has a label.
+
+    Returns
+    -------
+    keep : ndarray of bool, shape (n_usable_rows,)
+        Which usable rows have a value in the label column.
+    codes : ndarray of shape (n_kept,), dtype int64
+    names : tuple of str
+    """
+    cells = label_cells(table.rows, verdict.index, _MISSING)
+    values = [c for c, ok in zip(cells, usable) if ok]
+    keep = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+    codes, names = encode([v for v in values if v is not None])
+    return keep, codes, names
+
+
+def _labels_sentence(verdict, names, others):
+    text = (f"Column {_short(verdict.name)!r} ({len(names)} values: {_some(names)}) is used "
+            "as the true labels")
+    if others:
+        text += f"; {_some([repr(_short(v.name)) for v in others])} could be instead"
+    return text + "."
+
+
+def _rejected_sentence(rejected):
+    """Why the text columns that are not labels are not (the first two, and a count)."""
+    if not rejected:
+        return ""
+    shown = [f"{_short(v.name)!r} has {v.reason}" for v in rejected[:2]]
+    text = f"Not used as labels: {'; '.join(shown)}"
+    if len(rejected) > 2:
+        text += f"; and {len(rejected) - 2:,} more text columns"
+    return text + "."
 
 
 def dataset_from_bytes(
-    raw, label, *, columns=None, name=None, source=None, description=None, suggested_k=2
+    raw, label, *, columns=None, name=None, source=None, description=None, suggested_k=2,
+    label_column=AUTO,
 ):
     """Build a Dataset from the bytes of a CSV file.
 
@@ -850,6 +990,8 @@ def dataset_from_bytes(
     name, source, description : str, optional
         Defaults: the file's stem, ``label`` and a generated sentence.
     suggested_k : int, default=2
+    label_column : str, int, None or AUTO, default=AUTO
+        See :func:`load_csv`.
 
     Returns
     -------
@@ -857,7 +999,7 @@ def dataset_from_bytes(
     """
     return _dataset_from_table(
         _table_from_bytes(raw, label), label, columns=columns, name=name, source=source,
-        description=description, suggested_k=suggested_k,
+        description=description, suggested_k=suggested_k, label_column=label_column,
     )
 
 
@@ -870,13 +1012,41 @@ def _table_from_bytes(raw, label, progress=None):
 
 
 def _dataset_from_table(
-    table, label, *, columns=None, name=None, source=None, description=None, suggested_k=2
+    table, label, *, columns=None, name=None, source=None, description=None, suggested_k=2,
+    label_column=AUTO, verdicts=None,
 ):
+    """The Dataset of ``columns`` of ``table``; ``verdicts`` are its label verdicts when
+    already known (:class:`CsvTable` keeps them)."""
     with _enough_memory(label), collector_paused():
         indices = _choose_columns(table, columns, label)
-        X, dropped = _rows_to_array(table, indices)
+        if verdicts is None:
+            verdicts = _label_verdicts(table) if label_column is not None else ()
+        chosen = None
+        if label_column is AUTO:
+            chosen = next((v for v in verdicts if v.usable), None)
+        elif label_column is not None:
+            chosen = _named_label_verdict(table, verdicts, label_column, label)
+        X, usable = _rows_to_array(table, indices)
+        dropped = int(len(usable) - np.count_nonzero(usable))
+        labels = label_names = None
+        unlabelled, labels_text = 0, ""
+        if chosen is not None:
+            keep, codes, names_of_classes = _labels_of_rows(table, chosen, usable)
+            if len(names_of_classes) >= MIN_LABEL_VALUES:
+                X, labels, label_names = X[keep], codes, names_of_classes
+                unlabelled = int(len(keep) - np.count_nonzero(keep))
+                others = [v for v in verdicts if v.usable and v is not chosen]
+                labels_text = _labels_sentence(chosen, label_names, others)
+            else:
+                # Its other values are only in rows without numbers: no grouping is left.
+                labels_text = (f"Column {_short(chosen.name)!r} is not used as labels: the "
+                               "rows with numbers have one value of it only.")
+                chosen = None
+        if label_column is AUTO:
+            rejected = _rejected_sentence([v for v in verdicts if not v.usable])
+            labels_text = " ".join(t for t in (labels_text, rejected) if t)
         names = tuple(table.names[j] for j in indices)
-        skipped = _skipped(table, dropped)
+        skipped = _skipped(table, dropped, unlabelled, chosen.name if chosen else "")
         if len(X) < 2:
             raise DataError(
                 f"{label}: only {len(X)} usable row{'s' if len(X) != 1 else ''} in the "
@@ -885,19 +1055,21 @@ def _dataset_from_table(
             )
         return Dataset(
             X=X,
-            labels=None,
+            labels=labels,
+            label_names=label_names,
+            label_source=f"column {_short(chosen.name)!r}" if labels is not None else "",
             suggested_k=suggested_k,
             name=name if name is not None else Path(label).stem,
             feature_names=names,
             source=source if source is not None else label,
             description=description
             if description is not None
-            else _describe(label, len(X), names, skipped),
-            dropped_rows=dropped + table.ragged,
+            else clip_message(_describe(label, len(X), names, skipped, labels_text)),
+            dropped_rows=dropped + unlabelled + table.ragged,
         )
 
 
-def load_csv(path, columns=None):
+def load_csv(path, columns=None, label_column=AUTO):
     """Load points from a CSV or whitespace-separated text file.
 
     Parameters
@@ -908,14 +1080,22 @@ def load_csv(path, columns=None):
         The columns to load, at least two, each a name (as in :func:`csv_numeric_columns`;
         ``"column 1"``, ... for files without a header) or a 0-based index. Default: all
         numeric columns.
+    label_column : str, int, None or AUTO, default=AUTO
+        The text column that gives the points' true labels: AUTO takes the first column
+        that can (:mod:`gmm_viz.data.csv_labels` gives the rule: 2 to 50 different
+        values, at most one per two rows), if any; a name or 0-based index takes that
+        column (a DataError says why when it cannot be labels); None takes none.
 
     Returns
     -------
     Dataset
-        X of shape (n_usable_rows, n_columns); labels None; suggested_k 2;
-        ``dropped_rows`` counts rows skipped for missing, NaN, infinite or text values
-        and ragged rows (another number of fields than the table's); the description
-        says how many of each; ``source`` is the path.
+        X of shape (n_usable_rows, n_columns); labels (n_usable_rows,) with label_names
+        and label_source ``"column 'species'"`` when a label column is used, else None;
+        suggested_k 2; ``dropped_rows`` counts rows skipped for missing, NaN, infinite or
+        text values, rows whose label cell is empty (only with a label column) and ragged
+        rows (another number of fields than the table's); the description says how many
+        of each, which column gives the labels, and why the other text columns do not;
+        ``source`` is the path.
 
     Raises
     ------
@@ -925,10 +1105,12 @@ def load_csv(path, columns=None):
         empty, binary, has only a header, no or only one numeric column, more than
         ``MAX_FEATURES`` numeric columns (choose some), more than ``MAX_POINTS`` rows,
         fewer than two usable rows, too little memory, or ``columns`` names a missing or
-        non-numeric column or more than ``MAX_FEATURES`` of them.
+        non-numeric column or more than ``MAX_FEATURES`` of them, or ``label_column``
+        names a column that is missing, numeric, empty or not usable as labels.
     """
     raw, label = _read_bytes(path)
-    return dataset_from_bytes(raw, label, columns=columns)  # (frees raw once parsed)
+    # (frees raw once parsed)
+    return dataset_from_bytes(raw, label, columns=columns, label_column=label_column)
 
 
 def csv_numeric_columns(path):
@@ -962,6 +1144,7 @@ class CsvTable:
     def __init__(self, table, label):
         self._table = table
         self.label = label
+        self._verdicts = None
 
     @property
     def numeric_columns(self) -> list:
@@ -978,16 +1161,37 @@ class CsvTable:
         """The number of numeric columns."""
         return len(self._table.numeric)
 
-    def dataset(self, columns=None):
+    @property
+    def label_columns(self) -> list:
+        """The text columns that can be the true labels, as ``(name, n_values)`` pairs.
+
+        In file order; the first is the one :meth:`dataset` takes by default. Empty for a
+        file without such a column (see :mod:`gmm_viz.data.csv_labels` for the rule).
+        """
+        return [(v.name, v.n_values) for v in self._label_verdicts() if v.usable]
+
+    def dataset(self, columns=None, label_column=AUTO):
         """The points of ``columns`` (default: all numeric ones), as :func:`load_csv`.
+
+        ``label_column`` is as in :func:`load_csv` (a name from :attr:`label_columns`,
+        None for no labels, AUTO for the first that can be).
 
         Raises
         ------
         DataError
             With the same messages as :func:`load_csv` (fewer than two numeric columns,
-            a column that is missing or not numeric, fewer than two usable rows).
+            a column that is missing or not numeric, fewer than two usable rows, a label
+            column that cannot be labels).
         """
-        return _dataset_from_table(self._table, self.label, columns=columns)
+        verdicts = self._label_verdicts() if label_column is not None else ()
+        return _dataset_from_table(self._table, self.label, columns=columns,
+                                   label_column=label_column, verdicts=verdicts)
+
+    def _label_verdicts(self):
+        # Once per file: a pass over every text column's cells.
+        if self._verdicts is None:
+            self._verdicts = _label_verdicts(self._table)
+        return self._verdicts
 
     def __repr__(self):
         return (f"CsvTable({_short(self.label)!r}, {self.n_numeric_columns:,} numeric "

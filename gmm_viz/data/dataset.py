@@ -46,7 +46,7 @@ def _as_numeric_array(X):
     if arr.dtype.kind in "USV":
         raise DataError(
             "the data contains text, not numbers; convert the values to numbers "
-            "(or load the file with load_csv, which skips text columns)."
+            "(or load the file with load_csv, which fits only the numeric columns)."
         )
     if arr.dtype.kind == "c":
         raise DataError("the data contains complex numbers; gmm-viz needs real numbers.")
@@ -55,7 +55,7 @@ def _as_numeric_array(X):
         if any(isinstance(v, (str, bytes)) for v in arr.ravel()):
             raise DataError(
                 "the data contains text, not numbers; convert the values to numbers "
-                "(or load the file with load_csv, which skips text columns)."
+                "(or load the file with load_csv, which fits only the numeric columns)."
             )
     elif arr.dtype.kind not in "biuf":
         raise DataError(
@@ -200,8 +200,9 @@ class Dataset:
     X : array-like of shape (n_samples, n_features)
         The points; stored as a read-only, C-contiguous float64 copy.
     labels : array-like of shape (n_samples,) or None
-        The true group of each point where known (generators, iris), else None.
-        Stored as a read-only int64 copy.
+        The true group of each point where known (generators, iris, a CSV file's label
+        column), else None. Whole numbers ``0 .. n_classes - 1`` (floats holding whole
+        numbers are accepted; NaN is refused). Stored as a read-only int64 copy.
     suggested_k : int
         A sensible number of components to start with.
     name : str
@@ -213,7 +214,17 @@ class Dataset:
     description : str
         One or two sentences on what this data shows about EM.
     dropped_rows : int, default=0
-        For files: rows skipped because a chosen column was empty, NaN, infinite or text.
+        For files: rows skipped because a chosen column was empty, NaN, infinite or text
+        (or, with a label column, because its cell was empty).
+    label_names : sequence of str or None, default=None
+        The name of each class of ``labels``: class ``c`` is ``label_names[c]``, e.g.
+        ``("setosa", "versicolor", "virginica")``. Only with ``labels``; when labels are
+        given without names the classes are named ``"0"``, ``"1"``, ... Stored as a tuple
+        of str; None exactly when ``labels`` is None. A class may have no point (rows of
+        a file can be dropped).
+    label_source : str, default=""
+        Where the labels came from, for messages: e.g. ``"the generator's clusters"`` or
+        ``"column 'species'"``; ``""`` when there are no labels.
     """
 
     X: np.ndarray
@@ -224,11 +235,17 @@ class Dataset:
     source: str
     description: str
     dropped_rows: int = 0
+    label_names: tuple | None = None
+    label_source: str = ""
 
     def __post_init__(self):
         X = _read_only_copy(validate_points(self.X))
         object.__setattr__(self, "X", X)
-        object.__setattr__(self, "labels", self._checked_labels(self.labels, len(X)))
+        labels = self._checked_labels(self.labels, len(X))
+        object.__setattr__(self, "labels", labels)
+        object.__setattr__(self, "label_names", self._checked_label_names(labels))
+        object.__setattr__(self, "label_source",
+                           str(self.label_source) if labels is not None else "")
         names = tuple(str(n) for n in self.feature_names)
         if len(names) != X.shape[1]:
             raise DataError(f"{self.name}: {len(names)} feature names for {X.shape[1]} columns.")
@@ -239,15 +256,65 @@ class Dataset:
         object.__setattr__(self, "dropped_rows", int(self.dropped_rows))
 
     def _checked_labels(self, labels, n_samples):
+        """``labels`` as read-only int64 codes >= 0 of shape (n_samples,), or None."""
         if labels is None:
             return None
-        arr = np.asarray(labels)
-        if arr.shape != (n_samples,) or arr.dtype.kind not in "iu":
+        try:
+            arr = np.asarray(labels)
+        except (TypeError, ValueError):  # ragged nested lists
+            raise DataError(f"{self.name}: labels must be one whole number per point "
+                            f"({n_samples}).") from None
+        if arr.shape != (n_samples,):
             raise DataError(
-                f"{self.name}: labels must be {n_samples} integers; got {arr.dtype} "
-                f"of shape {arr.shape}."
+                f"{self.name}: labels must be one per point ({n_samples}); got shape "
+                f"{arr.shape}."
             )
-        return _read_only_copy(arr.astype(np.int64))
+        if arr.dtype.kind == "f":
+            # Floats are accepted when they hold whole numbers (e.g. read from a table);
+            # a NaN is a missing label, which the loader drops with its row instead.
+            n_nan = int(np.isnan(arr).sum())
+            if n_nan:
+                raise DataError(
+                    f"{self.name}: {n_nan} label{'s are' if n_nan != 1 else ' is'} missing "
+                    "(NaN); give every point a class or drop those points."
+                )
+            if not (np.isfinite(arr).all() and np.array_equal(arr, np.round(arr))):
+                raise DataError(f"{self.name}: labels must be whole numbers (class codes).")
+        elif arr.dtype.kind not in "iub":
+            raise DataError(
+                f"{self.name}: labels must be {n_samples} whole numbers (class codes); got "
+                f"values of type {arr.dtype}."
+            )
+        codes = arr.astype(np.int64)
+        if n_samples and codes.min() < 0:
+            raise DataError(f"{self.name}: labels must be class codes 0, 1, ...; got "
+                            f"{int(codes.min())}.")
+        return _read_only_copy(codes)
+
+    def _checked_label_names(self, labels):
+        """The class names: given (one per class code) or ``"0"``, ``"1"``, ..."""
+        if labels is None:
+            if self.label_names is not None:
+                raise DataError(f"{self.name}: label_names were given without labels.")
+            return None
+        n_classes = int(labels.max()) + 1 if len(labels) else 0
+        if self.label_names is None:
+            return tuple(str(c) for c in range(n_classes))
+        if isinstance(self.label_names, (str, bytes)):
+            raise DataError(f"{self.name}: label_names must be a sequence of names, not "
+                            "one text.")
+        names = tuple(str(n) for n in self.label_names)
+        if len(names) < n_classes:
+            raise DataError(
+                f"{self.name}: {len(names)} label names for class codes up to "
+                f"{n_classes - 1}; give one name per class."
+            )
+        return names
+
+    @property
+    def n_classes(self):
+        """int: The number of true classes (``len(label_names)``), 0 without labels."""
+        return 0 if self.label_names is None else len(self.label_names)
 
     @property
     def n_samples(self):
@@ -264,6 +331,7 @@ class Dataset:
         return (
             f"Dataset(name={self.name!r}, X=<{self.n_samples}x{self.n_features}>, "
             f"suggested_k={self.suggested_k}, feature_names={self.feature_names!r}, "
-            f"source={self.source!r}, labels={'yes' if self.labels is not None else 'None'}, "
+            f"source={self.source!r}, "
+            f"labels={f'{self.n_classes} classes' if self.labels is not None else 'None'}, "
             f"dropped_rows={self.dropped_rows})"
         )

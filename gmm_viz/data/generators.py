@@ -48,6 +48,13 @@ _STUDY_MIXING_SEED = 8
 # Shear matrix of scikit-learn's clustering comparison demo ("anisotropicly distributed").
 _ANISO_SHEAR = np.array([[0.6, -0.6], [-0.4, 0.8]])
 _UNIFORM_BOX = (-10.0, 10.0)
+# Where the generators' true labels come from, as messages name it.
+_GENERATOR_LABELS = "the generator's groups"
+
+
+def _numbered(word, n):
+    """Class names ``"<word> 1" .. "<word> n"`` (labels 0 .. n - 1)."""
+    return tuple(f"{word} {c + 1}" for c in range(n))
 
 
 def blobs(n_samples=500, random_state=20):
@@ -65,7 +72,8 @@ def blobs(n_samples=500, random_state=20):
     Returns
     -------
     Dataset
-        X of shape (n_samples, 2), labels of shape (n_samples,), suggested_k 5.
+        X of shape (n_samples, 2), labels of shape (n_samples,) (the five make_blobs
+        clusters, named "cluster 1" .. "cluster 5"), suggested_k 5.
     """
     from sklearn.datasets import make_blobs
 
@@ -74,6 +82,8 @@ def blobs(n_samples=500, random_state=20):
     return Dataset(
         X=X,
         labels=y,
+        label_names=_numbered("cluster", 5),
+        label_source=_GENERATOR_LABELS,
         suggested_k=5,
         name="blobs",
         feature_names=_XY,
@@ -108,6 +118,9 @@ def moons(n_samples=500, random_state=0, noise=0.05):
     return Dataset(
         X=X,
         labels=y,
+        # make_moons: 0 is the upper crescent, 1 the lower one.
+        label_names=("upper moon", "lower moon"),
+        label_source=_GENERATOR_LABELS,
         suggested_k=2,
         name="moons",
         feature_names=_XY,
@@ -143,6 +156,9 @@ def circles(n_samples=500, random_state=0, noise=0.05):
     return Dataset(
         X=X,
         labels=y,
+        # make_circles: 0 is the outer ring, 1 the inner one.
+        label_names=("outer ring", "inner ring"),
+        label_source=_GENERATOR_LABELS,
         suggested_k=2,
         name="circles",
         feature_names=_XY,
@@ -179,6 +195,8 @@ def varied(n_samples=500, random_state=170):
     return Dataset(
         X=X,
         labels=y,
+        label_names=("std 1.0", "std 2.5", "std 0.5"),
+        label_source=_GENERATOR_LABELS,
         suggested_k=3,
         name="varied",
         feature_names=_XY,
@@ -216,6 +234,8 @@ def aniso(n_samples=500, random_state=170):
     return Dataset(
         X=X,
         labels=y,
+        label_names=_numbered("cluster", 3),
+        label_source=_GENERATOR_LABELS,
         suggested_k=3,
         name="aniso",
         feature_names=_XY,
@@ -308,7 +328,8 @@ def iris(n_samples=None, random_state=None):
     Returns
     -------
     Dataset
-        X of shape (150, 4), labels (species 0, 1, 2) of shape (150,), suggested_k 3.
+        X of shape (150, 4), labels (species 0, 1, 2, named setosa, versicolor,
+        virginica) of shape (150,), suggested_k 3.
     """
     from sklearn.datasets import load_iris
 
@@ -316,6 +337,8 @@ def iris(n_samples=None, random_state=None):
     return Dataset(
         X=bunch.data,
         labels=bunch.target,
+        label_names=tuple(str(n) for n in bunch.target_names),
+        label_source="the species",
         suggested_k=3,
         name="iris",
         feature_names=tuple(bunch.feature_names),
