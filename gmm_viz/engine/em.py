@@ -3,7 +3,9 @@
 One :meth:`EMEngine.step` is one M-step (from the statistics of the previous E-step), the
 singularity check on the new parameters, and one E-step at those parameters. So every
 snapshot's parameters, log-likelihood and labels belong together, and iteration 0 is the
-initial state with its own log-likelihood.
+initial state with its own log-likelihood. When the check re-places a component, the
+snapshot also keeps the state the M-step made before it (``Snapshot.detected``), so the
+collapse itself can be shown before its recovery.
 
 Internally everything runs on standardised data ``z = (x - shift) / scale`` (one scalar
 scale keeps every covariance type intact); parameters are mapped back to the user's
@@ -198,13 +200,13 @@ class EMEngine:
         weights = nk / nk.sum()
         covs = self._floored(covs, exact=self._centred_covariances)
         self._iteration += 1
-        events, flagged = self._check_singularities(nk, weights, means, covs)
+        events, flagged, detected = self._check_singularities(nk, weights, means, covs)
         self._set_parameters(weights, means, covs)
         previous = self._snapshot.mean_log_likelihood
         self._run_e_step()
         recovered = any(e.recovered for e in events)
         converged = (not recovered) and abs(self._mean_ll() - previous) < config.tol
-        self._snapshot = self._make_snapshot(events, flagged, converged)
+        self._snapshot = self._make_snapshot(events, flagged, converged, detected)
         self._likelihoods.append(self._snapshot)
         return self._snapshot
 
@@ -235,7 +237,8 @@ class EMEngine:
         self._set_parameters(weights, means, covs)
         self._run_e_step()
         self._snapshot = self._make_snapshot(
-            snapshot.events, np.asarray(snapshot.flagged), snapshot.converged
+            snapshot.events, np.asarray(snapshot.flagged), snapshot.converged,
+            snapshot.detected,
         )
         # The iterations before the snapshot stay in the history; the later ones are gone.
         self._likelihoods.truncate(self._iteration)
@@ -459,15 +462,31 @@ class EMEngine:
         return self._log_likelihood / len(self.X)
 
     def _check_singularities(self, nk, weights, means, covs):
-        """Detect degenerate components and apply the recovery policy (in place)."""
+        """Detect degenerate components and apply the recovery policy (in place).
+
+        Returns
+        -------
+        events : tuple of SingularityEvent
+        flagged : ndarray of shape (n_components,) of bool
+        detected : Snapshot or None
+            The M-step's state before a re-placement (see ``Snapshot.detected``); None
+            when nothing was re-placed.
+        """
         config = self._config
         flagged = np.zeros(len(weights), dtype=bool)
         if not config.rules:
-            return (), flagged
+            return (), flagged, None
         eig = np.linalg.eigvalsh(covs)
-        detections = detect(diagnostics(nk, eig, self._scale), config, self._context)
+        diag = diagnostics(nk, eig, self._scale)
+        detections = detect(diag, config, self._context)
         if not detections:
-            return (), flagged
+            return (), flagged, None
+        caught = np.zeros(len(weights), dtype=bool)
+        caught[[d.component for d in detections]] = True
+        # The state as the rule found it, before the recovery changes it in place (made
+        # now: the recovery below draws from the random stream, this does not).
+        detected = (None if config.recovery == "flag"
+                    else self._detected_snapshot(diag, weights, means, covs, caught))
         recover = RECOVERY_FUNCTIONS[config.recovery]
         reset_cov = self._reset_covariance()
         worst_point = self._phi[self._worst_index, 1 : 1 + self.X.shape[1]].copy()
@@ -484,14 +503,37 @@ class EMEngine:
                 old_mean=tuple(float(v) for v in old_mean),
                 new_mean=tuple(float(v) for v in new_mean),
             ))
-        return tuple(events), flagged
+        return tuple(events), flagged, detected
+
+    def _detected_snapshot(self, diag, weights, means, covs, caught) -> Snapshot:
+        """The M-step's parameters (standardised) as a snapshot, with the log-likelihood
+        at them: one extra E-step, only in an iteration whose rule re-places components.
+        Nothing of the engine's state changes (the run's numbers stay the same)."""
+        _, coefficients = _e_step_coefficients(weights, means, covs)
+        result = kernel.e_step(self._phi, coefficients, want_labels=False)
+        n_samples, n_features = self.X.shape
+        log_likelihood = result.log_likelihood - n_samples * n_features * np.log(self._scale)
+        return Snapshot(
+            iteration=self._iteration,
+            weights=frozen_copy(weights),
+            means=frozen_copy(means * self._scale + self._shift),
+            covariances=frozen_copy(covs * self._scale**2),
+            log_likelihood=float(log_likelihood),
+            mean_log_likelihood=float(log_likelihood / n_samples),
+            labels=None,
+            nk=frozen_copy(diag.nk),
+            det=frozen_copy(diag.det),
+            min_eigenvalue=frozen_copy(diag.min_eigenvalue),
+            condition_number=frozen_copy(diag.condition_number),
+            flagged=frozen_copy(caught),
+        )
 
     def _reset_covariance(self):
         if self._config.init_covariance == "identity":
             return np.eye(self.X.shape[1]) / self._scale**2
         return self._context.data_cov_std.copy()
 
-    def _make_snapshot(self, events, flagged, converged) -> Snapshot:
+    def _make_snapshot(self, events, flagged, converged, detected=None) -> Snapshot:
         # N_k from the E-step at these parameters, so it matches the labels drawn.
         nk = self._stats[:, 0] + cov_ops.NK_EPS
         weights, means, covs = self.parameters()
@@ -512,6 +554,7 @@ class EMEngine:
             flagged=frozen_copy(flagged),
             events=tuple(events),
             converged=bool(converged),
+            detected=detected,
         )
 
 

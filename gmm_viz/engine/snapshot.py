@@ -41,7 +41,11 @@ class SingularityEvent:
     action : str
         Recovery policy applied: ``"random_range"``, ``"worst_point"`` or ``"flag"``.
     old_mean, new_mean : tuple of float
-        The component's mean before and after recovery (equal when only flagged).
+        The component's mean before and after recovery (equal when only flagged), in the
+        user's coordinates. ``old_mean`` is where the M-step put it, where the rule caught
+        it: exactly ``snapshot.detected.means[component]`` of the iteration's snapshot, so
+        a jump drawn from it starts where the detected state showed the component.
+        ``new_mean`` is exactly ``snapshot.means[component]``.
     """
 
     iteration: int
@@ -104,6 +108,18 @@ class Snapshot:
         Singularity detections during this iteration.
     converged : bool
         True when the change of ``mean_log_likelihood`` fell below ``tol``.
+    detected : Snapshot or None
+        When a recovery re-placed components in this iteration: the state the M-step made
+        *before* the re-placement, as the rule saw it (the collapsed component's mean,
+        covariance and det). Its ``iteration`` is this one; ``weights``, ``means``,
+        ``covariances``, ``det``, ``min_eigenvalue`` and ``condition_number`` are the
+        M-step's; ``nk`` is the M-step's (the responsibilities of the previous iteration,
+        the ones the rule judged); ``log_likelihood`` is evaluated at those parameters
+        (EM never lowers it, so it is at least the previous iteration's); ``flagged``
+        marks the caught components; no labels, no events, not converged, no
+        ``detected`` of its own. None when nothing was re-placed (no rule fired, or the
+        recovery only flags). It is not part of the run's numbers: the next iteration
+        starts from this snapshot's own parameters.
     """
 
     iteration: int
@@ -120,6 +136,7 @@ class Snapshot:
     flagged: np.ndarray
     events: tuple = field(default_factory=tuple)
     converged: bool = False
+    detected: Snapshot | None = None
 
     @property
     def n_components(self) -> int:
@@ -130,8 +147,64 @@ class Snapshot:
         """Indices of components re-placed by a recovery during this iteration."""
         return tuple(sorted({e.component for e in self.events if e.recovered}))
 
+    @property
+    def replacements(self) -> tuple:
+        """The events of this iteration that re-placed a component (not only flagged)."""
+        return tuple(e for e in self.events if e.recovered)
+
     def without_labels(self) -> Snapshot:
         """A copy without the N-sized labels, for compact history storage."""
         from dataclasses import replace
 
         return replace(self, labels=None)
+
+
+#: Two components whose parameters differ by less than this, relative to the size of
+#: the parameters, are identical (an exact tie stays exact in the engine; a seeded nudge
+#: of 1e-5 of the data's spread is far above it).
+IDENTICAL_RTOL = 1e-12
+
+
+def identical_components(snapshot, rtol: float = IDENTICAL_RTOL) -> tuple:
+    """Groups of components with the same weight, mean and covariance.
+
+    Computed from the parameters alone: two components are identical when every weight,
+    mean and covariance entry differs by at most ``rtol`` times the largest magnitude of
+    that parameter over all components (so the test does not depend on the data's units).
+
+    Parameters
+    ----------
+    snapshot : Snapshot
+        Only ``weights`` (n_components,), ``means`` (n_components, n_features) and
+        ``covariances`` (n_components, n_features, n_features) are read.
+    rtol : float
+
+    Returns
+    -------
+    tuple of tuple of int
+        Each group (of two or more components, increasing) in the order of its first
+        component; ``()`` when every component is distinct.
+    """
+    weights = np.asarray(snapshot.weights, dtype=np.float64)
+    k = len(weights)
+    if k < 2:
+        return ()
+    parts = [weights.reshape(k, -1),
+             np.asarray(snapshot.means, dtype=np.float64).reshape(k, -1),
+             np.asarray(snapshot.covariances, dtype=np.float64).reshape(k, -1)]
+    close = np.ones((k, k), dtype=bool)
+    for part in parts:
+        scale = float(np.max(np.abs(part))) if part.size else 0.0
+        if not np.isfinite(scale):
+            return ()
+        difference = np.abs(part[:, None, :] - part[None, :, :]).max(axis=2)
+        close &= difference <= rtol * scale
+    groups, seen = [], set()
+    for first in range(k):
+        if first in seen:
+            continue
+        members = [j for j in range(first, k) if close[first, j] and j not in seen]
+        if len(members) > 1:
+            groups.append(tuple(members))
+            seen.update(members)
+    return tuple(groups)
