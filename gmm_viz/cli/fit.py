@@ -2,7 +2,10 @@
 
 It prints the fitted parameters, the log-likelihood and the singularity events (the whole
 run as JSON with ``--json``), and with ``--out FILE`` also saves a run file the app can
-open. It takes the data and model options of the app, or ``--scenario NAME``; errors are
+open. When the data knows its true labels (a built-in data set with groups, a CSV file's
+label column) it also gives how the final fit agrees with them: the adjusted Rand index
+(:mod:`gmm_viz.run.agreement`) and where the labels come from; otherwise nothing about
+labels. It takes the data and model options of the app, or ``--scenario NAME``; errors are
 one line on stderr and exit status 2.
 
 ``--out`` must be a new file or an existing regular file, which is overwritten; a folder, a
@@ -21,6 +24,7 @@ import numpy as np
 from gmm_viz.cli.headless_run import UsageError, build_run, check_out_path, fail, run_to_end
 from gmm_viz.cli.options import add_run_arguments
 from gmm_viz.files import FileCheckError
+from gmm_viz.run.agreement import adjusted_rand_index, agreement_text
 
 HELP = "fit without a window and print the result (JSON with --json)"
 #: Singularity events printed without --json.
@@ -55,12 +59,13 @@ def run(args) -> int:
         if args.out:  # before the run: a bad target should not cost a whole fit
             check_out_path(args.out, "run file")
         dataset, config, source, title, _ = build_run(args)
-        _, snaps = run_to_end(dataset, config)
+        session, snaps = run_to_end(dataset, config)
         if args.out:
             _save_run_file(args.out, config, source, snaps, dataset.X)
     except UsageError as exc:
         return fail(exc)
     final = snaps[-1]
+    agreement = _agreement(dataset, session, final)
     if args.json:
         document = runs.run_to_dict(config, source, snaps, X=dataset.X)
         document["result"] = {
@@ -75,6 +80,8 @@ def run(args) -> int:
             "covariances": final.covariances.tolist(),
             "events": [e.describe() for s in snaps for e in s.events],
         }
+        if agreement is not None:
+            document["result"]["agreement"] = agreement
         try:
             json.dump(document, sys.stdout, allow_nan=False)
             sys.stdout.write("\n")
@@ -86,6 +93,8 @@ def run(args) -> int:
           f"{'converged' if final.converged else 'not converged'}")
     print(f"log-likelihood {final.log_likelihood:.6g} (mean {final.mean_log_likelihood:.6g}), "
           f"BIC {bic(final, dataset.X.shape, config.covariance_type):.6g}")
+    if agreement is not None:
+        print(agreement_text(agreement["ari"], agreement["label_source"]))
     for k in range(final.n_components):
         mean = ", ".join(f"{v:.4g}" for v in final.means[k])
         print(f"  component {k}: weight {final.weights[k]:.3f}, mean ({mean}), "
@@ -98,6 +107,26 @@ def run(args) -> int:
               "(a rule that fires every iteration: its threshold may not suit these data's "
               "units; try --rule relative_det or a smaller --threshold)")
     return 0
+
+
+def _agreement(dataset, session, final):
+    """How the final fit agrees with the data's true labels, as JSON; None without labels.
+
+    Returns
+    -------
+    dict or None
+        ``{"ari": float, "label_source": str, "label_names": [str, ...]}``: the adjusted
+        Rand index of the final iteration's hard labels (each point's most likely
+        component) against ``dataset.labels``.
+    """
+    if dataset.labels is None:
+        return None
+    fitted = final.labels if final.labels is not None else session.labels_of(final.iteration)
+    return {
+        "ari": adjusted_rand_index(dataset.labels, fitted),
+        "label_source": dataset.label_source,
+        "label_names": list(dataset.label_names),
+    }
 
 
 def _save_run_file(path, config, source, snaps, X):
