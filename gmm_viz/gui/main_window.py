@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
         self._display = DisplayOptions()
         self._closed = False
         self._finished_shown = False
+        self._em_has_run = False  # the first-look hint goes once EM has run
 
         self._build_layout()
         self.scenarios = ScenarioActions(self)
@@ -248,6 +249,7 @@ class MainWindow(QMainWindow):
         geometry, state = app_settings.load_window(self._settings)
         if geometry is not None:
             self.restoreGeometry(geometry)
+            fit_to_screen(self)
         if state is not None:
             self.restoreState(state)
         self.panel.restore_state(app_settings.load_panel_state(self._settings))
@@ -400,6 +402,29 @@ class MainWindow(QMainWindow):
         """Where the shown data comes from, for a run file (:mod:`gmm_viz.run.run_file`)."""
         return self.run_controller.data_source()
 
+    def first_look_hint(self) -> str:
+        """What the canvas says before EM first runs: how to start, and where the
+        scenarios are (the Scenario panel where it is, else the menu)."""
+        dock = self.scenarios.dock
+        if dock.isVisible() and not dock.isFloating():
+            side = {Qt.DockWidgetArea.RightDockWidgetArea: "on the right",
+                    Qt.DockWidgetArea.LeftDockWidgetArea: "on the left",
+                    Qt.DockWidgetArea.TopDockWidgetArea: "above",
+                    Qt.DockWidgetArea.BottomDockWidgetArea: "below"}.get(
+                        self.dockWidgetArea(dock))
+            where = f"in the Scenario panel {side}" if side else "in the Scenarios menu"
+        elif dock.isVisible():
+            where = "in the Scenario panel"
+        else:
+            where = "in the Scenarios menu"
+        return f"Press Play or Space to run EM, Step or \u2192 for one iteration;\n" \
+               f"or pick one of the study's scenarios {where}."
+
+    def _show_first_look_hint(self, frame):
+        if frame.snapshot.iteration > 0 or frame.last_iteration > 0 or self._playing:
+            self._em_has_run = True
+        self.canvas.set_hint(None if self._em_has_run else self.first_look_hint())
+
     def show_error(self, message: str):
         self.message_bar.show_message(message, "error")
         self.sigMessageShown.emit(message)
@@ -446,6 +471,7 @@ class MainWindow(QMainWindow):
         self.timeline.show_position(int(snapshot.iteration), frame.last_iteration,
                                     frame.phase, kept=history.kept)
         self.status_readout.show(frame)
+        self._show_first_look_hint(frame)
         if frame.in_past and self.message_bar.level != "error":
             # Looking back: say what happened at the iteration shown, not what happened
             # last while playing.
@@ -546,6 +572,7 @@ class MainWindow(QMainWindow):
     def _on_play_toggled(self, playing: bool):
         self._playing = playing
         if playing:
+            self._dismiss_first_look_hint()
             self.controller.play()
         else:
             self.controller.pause()
@@ -555,7 +582,12 @@ class MainWindow(QMainWindow):
             self._playing = False
             self.panel.set_playing(False)
 
+    def _dismiss_first_look_hint(self):
+        self._em_has_run = True
+        self.canvas.set_hint(None)
+
     def _on_step_requested(self):
+        self._dismiss_first_look_hint()
         self._playing = False
         self.panel.set_playing(False)
         self.controller.step()
@@ -631,11 +663,58 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
+#: The window's first size on a screen with room for it, and the share of a larger
+#: screen's free area it takes.
+PREFERRED_SIZE = (1440, 880)
+LARGE_SCREEN_SHARE = 0.9
+#: Room kept for the window manager's frame and title bar, which Qt does not know before
+#: the window is shown.
+FRAME_ROOM = (16, 40)
+
+
+def initial_size(free_width: int, free_height: int) -> tuple:
+    """The first size of the window on a screen whose free area is ``free_width`` x
+    ``free_height`` (logical pixels, without panels and docks of the desktop).
+
+    On a 1366 x 768 laptop the window takes the whole free area less its frame (a larger
+    window hides its status bar below the screen); on 1920 x 1080 and larger it takes
+    :data:`LARGE_SCREEN_SHARE` of it (at least :data:`PREFERRED_SIZE`), so the canvas and
+    the table grow with the screen.
+
+    Returns
+    -------
+    (int, int)
+        Width and height of the window's inside.
+    """
+    room_w, room_h = free_width - FRAME_ROOM[0], free_height - FRAME_ROOM[1]
+    width = max(PREFERRED_SIZE[0], int(LARGE_SCREEN_SHARE * free_width))
+    height = max(PREFERRED_SIZE[1], int(LARGE_SCREEN_SHARE * free_height))
+    return max(min(width, room_w), 1), max(min(height, room_h), 1)
+
+
 def _initial_size(screen) -> tuple:
-    """The first size of the window: 1440 x 880, or the screen's free area if smaller
-    (on a 1366 x 768 laptop a larger window hides its status bar below the screen)."""
-    width, height = 1440, 880
-    if screen is not None:
-        free = screen.availableGeometry()
-        width, height = min(width, free.width()), min(height, free.height())
-    return width, height
+    if screen is None:
+        return PREFERRED_SIZE
+    free = screen.availableGeometry()
+    return initial_size(free.width(), free.height())
+
+
+def fit_to_screen(window) -> None:
+    """Shrink and move ``window`` so that it lies inside its screen's free area (a
+    geometry remembered on a larger screen, or a zoom that made it grow)."""
+    screen = window.screen()
+    if screen is None:
+        return
+    free = screen.availableGeometry()
+    frame = window.frameGeometry()
+    extra_w = max(frame.width() - window.width(), 0)
+    extra_h = max(frame.height() - window.height(), 0)
+    width = min(window.width(), free.width() - extra_w)
+    height = min(window.height(), free.height() - extra_h)
+    if (width, height) != (window.width(), window.height()):
+        window.resize(max(width, 1), max(height, 1))
+    frame = window.frameGeometry()
+    x = min(max(frame.left(), free.left()), max(free.right() - frame.width() + 1, free.left()))
+    y = min(max(frame.top(), free.top()), max(free.bottom() - frame.height() + 1, free.top()))
+    if (x, y) != (frame.left(), frame.top()):
+        window.move(x, y)

@@ -461,3 +461,31 @@ def test_same_point_nudge_can_be_switched_off_to_keep_the_exact_tie(qtbot):
     qtbot.addWidget(restored)
     restored.restore_state(panel.state())
     assert restored.config().perturb is False
+
+
+@pytest.mark.parametrize("how", ["enter", "focus"])
+def test_a_typed_k_out_of_range_is_refused_with_the_reason(qtbot, window, how):
+    """Typing 25 where k goes up to 20 must not silently give k = 2 (Qt's spin box drops
+    the keystroke that leaves the range)."""
+    spin = window.panel.k_spin
+    k_before = window.config.n_components
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus, timeout=TIMEOUT)
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin.lineEdit(), "25")
+    assert spin.lineEdit().text() == "25"  # typed to its end
+    with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT) as blocker:
+        if how == "enter":
+            qtbot.keyClick(spin.lineEdit(), Qt.Key.Key_Return)
+        else:
+            window.panel.seed_spin.setFocus()
+    message = blocker.args[0]
+    assert "Components k" in message and "25" in message and "1 to 20" in message
+    assert spin.value() == k_before and spin.lineEdit().text() == str(k_before)
+    assert window.config.n_components == k_before
+    # A k in range typed the same way is taken.
+    spin.setFocus()
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin.lineEdit(), "12")
+    qtbot.keyClick(spin.lineEdit(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.config.n_components == 12, timeout=TIMEOUT)

@@ -647,3 +647,24 @@ def test_an_outline_is_drawn_in_its_shade_at_any_zoom(canvas, half_width):
                                  yRange=(-half_width, half_width), padding=0)
     shade = np.round(component_colors(3)[0] * 0.68)
     assert np.abs(pixel_at(canvas, 2.0, 0.0) - shade).max() <= 25
+
+
+def test_an_empty_component_is_drawn_faded_dotted_and_labelled_empty(canvas):
+    """A component with less than one point's worth of weight is not drawn like a live
+    one: dotted faded outlines, a hollow mean, "empty" beside its number."""
+    X, labels, centers, covs = three_blobs()
+    weights = np.array([0.6, 0.3999, 0.0001])  # 0.01 of a point's worth for component 2
+    canvas.set_points(X)
+    canvas.show_snapshot(make_snapshot(centers, covs, labels, weights=weights))
+    curves = canvas.ellipse_curves()
+    dotted = QtCore.Qt.PenStyle.DotLine
+    assert curves[2][0].opts["pen"].style() == dotted
+    assert all(curves[c][0].opts["pen"].style() != dotted for c in (0, 1))
+    live = np.array(curves[0][0].opts["pen"].color().getRgb()[:3])
+    faded = np.array(curves[2][0].opts["pen"].color().getRgb()[:3])
+    assert faded.mean() > live.mean() + 40  # nearer to white
+    texts = [label.toPlainText() for label in canvas._labels[:3]]
+    assert texts == ["0", "1", "2 empty"]
+    brushes = canvas._means.data["brush"]
+    assert brushes[2].color().getRgb()[:3] == (255, 255, 255)
+    assert brushes[0].color().getRgb()[:3] != (255, 255, 255)

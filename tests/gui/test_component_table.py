@@ -73,3 +73,30 @@ def test_columns_follow_their_contents_as_values_grow_and_shrink(qtbot):
     assert header.sectionSize(2) > narrow  # the whole mean stays readable
     table.show_snapshot(snapshot)
     assert header.sectionSize(2) == narrow
+
+
+def test_a_component_without_weight_is_marked_empty_and_faded(qtbot):
+    """The local-optimum run starves components: those with less than one point's worth
+    of weight say "empty" and are greyed; the others do not."""
+    table = ComponentTable()
+    qtbot.addWidget(table)
+    _, snaps = run_scenario(get_scenario("local-optimum"))
+    final = snaps[-1]
+    n_points = float(np.sum(final.nk))
+    weights = np.asarray(final.weights)
+    starving = [c for c in range(final.n_components) if weights[c] * n_points < 1.0]
+    if not starving:  # make one: the same state with a component's weight ~0
+        weights = weights.copy()
+        weights[0] = 1e-9
+        weights /= weights.sum()
+        final = replace(final, weights=weights)
+        starving = [0]
+    table.show_snapshot(final)
+    flags = COLUMNS.index("flags")
+    for row in range(final.n_components):
+        text = table.item(row, flags).text()
+        grey = table.item(row, COLUMNS.index("weight")).foreground().color().getRgb()[:3]
+        if row in starving:
+            assert "empty" in text and grey == (150, 150, 150)
+        else:
+            assert "empty" not in text and grey != (150, 150, 150)

@@ -25,7 +25,6 @@ from PyQt6.QtWidgets import (
     QLineEdit,
     QSizePolicy,
     QSlider,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -41,6 +40,7 @@ from gmm_viz.engine.config import (
     EMConfig,
 )
 from gmm_viz.gui.actions import make_action
+from gmm_viz.gui.panels.range_spin import RangeSpinBox
 from gmm_viz.limits import MAX_K, MAX_POINTS, MAX_SEED, THRESHOLD_RANGE
 
 #: Iterations per second offered by the speed slider; 0 means as fast as possible.
@@ -251,8 +251,8 @@ def _select(combo: QComboBox, key) -> bool:
     return index >= 0
 
 
-def _spin(minimum, maximum, value, tooltip, special=None) -> QSpinBox:
-    spin = QSpinBox()
+def _spin(name, minimum, maximum, value, tooltip, special=None) -> RangeSpinBox:
+    spin = RangeSpinBox(name)
     spin.setRange(minimum, maximum)
     spin.setValue(value)
     spin.setToolTip(tooltip)
@@ -356,7 +356,7 @@ class ControlPanel(QWidget):
         row.addWidget(open_button)
         form.addRow("Data set", row)
         fixed = f" ({', '.join(sorted(self._fixed))} have a fixed size)" if self._fixed else ""
-        self.points_spin = _spin(0, MAX_POINTS, 0,
+        self.points_spin = _spin("Points", 0, MAX_POINTS, 0,
                                  "Number of points to generate (default: the set's own)"
                                  + fixed, special="default")
         self.points_spin.setSingleStep(100)
@@ -371,7 +371,7 @@ class ControlPanel(QWidget):
         self.noise_spin.setKeyboardTracking(False)
         self.noise_spin.setToolTip("Noise of the generated set (moons, circles only)")
         form.addRow("Noise", self.noise_spin)
-        self.data_seed_spin = _spin(-1, MAX_SEED, -1,
+        self.data_seed_spin = _spin("Data seed", -1, MAX_SEED, -1,
                                     "Seed of the data generator (default: the set's own)"
                                     + fixed, special="default")
         form.addRow("Data seed", self.data_seed_spin)
@@ -395,7 +395,7 @@ class ControlPanel(QWidget):
     def _make_model_group(self):
         box = QGroupBox("Model")
         form = _form(box)
-        self.k_spin = _spin(1, MAX_K, 5, "Number of Gaussian components, k (restarts the run)")
+        self.k_spin = _spin("Components k", 1, MAX_K, 5, "Number of Gaussian components, k (restarts the run)")
         form.addRow("Components k", self.k_spin)
         self.covariance_combo = _combo(COVARIANCE_TYPES,
                                        "Shape of the covariances (restarts the run)")
@@ -443,7 +443,7 @@ class ControlPanel(QWidget):
             grid.addWidget(button, 0, column)
         form = QFormLayout()
         form.setVerticalSpacing(4)
-        self.seed_spin = _spin(0, MAX_SEED, 0, "Seed of the run's randomness: "
+        self.seed_spin = _spin("Seed", 0, MAX_SEED, 0, "Seed of the run's randomness: "
                                "initialisation and recoveries (restarts the run)")
         form.addRow("Seed", self.seed_spin)
         self.speed_slider = QSlider(Qt.Orientation.Horizontal)
@@ -462,7 +462,7 @@ class ControlPanel(QWidget):
         self.tol_slider.setToolTip(
             "Convergence: stop when the mean log-likelihood changes less than this (live)")
         form.addRow("Tolerance", self.tol_slider)
-        self.max_iter_spin = _spin(1, 1_000_000, 100,
+        self.max_iter_spin = _spin("Max iterations", 1, 1_000_000, 100,
                                    "Iterations after which the run stops (live)")
         form.addRow("Max iterations", self.max_iter_spin)
         outer = QVBoxLayout(box)
@@ -506,6 +506,9 @@ class ControlPanel(QWidget):
         self.y_axis_combo.currentIndexChanged.connect(self._on_axes_changed)
         for widget in (self.k_spin, self.seed_spin, self.max_iter_spin):
             widget.valueChanged.connect(self._on_config_changed)
+        for widget in (self.points_spin, self.data_seed_spin, self.k_spin, self.seed_spin,
+                       self.max_iter_spin):
+            widget.sigRefused.connect(self.sigMessage)
         for combo in (self.covariance_combo, self.init_combo, self.rule_combo,
                       self.recovery_combo):
             combo.currentIndexChanged.connect(self._on_config_changed)

@@ -35,11 +35,13 @@ import pyqtgraph as pg
 from pyqtgraph.Qt import QtCore, QtGui
 
 from gmm_viz.gui.views.ellipses_item import EllipseOutline, EllipsesItem
+from gmm_viz.gui.views.emptiness import empty_components
 from gmm_viz.gui.views.plot_style import style_plot
 from gmm_viz.gui.views.points_item import PointsItem
 from gmm_viz.gui.views.segments_item import SegmentsItem
 from gmm_viz.palette import (
     BACKGROUND,
+    FOREGROUND,
     FOREGROUND_HEX,
     UNASSIGNED,
     component_colors,
@@ -51,6 +53,8 @@ SIGMA_LEVELS = (1, 2, 3)
 DENSITY_MODES = ("off", "contours", "image")
 #: Seconds a "just re-placed" marker stays visible (full for the first third, then fading).
 RESET_FADE_SECONDS = 1.5
+#: Font size of the first-look hint, in points.
+HINT_POINT_SIZE = 11.0
 #: Grid resolution of the density display.
 DENSITY_GRID = 120
 #: Mass fractions enclosed by the density contours (highest-density regions).
@@ -335,6 +339,19 @@ class MixtureCanvas(pg.PlotWidget):
             self._reset_ring, self._reset_star, self._reset_origin, self._reset_jumps
         )
 
+        # A hint for a first look ("Press Play ..."), in the view's pixel coordinates at
+        # the top centre, over everything; the window says when it is shown.
+        self._hint = pg.TextItem(anchor=(0.5, 0), color=FOREGROUND,
+                                 fill=pg.mkBrush(255, 255, 255, 225),
+                                 border=pg.mkPen(150, 150, 150))
+        hint_font = QtGui.QFont()
+        hint_font.setPointSizeF(HINT_POINT_SIZE)
+        self._hint.setFont(hint_font)
+        self._hint.setParentItem(self._vb)
+        self._hint.setZValue(1000)
+        self._hint.hide()
+        self._vb.sigResized.connect(self._place_hint)
+
         self._fade_timer = QtCore.QTimer(self)
         self._fade_timer.setInterval(40)
         self._fade_timer.timeout.connect(self._on_fade_timer_timeout)
@@ -413,6 +430,21 @@ class MixtureCanvas(pg.PlotWidget):
         self._point_colors = point_colors
         self._events = snapshot.events if events is None else tuple(events)
         self._redraw(restart_markers=restart)
+
+    def set_hint(self, text: str | None) -> None:
+        """Show ``text`` as a hint at the top of the canvas; None hides it."""
+        if text:
+            self._hint.setText(text)
+            self._place_hint()
+        self._hint.setVisible(bool(text))
+
+    def hint_text(self) -> str:
+        """The hint shown, or ``""``."""
+        return self._hint.toPlainText() if self._hint.isVisible() else ""
+
+    def _place_hint(self, *_):
+        rect = self._vb.rect()
+        self._hint.setPos(rect.center().x(), rect.top() + 8)
 
     def set_sigma_levels(self, levels: tuple[int, ...]) -> None:
         """Draw ellipses at these multiples of the standard deviation (subset of 1, 2, 3)."""
@@ -564,8 +596,9 @@ class MixtureCanvas(pg.PlotWidget):
         if snap.flagged is not None and np.shape(snap.flagged) == (k,):
             flagged = np.asarray(snap.flagged, dtype=bool)
         colors = [tuple(int(v) for v in rgb) for rgb in component_colors(k)]
+        empty = empty_components(snap, k)
         # The item skips outlines that are not finite (a degenerate covariance).
-        pens = [[_ellipse_pen(colors[c], level, bool(flagged[c]))
+        pens = [[_ellipse_pen(colors[c], level, bool(flagged[c]), bool(empty[c]))
                  if level in self._sigma_levels else None for level in SIGMA_LEVELS]
                 for c in range(k)]
         self._ellipses.set_ellipses(outlines, pens)
@@ -574,20 +607,24 @@ class MixtureCanvas(pg.PlotWidget):
     def _draw_means(self, means, colors):
         k = len(means)
         finite = np.isfinite(means).all(axis=1)
-        brushes = [_brush(*map(int, colors[c]), 255) for c in range(k) if finite[c]]
-        self._means.setData(
-            pos=means[finite], brush=brushes, pen=_pen(20, 20, 20, 255, width=1.6), size=14,
-            symbol="o",
-        )
+        empty = empty_components(self._snapshot, k)
+        # An empty component's mean is a hollow ring of its colour, not a filled disc.
+        brushes = [_brush(255, 255, 255, 255) if empty[c] else _brush(*map(int, colors[c]), 255)
+                   for c in range(k) if finite[c]]
+        pens = [_pen(*map(int, colors[c]), 255, width=2.0) if empty[c]
+                else _pen(20, 20, 20, 255, width=1.6) for c in range(k) if finite[c]]
+        self._means.setData(pos=means[finite], brush=brushes, pen=pens, size=14, symbol="o")
         self._mean_halos.setData(pos=means[finite])
         self._means.show()
         self._mean_halos.show()
         for c, label in enumerate(self._labels):
             if c < k and finite[c]:
-                if self._label_colors[c] != tuple(colors[c]):
+                key = (tuple(colors[c]), bool(empty[c]))
+                if self._label_colors[c] != key:
                     # setText re-lays out the text: only when the colour changes.
-                    self._label_colors[c] = tuple(colors[c])
-                    label.setText(str(c), color=tuple(int(v * 0.75) for v in colors[c]))
+                    self._label_colors[c] = key
+                    label.setText(f"{c} empty" if empty[c] else str(c),
+                                  color=tuple(int(v * 0.75) for v in colors[c]))
                     label.border = pg.mkPen(*colors[c], 200, width=1)
                 label.setPos(float(means[c, 0]), float(means[c, 1]))
                 label.show()
@@ -738,14 +775,19 @@ def _pen(r, g, b, a, width):
 
 
 @functools.cache
-def _ellipse_pen(color, level, flagged):
+def _ellipse_pen(color, level, flagged, empty=False):
     """The pen of one outline: a darker shade of ``color`` (an RGB tuple), lighter for
-    outer levels, dashed when ``flagged``; one object per style (see :func:`_brush`)."""
+    outer levels, dashed when ``flagged``; faded and dotted when the component is
+    ``empty``; one object per style (see :func:`_brush`)."""
     mix = _LEVEL_WHITE[level]
+    if empty:
+        mix = 0.55 + 0.45 * mix
     rgb = [round(float(c) * _ELLIPSE_SHADE * (1 - mix) + 255 * mix) for c in color]
-    pen = pg.mkPen(*rgb, width=2)
+    pen = pg.mkPen(*rgb, width=1.5 if empty else 2)
     if flagged:
         pen.setStyle(QtCore.Qt.PenStyle.DashLine)
+    elif empty:
+        pen.setStyle(QtCore.Qt.PenStyle.DotLine)
     return pen
 
 

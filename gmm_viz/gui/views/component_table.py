@@ -7,9 +7,11 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QBrush, QColor
 from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-COLUMNS = ("", "weight", "mean", "det(cov)", "cond", "N_k", "flags")
+from gmm_viz.gui.views.emptiness import empty_components
+
+COLUMNS = ("k", "weight", "mean", "det(cov)", "cond", "N_k", "flags")
 TOOLTIPS = (
-    "Component colour",
+    "Component number and colour",
     "Mixing weight π_k",
     "Mean μ_k (on the axes shown)",
     ("Determinant of the covariance; the study's singularity rule compares |det| "
@@ -17,8 +19,10 @@ TOOLTIPS = (
     ("Condition number of the covariance (largest / smallest variance along its axes): "
      "1 for a circle, huge for a needle; the needle rule compares it with its limit"),
     "Effective number of points: the sum of the responsibilities",
-    "flagged: a singularity rule caught it this iteration; re-placed: it was moved",
+    ("flagged: a singularity rule caught it this iteration; re-placed: it was moved; "
+     "empty: it holds less than one point's worth of weight (drawn faded and dashed)"),
 )
+
 
 
 class ComponentTable(QTableWidget):
@@ -36,6 +40,8 @@ class ComponentTable(QTableWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.verticalHeader().setDefaultSectionSize(20)
+        # The number is in the colour swatch: no row header taking width.
+        self.verticalHeader().hide()
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -63,7 +69,9 @@ class ComponentTable(QTableWidget):
                     if column in (1, 3, 4, 5):
                         item.setTextAlignment(align_right)
                     self.setItem(row, column, item)
-            self.setVerticalHeaderItem(row, QTableWidgetItem(str(row)))
+            swatch = self.item(row, 0)
+            swatch.setText(str(row))
+            swatch.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
 
     def show_snapshot(self, snapshot, recovered=()):
         """Fill the table from a :class:`~gmm_viz.engine.Snapshot`.
@@ -84,6 +92,22 @@ class ComponentTable(QTableWidget):
             self._fill(snapshot, k, recovered)
         finally:
             header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self._keep_columns_in_view()
+
+    def _keep_columns_in_view(self):
+        """Ask for the width that shows every column whole (the splitter then gives the
+        table that much before the plot); only ever grows, so the layout does not jitter
+        as values change length."""
+        header = self.horizontalHeader()
+        last = len(COLUMNS) - 1
+        # The last column stretches over the free width: count what its contents need.
+        contents = sum(header.sectionSize(c) for c in range(last)) + max(
+            self.sizeHintForColumn(last), header.sectionSizeHint(last))
+        needed = contents + 2 * self.frameWidth()
+        if self.verticalScrollBar().isVisible():
+            needed += self.verticalScrollBar().width()
+        if needed > self.minimumWidth():
+            self.setMinimumWidth(needed)
 
     def _fill(self, snapshot, k: int, recovered):
         """Set the cells of ``k`` rows from ``snapshot`` (those that change)."""
@@ -92,12 +116,16 @@ class ComponentTable(QTableWidget):
         means = np.asarray(snapshot.means)
         d = means.shape[1] if means.ndim == 2 else 0
         i, j = min(i, d - 1), min(j, d - 1)
+        empty = empty_components(snapshot, k)
         for row in range(k):
             if self._colors is not None and row < len(self._colors):
                 rgb = tuple(int(c) for c in self._colors[row][:3])
                 swatch = self.item(row, 0)
                 if swatch.background().color().getRgb()[:3] != rgb:
                     swatch.setBackground(QBrush(QColor(*rgb)))
+                    light = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 150
+                    swatch.setForeground(QBrush(QColor(0, 0, 0) if light
+                                                else QColor(255, 255, 255)))
             # An array shorter than k (a damaged snapshot) leaves a dash, never raises.
             mean = means[row] if d and row < len(means) else None
             weight, det, nk = (_value(a, row) for a in (snapshot.weights, snapshot.det,
@@ -112,7 +140,8 @@ class ComponentTable(QTableWidget):
                 _text(nk, ".1f"),
                 ", ".join(
                     flag for flag, on in (("flagged", bool(_value(snapshot.flagged, row))),
-                                          ("re-placed", row in recovered)) if on
+                                          ("re-placed", row in recovered),
+                                          ("empty", bool(empty[row]))) if on
                 ),
             )
             for column, text in enumerate(texts):
@@ -121,6 +150,12 @@ class ComponentTable(QTableWidget):
                 # display rate most do not, e.g. the flags, or a converged run's values).
                 if text is not None and item.text() != text:
                     item.setText(text)
+            faded = QColor(150, 150, 150) if empty[row] else None
+            for column in range(1, len(COLUMNS)):
+                item = self.item(row, column)
+                want = faded if faded is not None else self.palette().text().color()
+                if item.foreground().color() != want:
+                    item.setForeground(QBrush(want))
 
 
 def _value(array, row):
