@@ -7,11 +7,19 @@ Pure Python and numpy (no Qt), used by the worker thread:
   a past iteration are recomputed on demand (``EMEngine.labels_for``).
 - :class:`Position` says what is shown: an iteration, and with half-steps which half.
 
-Half-steps follow EM's own order. The E-step at iteration ``c``'s parameters recolours the
-points (phase ``"E"``: parameters of ``c``, labels of ``c``); the next M-step moves the
-Gaussians to fit those responsibilities (phase ``"M"`` of ``c + 1``: parameters of
-``c + 1``, still the labels of ``c``). So the sequence is ``(0, E), (1, M), (1, E),
-(2, M), ...``: after E the ellipses are the old ones, after M the colours are.
+Half-steps follow the textbook's reading of EM. Iteration ``t`` is an E-step (the
+responsibilities from the parameters θ(t-1) recolour the points) and then an M-step (the
+Gaussians move to θ(t), fitted to those responsibilities). So with half-steps the
+positions are ``(0, "start")`` (θ(0), no responsibilities yet), then ``(1, "E")``,
+``(1, "M")``, ``(2, "E")``, ``(2, "M")``, ...: after E the ellipses are the old ones,
+after M the colours are. Without half-steps, iteration ``t`` is one frame ``(t, "full")``:
+θ(t) with its own colours.
+
+When the singularity rule re-places components in iteration ``t``, the state the M-step
+made before the re-placement (``Snapshot.detected``: the collapse as the rule found it) is
+one more frame, ``(t, "detected")``, just before the re-placed state (``(t, "M")``, or
+``(t, "full")`` without half-steps). The iteration's events belong to that re-placed
+state. :func:`iteration_frames` lists an iteration's frames.
 
 Memory budget
 -------------
@@ -47,8 +55,10 @@ import numpy as np
 
 from gmm_viz.limits import HISTORY_BUDGET_BYTES
 
-#: Phases of a :class:`Position`.
-FULL, E_STEP, M_STEP = "full", "E", "M"
+#: Phases of a :class:`Position` (see the module docstring).
+FULL, START, E_STEP, DETECTED, M_STEP = "full", "start", "E", "detected", "M"
+#: Every phase, in the order the frames of one iteration are shown.
+PHASES = (FULL, START, E_STEP, DETECTED, M_STEP)
 
 #: The newest iterations are always kept (unless they alone exceed the budget), so that
 #: stepping back a little from the end never lands on a thinned iteration.
@@ -114,61 +124,110 @@ class Position:
     Attributes
     ----------
     iteration : int
-        Index in the history; the parameters drawn are this iteration's.
-    phase : {"full", "E", "M"}
-        ``"full"``: parameters and labels of ``iteration``. ``"E"``: the same picture,
-        shown as the E-step that recoloured the points. ``"M"``: parameters of
-        ``iteration`` with the labels of ``iteration - 1`` (the Gaussians just moved).
-        In a thinned history an ``"M"`` position needs both ``iteration`` and
-        ``iteration - 1`` kept; where ``iteration - 1`` was thinned the iteration is
-        shown ``"full"`` (see :meth:`RunHistory.clamp`).
+        The EM iteration shown (``t`` in "iteration t, E-step").
+    phase : {"full", "start", "E", "detected", "M"}
+        ``"full"``: θ(t) with its own colours (no half-steps). ``"start"``: iteration 0
+        with half-steps, θ(0) before any E-step (no colours). ``"E"``: the E-step of
+        iteration ``t``: θ(t-1), points coloured by its responsibilities. ``"detected"``:
+        the M-step's parameters of ``t`` before the rule re-placed components (colours of
+        ``t - 1``, the responsibilities the M-step used). ``"M"``: θ(t) with the colours
+        of ``t - 1``. See :func:`iteration_frames` for which exist.
     """
 
     iteration: int
     phase: str = FULL
 
     @property
-    def labels_iteration(self) -> int:
-        """The iteration whose responsibilities colour the points."""
-        return self.iteration - 1 if self.phase == M_STEP else self.iteration
+    def parameters_iteration(self) -> int:
+        """The iteration whose snapshot's parameters are drawn (``t - 1`` at ``"E"``)."""
+        return self.iteration - 1 if self.phase == E_STEP else self.iteration
+
+    @property
+    def labels_iteration(self) -> int | None:
+        """The iteration whose responsibilities colour the points (None at ``"start"``)."""
+        if self.phase == START:
+            return None
+        if self.phase in (E_STEP, DETECTED, M_STEP):
+            return self.iteration - 1
+        return self.iteration
+
+
+def iteration_frames(iteration: int, half_steps: bool, *, detected: bool = False,
+                     previous_kept: bool = True) -> tuple:
+    """The positions that show iteration ``iteration``, in order.
+
+    Parameters
+    ----------
+    iteration : int
+    half_steps : bool
+    detected : bool
+        The iteration's snapshot has a ``detected`` state (a rule re-placed components).
+    previous_kept : bool
+        The snapshot of ``iteration - 1`` is kept: its parameters and colours are needed
+        by the E, detected and M frames. When it was thinned, the iteration is one
+        ``"full"`` frame.
+
+    Returns
+    -------
+    tuple of Position
+        With half-steps: ``(0, "start")`` for iteration 0, else ``(t, "E")``, then
+        ``(t, "detected")`` if ``detected``, then ``(t, "M")``. Without: ``(t, "detected")``
+        if ``detected``, then ``(t, "full")``.
+    """
+    t = int(iteration)
+    if t <= 0:
+        return (Position(0, START if half_steps else FULL),)
+    if not previous_kept:
+        return (Position(t, FULL),)
+    caught = (Position(t, DETECTED),) if detected else ()
+    if half_steps:
+        return (Position(t, E_STEP),) + caught + (Position(t, M_STEP),)
+    return caught + (Position(t, FULL),)
 
 
 def start_position(half_steps: bool) -> Position:
-    """Iteration 0: the initial Gaussians (with half-steps, as its E-step)."""
-    return Position(0, E_STEP if half_steps else FULL)
+    """Iteration 0: the initial Gaussians (with half-steps, before the first E-step)."""
+    return Position(0, START if half_steps else FULL)
 
 
 def convert_position(position: Position, half_steps: bool) -> Position:
-    """The same picture in the other mode (half-steps switched on or off)."""
+    """The position to show when half-steps are switched on or off at ``position``.
+
+    Switching on, an iteration shows its M half (its parameters and its events);
+    switching off, an E-step shows the iteration whose parameters it draws. A detected
+    state stays (it exists in both modes). Clamp the result to the history
+    (:meth:`RunHistory.clamp`).
+    """
+    t, phase = int(position.iteration), position.phase
+    if phase == DETECTED:
+        return position
     if half_steps:
-        return position if position.phase != FULL else Position(position.iteration, E_STEP)
-    return Position(position.iteration, FULL)
+        if phase in (FULL, START):
+            return Position(t, M_STEP) if t > 0 else Position(0, START)
+        return position
+    if phase == E_STEP:
+        return Position(t - 1, FULL)
+    return Position(t, FULL)
 
 
 def next_position(position: Position, half_steps: bool) -> Position:
-    """One step forward: an iteration, or with half-steps, half of one.
-
-    For a history that may be thinned use :meth:`RunHistory.next_position`.
-    """
-    if not half_steps:
-        return Position(position.iteration + 1, FULL)
-    if position.phase == M_STEP:
-        return Position(position.iteration, E_STEP)
-    return Position(position.iteration + 1, M_STEP)
+    """One step forward in a history that keeps every iteration and has no detected
+    state; for a real history use :meth:`RunHistory.next_position`."""
+    frames = iteration_frames(position.iteration, half_steps)
+    if position in frames and frames.index(position) < len(frames) - 1:
+        return frames[frames.index(position) + 1]
+    return iteration_frames(position.iteration + 1, half_steps)[0]
 
 
 def previous_position(position: Position, half_steps: bool) -> Position | None:
-    """One step back, or None at the start.
-
-    For a history that may be thinned use :meth:`RunHistory.previous_position`.
-    """
-    if not half_steps:
-        return Position(position.iteration - 1, FULL) if position.iteration > 0 else None
-    if position.phase == M_STEP:
-        return Position(position.iteration - 1, E_STEP)
-    if position.iteration == 0:
+    """One step back (None at the start) in a history that keeps every iteration and has
+    no detected state; for a real history use :meth:`RunHistory.previous_position`."""
+    frames = iteration_frames(position.iteration, half_steps)
+    if position in frames and frames.index(position) > 0:
+        return frames[frames.index(position) - 1]
+    if position.iteration <= 0:
         return None
-    return Position(position.iteration, M_STEP)
+    return iteration_frames(position.iteration - 1, half_steps)[-1]
 
 
 def check_history(snapshots, n_features: int, n_components: int) -> tuple:
@@ -202,10 +261,12 @@ def check_history(snapshots, n_features: int, n_components: int) -> tuple:
         if iteration <= previous:
             raise ValueError(f"the saved iterations do not increase (iteration "
                              f"{iteration} after iteration {previous}).")
-        if (np.shape(snapshot.weights) != (k,) or np.shape(snapshot.means) != (k, d)
-                or np.shape(snapshot.covariances) != (k, d, d)):
-            raise ValueError(f"iteration {iteration} has parameters of the wrong shape for "
-                             f"k = {k} and {d} features.")
+        detected = getattr(snapshot, "detected", None)
+        for state in (snapshot,) if detected is None else (snapshot, detected):
+            if (np.shape(state.weights) != (k,) or np.shape(state.means) != (k, d)
+                    or np.shape(state.covariances) != (k, d, d)):
+                raise ValueError(f"iteration {iteration} has parameters of the wrong shape "
+                                 f"for k = {k} and {d} features.")
         previous = iteration
     return snapshots
 
@@ -215,7 +276,8 @@ def snapshot_nbytes(snapshot) -> int:
 
     Counts every array field (``labels`` too, when present; the history keeps none), the
     fixed :data:`SNAPSHOT_OVERHEAD_BYTES`, and its events (each event holds two tuples of
-    D floats). Arrays are assumed to own their data, as the engine's frozen copies do.
+    D floats), and the detected state it holds (a snapshot of its own). Arrays are
+    assumed to own their data, as the engine's frozen copies do.
     """
     total = SNAPSHOT_OVERHEAD_BYTES
     for name in _ARRAY_FIELDS:
@@ -227,6 +289,9 @@ def snapshot_nbytes(snapshot) -> int:
             # A tuple of n floats: 40 + 8 n bytes, and 24 bytes per float object.
             total += EVENT_OVERHEAD_BYTES + 80 + 32 * (len(event.old_mean)
                                                        + len(event.new_mean))
+    detected = getattr(snapshot, "detected", None)
+    if detected is not None:
+        total += snapshot_nbytes(detected)
     return total
 
 
@@ -407,65 +472,82 @@ class RunHistory:
         )
 
     # ------------------------------------------------------------------ positions
-    def clamp(self, position: Position) -> Position:
-        """``position`` moved inside the history and onto a kept iteration.
+    def frames(self, iteration: int, half_steps: bool) -> tuple:
+        """The positions that show kept iteration ``iteration``, in order (see
+        :func:`iteration_frames`). Beyond the last iteration: the first frame it will
+        have once computed (its detected state, if any, is not known yet)."""
+        t = int(iteration)
+        snapshot = self._kept.get(t)
+        return iteration_frames(
+            t, half_steps, detected=snapshot is not None and snapshot.detected is not None,
+            previous_kept=t > self.last_iteration or (t - 1) in self._kept)
+
+    def clamp(self, position: Position, half_steps: bool | None = None) -> Position:
+        """``position`` moved inside the history and onto a frame that can be shown.
 
         Beyond the last iteration it goes to the last one; a thinned iteration goes to
-        :meth:`nearest_kept`. An ``"M"`` position needs the labels of ``iteration - 1``:
-        at iteration 0 it becomes ``"E"``, and where ``iteration - 1`` was thinned it
-        becomes ``"full"`` (the same parameters with their own labels).
+        :meth:`nearest_kept`. A phase the iteration does not have (an ``"M"`` whose
+        previous iteration was thinned, a ``"detected"`` where nothing was re-placed, the
+        ``"start"`` of a later iteration...) becomes the iteration's first frame for an
+        ``"E"``, else its last frame (the state after the iteration).
+
+        Parameters
+        ----------
+        position : Position
+        half_steps : bool, optional
+            The mode shown; by default the one the phase belongs to (``"full"`` and
+            ``"detected"``: without half-steps).
         """
-        iteration, phase = int(position.iteration), position.phase
+        if half_steps is None:
+            half_steps = position.phase in (START, E_STEP, M_STEP)
+        iteration = int(position.iteration)
         if self._kept:
             iteration = self.nearest_kept(iteration)
         else:
             iteration = min(iteration, 0)
-        if phase == M_STEP:
-            if iteration <= 0:
-                phase = E_STEP
-            elif self._kept and (iteration - 1) not in self._kept:
-                phase = FULL
-        if iteration == position.iteration and phase == position.phase:
-            return position
-        return Position(iteration, phase)
+        frames = self.frames(iteration, half_steps)
+        wanted = Position(iteration, position.phase)
+        if wanted in frames:
+            return position if wanted == position else wanted
+        if position.phase == DETECTED:
+            # Offered in both modes: keep it if this iteration has one.
+            other = self.frames(iteration, not half_steps)
+            if wanted in other:
+                return wanted
+        return frames[0] if position.phase == E_STEP else frames[-1]
+
+    def seek_position(self, iteration: int, half_steps: bool) -> Position:
+        """Where a seek to ``iteration`` lands: the state after that iteration (its
+        ``"M"`` half with half-steps, where its re-placements are), on a kept one."""
+        iteration = min(max(int(iteration), 0), max(self.last_iteration, 0))
+        if self._kept:
+            iteration = self.nearest_kept(iteration)
+        return self.frames(iteration, half_steps)[-1]
 
     def next_position(self, position: Position, half_steps: bool) -> Position:
-        """One step forward over the kept iterations (beyond the last: a step to run).
+        """One frame forward over the kept iterations.
 
-        Like :func:`next_position` while nothing is thinned. From a kept iteration the
-        next kept one is shown; with half-steps its ``"M"`` half only when the iteration
-        before it is kept, otherwise it is shown ``"full"``.
+        Beyond the last iteration: the first frame of ``last_iteration + 1``, which
+        needs an EM step (after the step, ask :meth:`frames` for its real first frame).
         """
         iteration = int(position.iteration)
+        frames = self.frames(iteration, half_steps)
+        if position in frames and frames.index(position) < len(frames) - 1:
+            return frames[frames.index(position) + 1]
         if iteration >= self.last_iteration:
-            return next_position(position, half_steps)
-        if half_steps and position.phase == M_STEP:
-            return Position(iteration, E_STEP)
-        target = self.next_kept(iteration)
-        if not half_steps:
-            return Position(target, FULL)
-        return Position(target, M_STEP if (target - 1) in self._kept else FULL)
+            return iteration_frames(iteration + 1, half_steps)[0]
+        return self.frames(self.next_kept(iteration), half_steps)[0]
 
     def previous_position(self, position: Position, half_steps: bool) -> Position | None:
-        """One step back over the kept iterations, or None at the start.
-
-        Like :func:`previous_position` while nothing is thinned.
-        """
+        """One frame back over the kept iterations, or None at the start."""
         iteration = int(position.iteration)
-        if half_steps and position.phase == M_STEP:
-            return self._last_frame(iteration - 1)
-        if half_steps and iteration > 0 and (iteration - 1) in self._kept:
-            return Position(iteration, M_STEP)
+        frames = self.frames(iteration, half_steps)
+        if position in frames and frames.index(position) > 0:
+            return frames[frames.index(position) - 1]
         target = self.previous_kept(iteration)
         if target is None:
             return None
-        return self._last_frame(target) if half_steps else Position(target, FULL)
-
-    def _last_frame(self, iteration: int) -> Position:
-        """With half-steps, the last frame of a kept iteration: its E half, or "full"
-        when its M half is not kept (as :meth:`next_position` arrives at it)."""
-        return Position(iteration, E_STEP if iteration == 0 or (iteration - 1) in self._kept
-                        else FULL)
+        return self.frames(target, half_steps)[-1]
 
     # ------------------------------------------------------------------ writing
     def clear(self):

@@ -22,8 +22,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from gmm_viz.engine.snapshot import identical_components
 from gmm_viz.run.history import (
+    DETECTED,
     FULL,
+    M_STEP,
     History,
     Position,
     RunHistory,
@@ -119,26 +122,49 @@ class Frame:
     run : RunInfo
         The run this frame belongs to; a new ``run.run_id`` means new data or a restart.
     snapshot : Snapshot
-        The engine's state (frozen arrays), with the labels of the state shown.
+        The parameters drawn (frozen arrays), with the labels that colour the points
+        (None at the ``"start"`` half-step: no responsibilities yet, points uncoloured).
+        ``snapshot.iteration`` is the iteration of those parameters: ``iteration - 1`` at
+        an E-step, else ``iteration``. At ``"detected"`` it is the iteration's
+        ``Snapshot.detected`` (the M-step's state before the re-placement).
     point_colors : ndarray of shape (n_samples, 3) of uint8, or None
         Soft colours blended from the responsibilities, or None for hard colours from
         ``snapshot.labels``.
     history : History
     events : tuple of SingularityEvent
-        Events since the previous frame (so none is lost when frames are skipped).
+        Events since the previous frame (so none is lost when frames are skipped), each
+        given once the position shown has reached the state that has it (the re-placed
+        one, not the detected one before it). News for a message, not what to draw:
+        draw :attr:`replacements`.
     config : EMConfig
         The engine's current configuration (including live changes).
     finished : bool
         Converged or reached ``max_iter``.
     playing : bool
         Whether the run was playing when the frame was built.
-    phase : {"full", "E", "M"}
-        Which half of an iteration ``snapshot`` shows (see :mod:`gmm_viz.run.history`):
-        ``"M"`` means the Gaussians of ``snapshot.iteration`` with the previous
-        iteration's colours.
+    phase : {"full", "start", "E", "detected", "M"}
+        Which frame of iteration :attr:`iteration` is shown (see
+        :mod:`gmm_viz.run.history`).
     last_iteration : int
-        The newest iteration of the run; ``snapshot.iteration`` is smaller while the user
+        The newest iteration of the run; :attr:`iteration` is smaller while the user
         looks at the past.
+    iteration : int
+        The EM iteration shown: the ``t`` of "iteration t · E-step" (the timeline's and
+        the status bar's number). Equal to ``snapshot.iteration`` except at ``"E"``.
+    replacements : tuple of SingularityEvent
+        Exactly the re-placements of the state shown: the iteration's recovered events at
+        its re-placed frame (``"M"``, or ``"full"``), ``()`` at every other frame, playing
+        or looking back. Each has ``component``, ``old_mean`` (where the component was:
+        its mean in the detected frame) and ``new_mean`` (where it went: its mean in
+        ``snapshot``), in data coordinates; draw the markers from these alone.
+    detections : tuple of SingularityEvent
+        At ``"detected"``: the components the rule caught in this state (``component``,
+        ``rule``, ``reason``, ``value``, ``threshold``; ``old_mean`` is their mean here,
+        ``new_mean`` where the next frame puts them). ``()`` at every other frame.
+    identical_components : tuple of tuple of int
+        Groups of components of ``snapshot`` with identical weight, mean and covariance
+        (:func:`gmm_viz.engine.snapshot.identical_components`); ``()`` when all differ.
+        Identical components are drawn on top of each other: draw each group as one.
     """
 
     run: RunInfo
@@ -151,11 +177,19 @@ class Frame:
     playing: bool = False
     phase: str = FULL
     last_iteration: int = 0
+    iteration: int | None = None
+    replacements: tuple = field(default_factory=tuple)
+    detections: tuple = field(default_factory=tuple)
+    identical_components: tuple = field(default_factory=tuple)
+
+    def __post_init__(self):
+        if self.iteration is None:  # a frame built by hand: the parameters' iteration
+            object.__setattr__(self, "iteration", int(self.snapshot.iteration))
 
     @property
     def in_past(self) -> bool:
         """True when an earlier iteration than the newest one is shown."""
-        return int(self.snapshot.iteration) < self.last_iteration
+        return int(self.iteration) < self.last_iteration
 
 
 @dataclass(frozen=True)
@@ -311,8 +345,8 @@ class RunSession:
         self._shown_position = None  # of the last frame built (None before the first)
         if saved:
             self.history.extend(saved, curve=curve)
-            self._position = convert_position(Position(int(saved[-1].iteration)),
-                                              self.half_steps)
+            self._position = self.history.seek_position(int(saved[-1].iteration),
+                                                        self.half_steps)
         else:
             self._record(engine.snapshot)
 
@@ -369,6 +403,8 @@ class RunSession:
         position = self._next()
         if self._needs_step(position):
             self._step_engine()
+            # Only now is it known whether the new iteration has a detected state.
+            position = self.history.frames(position.iteration, self.half_steps)[0]
         self._position = position
 
     def step_back(self):
@@ -378,11 +414,10 @@ class RunSession:
             self._position = previous
 
     def seek(self, iteration: int):
-        """Show iteration ``iteration`` (clipped to the run; a thinned iteration shows the
-        nearest kept one, see :class:`~gmm_viz.run.history.RunHistory`)."""
-        iteration = min(max(int(iteration), 0), self.history.last_iteration)
-        self._position = self.history.clamp(convert_position(Position(iteration),
-                                                            self.half_steps))
+        """Show the state after iteration ``iteration``: with half-steps its M-step, where
+        its re-placements are (clipped to the run; a thinned iteration shows the nearest
+        kept one, see :meth:`~gmm_viz.run.history.RunHistory.seek_position`)."""
+        self._position = self.history.seek_position(iteration, self.half_steps)
 
     def resume(self) -> int:
         """Continue the run from the iteration shown: drop the later history.
@@ -407,6 +442,7 @@ class RunSession:
             raise SessionError(f"Could not resume from iteration {iteration}: {exc}") from None
         dropped = self.history.truncate(iteration)
         self._labels_cache = {i: v for i, v in self._labels_cache.items() if i <= iteration}
+        self._unsent_events = [e for e in self._unsent_events if e.iteration <= iteration]
         return dropped
 
     def reset(self):
@@ -453,7 +489,8 @@ class RunSession:
         """Show each iteration as two states (after E, after M), or as one."""
         self.half_steps = bool(half_steps)
         self._position = self.history.clamp(convert_position(self._position,
-                                                             self.half_steps))
+                                                             self.half_steps),
+                                            self.half_steps)
 
     def set_soft_colours(self, soft: bool):
         """Blend the responsibilities into the points' colours, or use their labels."""
@@ -478,8 +515,8 @@ class RunSession:
         snapshots = [self.engine.snapshot]
         while self.engine.iteration < limit and not self.engine.finished:
             snapshots.append(self._step_engine())
-        self._position = convert_position(Position(self.history.last_iteration),
-                                          self.half_steps)
+        self._position = self.history.seek_position(self.history.last_iteration,
+                                                    self.half_steps)
         return snapshots
 
     # ------------------------------------------------------------------ showing
@@ -504,7 +541,8 @@ class RunSession:
             failed = self._position
             if self._shown_position is not None and self._shown_position != failed:
                 self._position = self.history.clamp(
-                    convert_position(self._shown_position, self.half_steps))
+                    convert_position(self._shown_position, self.half_steps),
+                    self.half_steps)
             reason = str(exc) or "no details"
             raise SessionError(
                 f"Could not show iteration {failed.iteration}: {reason} "
@@ -557,12 +595,21 @@ class RunSession:
         self._unsent_events.extend(snapshot.events)
 
     def _shown_snapshot(self):
-        """The snapshot to draw at the position (with the labels of the right iteration)."""
+        """The snapshot to draw at the position, with the labels of the right iteration."""
         engine, position = self.engine, self._position
-        if position.iteration == engine.iteration and position.phase != "M":
-            return engine.snapshot
-        snapshot = self.history[position.iteration]
-        return replace(snapshot, labels=self.labels_of(position.labels_iteration))
+        source = position.parameters_iteration
+        labels_iteration = position.labels_iteration
+        if position.phase == DETECTED:
+            snapshot = self.history[source].detected
+        elif source == engine.iteration:
+            snapshot = engine.snapshot
+        else:
+            snapshot = self.history[source]
+        if labels_iteration is None:
+            return replace(snapshot, labels=None) if snapshot.labels is not None else snapshot
+        if labels_iteration == source and snapshot.labels is not None:
+            return snapshot
+        return replace(snapshot, labels=self.labels_of(labels_iteration))
 
     def _soft_colours_of(self, source: int):
         """Colours blended from the responsibilities under iteration ``source``'s
@@ -582,16 +629,30 @@ class RunSession:
                     f"({type(exc).__name__}); the points show hard colours.")
             return None
 
+    def _reached(self, event) -> bool:
+        """True once the position shown is at or after the state that has ``event``."""
+        position = self._position
+        return (event.iteration < position.iteration
+                or (event.iteration == position.iteration
+                    and position.phase in (M_STEP, FULL)))
+
     def _build_frame(self, playing: bool) -> Frame:
         engine = self.engine
-        self._position = self.history.clamp(self._position)
+        self._position = self.history.clamp(self._position, self.half_steps)
         position = self._position
         snapshot = self._shown_snapshot()
-        colors = (self._soft_colours_of(position.labels_iteration) if self.soft_colours
+        source = position.labels_iteration
+        colors = (self._soft_colours_of(source) if self.soft_colours and source is not None
                   else None)
         history = self.history.curve()
-        events = tuple(self._unsent_events)
-        self._unsent_events.clear()
+        events = tuple(e for e in self._unsent_events if self._reached(e))
+        if events:
+            self._unsent_events = [e for e in self._unsent_events if not self._reached(e)]
+        replacements = detections = ()
+        if position.phase in (M_STEP, FULL):
+            replacements = snapshot.replacements
+        elif position.phase == DETECTED:
+            detections = self.history[position.iteration].replacements
         return Frame(
             run=self.run,
             snapshot=snapshot,
@@ -603,4 +664,8 @@ class RunSession:
             playing=playing,
             phase=position.phase,
             last_iteration=self.history.last_iteration,
+            iteration=int(position.iteration),
+            replacements=replacements,
+            detections=detections,
+            identical_components=identical_components(snapshot),
         )

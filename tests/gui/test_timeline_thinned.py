@@ -50,7 +50,15 @@ def test_a_history_that_keeps_everything_looks_as_before(qtbot, bar):
         assert bar.kept_strip.fractions() is None
         assert seeks(qtbot, bar, lambda: drag_to(bar, 7)) == [7]
     bar.show_position(5, 40, "E")  # the old call, without kept
-    assert bar.position_text() == "iteration 5 / 40  · after E"
+    assert bar.position_text() == "iteration 5 / 40 · E-step"
+    assert "responsibilities from θ(4)" in bar.label.toolTip()
+    bar.show_position(5, 40, "detected")
+    assert bar.position_text() == "iteration 5 / 40 · caught"
+    bar.show_position(5, 40, "M")
+    assert bar.position_text() == "iteration 5 / 40 · M-step"
+    assert "θ(5)" in bar.label.toolTip()
+    bar.show_position(0, 40, "start")
+    assert bar.position_text() == "iteration 0 / 40 · start"
 
 
 def test_a_drag_onto_a_thinned_iteration_lands_on_the_nearest_kept_one(qtbot, bar):

@@ -18,6 +18,7 @@ from gmm_viz.run.history import (
     E_STEP,
     FULL,
     M_STEP,
+    START,
     Position,
     RunHistory,
     ThinnedIterationError,
@@ -77,9 +78,15 @@ def fresh_copy(snapshot, iteration):
     d = snapshot.means.shape[1]
     events = tuple(replace(make_event(iteration, d, e.action, e.component), rule=e.rule)
                    for e in snapshot.events)
+    detected = snapshot.detected
+    if detected is not None:  # a detected state of its own, as the engine makes
+        detected = replace(detected, iteration=iteration,
+                           **{name: frozen_copy(getattr(detected, name)) for name in ARRAYS
+                              if name != "labels"})
     return replace(snapshot, iteration=iteration, labels=None, events=events,
                    log_likelihood=float(snapshot.log_likelihood) - iteration,
                    mean_log_likelihood=float(snapshot.mean_log_likelihood) - iteration,
+                   detected=detected,
                    **{name: frozen_copy(getattr(snapshot, name)) for name in ARRAYS})
 
 
@@ -102,6 +109,9 @@ def test_byte_accounting_matches_tracemalloc(d):
     """What the history counts is what Python really holds for it (within 5 %)."""
     templates = engine_snapshots(d)
     templates[5] = replace(templates[5], events=(make_event(5, d), make_event(5, d, "flag", 1)))
+    # An iteration whose rule re-placed a component keeps the state it caught as well.
+    templates[6] = replace(templates[6], events=(make_event(6, d),),
+                           detected=replace(templates[6], labels=None, events=()))
     n = 3000
     history = RunHistory(budget_bytes=1 << 40)  # nothing thinned
     tracemalloc.start()
@@ -153,7 +163,7 @@ def long_run():
 
 
 def test_memory_stays_within_the_budget(long_run):
-    history, events, _, largest = long_run
+    history, _events, _, largest = long_run
     assert len(history) == N_ITERATIONS and history.thinned
     assert largest <= BUDGET
     # Thinning is amortised: a handful of full passes over 100,000 appends.
@@ -243,10 +253,17 @@ def test_every_iteration_is_kept_while_it_fits():
     assert history[7] is history.snapshots[7] and history[-1].iteration == 40
     assert history.nearest_kept(17) == 17
     assert history.clamp(Position(50, M_STEP)) == Position(40, M_STEP)
-    assert history.clamp(Position(0, M_STEP)) == Position(0, E_STEP)
-    assert history.next_position(Position(3, E_STEP), True) == Position(4, M_STEP)
-    assert history.previous_position(Position(3, E_STEP), True) == Position(3, M_STEP)
+    # Iteration 0 with half-steps is the start, before any E-step.
+    assert history.clamp(Position(0, M_STEP)) == Position(0, START)
+    # Iteration t reads E-step then M-step (no rule fired: no detected frame between).
+    assert all(s.detected is None for s in snaps[:5])
+    assert history.next_position(Position(3, E_STEP), True) == Position(3, M_STEP)
+    assert history.next_position(Position(3, M_STEP), True) == Position(4, E_STEP)
+    assert history.previous_position(Position(3, E_STEP), True) == Position(2, M_STEP)
+    assert history.previous_position(Position(1, E_STEP), True) == Position(0, START)
+    assert history.previous_position(Position(0, START), True) is None
     assert history.next_position(Position(40), False) == Position(41)  # a step to run
+    assert history.next_position(Position(40, M_STEP), True) == Position(41, E_STEP)
     assert HISTORY_BUDGET_BYTES == 500 * 2**20
     with pytest.raises(IndexError, match="iteration 41 is not in this run's history"):
         history[41]
@@ -280,8 +297,10 @@ def test_nearest_kept_getitem_and_clamp_on_a_thinned_history(thinned):
     if (b - a) % 2 == 0:
         assert thinned.nearest_kept(middle) == a  # a tie goes to the earlier one
     assert thinned.nearest_kept(10**9) == 1999 and thinned.nearest_kept(-5) == 0
-    assert thinned.clamp(Position(a + 1, E_STEP)) == Position(a, E_STEP)
-    # An M position needs the labels of the iteration before: thinned, so shown full.
+    # An E position draws the iteration before (and an M one its labels): that one is
+    # thinned here, so the iteration is shown full.
+    assert not thinned.is_kept(a - 1) and not thinned.is_kept(b - 1)
+    assert thinned.clamp(Position(a + 1, E_STEP)) == Position(a, FULL)
     assert thinned.clamp(Position(b, M_STEP)) == Position(b, FULL)
     assert thinned.clamp(Position(1999, M_STEP)) == Position(1999, M_STEP)
     assert thinned.clamp(Position(5000)) == Position(1999)

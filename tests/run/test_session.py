@@ -68,20 +68,35 @@ def test_stepping_back_and_seeking_show_the_past_with_its_own_labels(blobs):
 
 
 def test_half_steps_follow_em_order(blobs):
+    # The textbook's iteration t: the E-step (responsibilities from θ(t-1)), then the
+    # M-step (θ(t)). Iteration 0 is the start: θ(0), no responsibilities yet.
     session = RunSession(blobs, STEADY, half_steps=True)
     expected = reference(blobs, STEADY, 2)
     shown = []
-    for _ in range(4):
+    for _ in range(6):
         frame = session.frame()
-        shown.append((int(frame.snapshot.iteration), frame.phase))
+        shown.append((frame.iteration, frame.phase, int(frame.snapshot.iteration)))
+        if frame.phase == "start":
+            assert frame.snapshot.labels is None and frame.point_colors is None
+        else:
+            parameters = expected[frame.snapshot.iteration]
+            colours_of = frame.iteration - 1
+            np.testing.assert_allclose(frame.snapshot.means, parameters.means)
+            np.testing.assert_array_equal(frame.snapshot.labels, expected[colours_of].labels)
         session.advance()
-    assert shown == [(0, "E"), (1, "M"), (1, "E"), (2, "M")]
-    session.seek(1)
-    session.advance()  # (1, E) -> (2, M): the Gaussians of 2, the colours still of 1
+    # (iteration shown, phase, iteration of the parameters drawn)
+    assert shown == [(0, "start", 0), (1, "E", 0), (1, "M", 1), (2, "E", 1), (2, "M", 2),
+                     (3, "E", 2)]
+    assert session.history.last_iteration == 3  # the E-step of 3 is shown once 3 is run
+    session.seek(1)  # a seek shows the state after the iteration: its M-step
     frame = session.frame()
-    assert (frame.snapshot.iteration, frame.phase) == (2, "M")
-    np.testing.assert_allclose(frame.snapshot.means, expected[2].means)
+    assert (frame.iteration, frame.phase) == (1, "M")
+    session.advance()  # (1, M) -> (2, E): the Gaussians of 1, the colours now of 1
+    frame = session.frame()
+    assert (frame.iteration, frame.phase, frame.snapshot.iteration) == (2, "E", 1)
+    np.testing.assert_allclose(frame.snapshot.means, expected[1].means)
     np.testing.assert_array_equal(frame.snapshot.labels, expected[1].labels)
+    assert frame.in_past  # iteration 2 of 3
 
 
 def test_playing_on_from_the_past_drops_the_later_history(blobs):
@@ -101,7 +116,10 @@ def test_playing_on_from_the_past_drops_the_later_history(blobs):
 def test_events_are_told_once_even_when_frames_are_skipped(blobs):
     tight = EMConfig(n_components=6, rule="det", threshold=1e2, max_iter=30, random_state=1)
     session = RunSession(blobs, tight)
-    advance(session, 5)  # no frame is built meanwhile, as when the window draws slowly
+    # No frame is built meanwhile, as when the window draws slowly. (Each re-placing
+    # iteration has two frames, the detected state and the re-placed one.)
+    while session.position != Position(5):
+        session.advance()
     events = session.frame().events
     expected = [e for s in reference(blobs, tight, 5) for e in s.events]
     assert len(events) == len(expected) > 0

@@ -1,5 +1,6 @@
-"""The status bar's readouts of the run shown: iteration, log-likelihood, change,
-convergence and recoveries, in the words of :mod:`gmm_viz.run.describe`."""
+"""The status bar's readouts of the state shown: iteration, log-likelihood, change,
+convergence, recoveries and identical components, in the words of
+:mod:`gmm_viz.run.describe`. Each describes the state on screen, also while looking back."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from gmm_viz.run import describe
 
 #: What each readout means, shown as its tooltip (in the order of the readouts).
 TOOLTIPS = {
-    "iteration": "EM iterations done (M-steps)",
-    "loglik": "Total log-likelihood of the data",
-    "change": "Change of the log-likelihood in the last iteration",
-    "converged": "Whether the change fell below the tolerance",
-    "recoveries": "Singularity recoveries so far in this run",
+    "iteration": ("The EM iteration shown (with half-steps: its E-step, its M-step, and a "
+                  "state a rule caught before re-placing it), of all run so far"),
+    "loglik": "Total log-likelihood of the data under the parameters shown",
+    "change": "Change of the log-likelihood shown from the iteration before it",
+    "converged": "Whether the state shown is converged (the change fell below the tolerance)",
+    "recoveries": "Singularity recoveries up to the state shown, and in the whole run",
+    "identical": "Components with the same weight, mean and covariance (drawn as one)",
 }
 
 
@@ -48,3 +51,6 @@ class StatusReadout:
         those of no run yet when it is None."""
         for key, text in describe.status_texts(frame).items():
             self.labels[key].setText(text)
+        # Shown only when it has something to say (identical components are rare).
+        identical = self.labels["identical"]
+        identical.setVisible(bool(identical.text()))

@@ -29,12 +29,18 @@ from PyQt6.QtWidgets import (
 from gmm_viz.limits import HISTORY_BUDGET_BYTES
 from gmm_viz.palette import FOREGROUND
 
-#: Text of each phase in the readout.
+#: What each phase shows, for the readout's tooltip (``{t}`` is the iteration shown).
 PHASE_TEXT = {
     "full": "",
-    "E": "after E: points recoloured, Gaussians not moved yet",
-    "M": "after M: Gaussians moved to fit those colours",
+    "start": "start: the initial Gaussians θ(0), before the first E-step (no colours yet)",
+    "E": ("E-step of iteration {t}: points recoloured by the responsibilities from "
+          "θ({p}); the Gaussians not moved yet"),
+    "detected": ("iteration {t}: the M-step's Gaussians as the singularity rule caught "
+                 "them, before it re-places the caught ones (next frame)"),
+    "M": "M-step of iteration {t}: Gaussians moved to θ({t}) to fit those colours",
 }
+#: The phase's short name after the iteration in the readout.
+PHASE_SHORT = {"start": "start", "E": "E-step", "detected": "caught", "M": "M-step"}
 
 
 #: Tooltip of the slider while every iteration is kept.
@@ -206,8 +212,8 @@ class TimelineBar(QWidget):
         self.action_step_back.triggered.connect(lambda: self.sigStepBackRequested.emit())
         self.action_half_steps = QAction("Show E and M half-steps", self)
         self.action_half_steps.setCheckable(True)
-        tip = ("Show each iteration in two frames: after the E-step (points recoloured, "
-               "old ellipses), then after the M-step (ellipses moved)")
+        tip = ("Show each iteration in two frames: its E-step (points recoloured by the "
+               "previous Gaussians), then its M-step (Gaussians moved to fit them)")
         self.action_half_steps.setToolTip(tip)
         self.action_half_steps.setStatusTip(tip)
         self.action_half_steps.toggled.connect(self._on_half_steps_changed)
@@ -270,7 +276,9 @@ class TimelineBar(QWidget):
         Parameters
         ----------
         iteration, last : int
-        phase : {"full", "E", "M"}
+            The EM iteration shown (``Frame.iteration``: at an E-step, the iteration
+            whose E-step it is) and the newest one.
+        phase : {"full", "start", "E", "detected", "M"}
         kept : ndarray of int, optional
             The kept iterations of a thinned history, sorted (``History.kept``); None or
             every iteration means nothing is thinned.
@@ -286,7 +294,8 @@ class TimelineBar(QWidget):
         self.slider.setValue(int(iteration))
         self.slider.blockSignals(False)
         self.label.setText(self.position_text())
-        tip = PHASE_TEXT.get(phase) or "The iteration shown, of all the iterations run so far"
+        tip = (PHASE_TEXT.get(phase, "").format(t=int(iteration), p=int(iteration) - 1)
+               or "The iteration shown, of all the iterations run so far")
         extra = self.kept_text()
         self.label.setToolTip(f"{tip}; {extra}" if extra else tip)
         self.slider.setToolTip(f"{SLIDER_TIP}. {extra}; a drag lands on the nearest kept "
@@ -307,10 +316,12 @@ class TimelineBar(QWidget):
         return nearest_in(self._kept, int(iteration))
 
     def position_text(self) -> str:
-        """``"iteration 3 / 40"``, with the half-step (``· after E``) when there is one."""
+        """``"iteration 3 / 40"``, with the frame of the iteration when it has several:
+        ``"iteration 3 / 40 · E-step"`` (or ``M-step``, ``caught``: the state a rule
+        caught before re-placing it, ``start``)."""
         text = f"iteration {self._iteration} / {self._last}"
-        if self._phase in ("E", "M"):
-            text += f"  · after {self._phase}"
+        if self._phase in PHASE_SHORT:
+            text += f" · {PHASE_SHORT[self._phase]}"
         return text
 
     def _on_slider_changed(self, value: int):
