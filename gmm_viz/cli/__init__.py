@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gmm_viz import __version__
-from gmm_viz.cli import app, fit, render
+from gmm_viz.cli import app, fit, render, select, starts
 from gmm_viz.cli.options import OneLineErrorParser, add_app_arguments
 from gmm_viz.limits import MAX_K, MAX_SEED, THRESHOLD_RANGE
 
@@ -58,7 +58,8 @@ def register_command(name: str, help: str, add_arguments: Callable, run: Callabl
     COMMANDS[name] = Command(help, add_arguments, run)
 
 
-for _name, _module in (("app", app), ("fit", fit), ("render", render)):
+for _name, _module in (("app", app), ("fit", fit), ("render", render), ("starts", starts),
+                       ("select", select)):
     register_command(_name, _module.HELP, _module.add_arguments, _module.run)
 
 

@@ -31,9 +31,11 @@ from gmm_viz.limits import MAX_K
 from gmm_viz.progress import Cancelled
 from gmm_viz.selection.criteria import CRITERIA, aic, bic, n_parameters
 
-__all__ = ["DEFAULT_N_INIT", "DEGENERATE_EIGENVALUE", "GridResult", "ModelFit", "fit_grid",
+__all__ = ["DEFAULT_N_INIT", "DEGENERATE_EIGENVALUE", "GRID_INIT_NAME", "GridResult", "ModelFit", "fit_grid",
            "fit_model", "parse_k_range"]
 
+#: The initialisation of every start of the grid (scikit-learn's default).
+GRID_INIT_NAME = "kmeans"
 #: Starts per model unless asked otherwise.
 DEFAULT_N_INIT = 3
 #: An eigenvalue below this fraction of the data's mean variance marks a collapsed start.
@@ -183,7 +185,7 @@ def _collapsed(snapshot, variance: float) -> bool:
 
 
 def fit_model(X, n_components: int, covariance_type: str, n_init: int = DEFAULT_N_INIT, *,
-              init: str = "kmeans", random_state: int = 0, max_iter: int = 100,
+              init: str = GRID_INIT_NAME, random_state: int = 0, max_iter: int = 100,
               tol: float = 1e-3, reg_covar: float = 1e-6, cancel=None,
               on_step=None) -> ModelFit:
     """Fit one model from ``n_init`` starts and keep the best that did not collapse.
@@ -254,7 +256,7 @@ def fit_model(X, n_components: int, covariance_type: str, n_init: int = DEFAULT_
 
 
 def fit_grid(X, ks, covariance_types=COVARIANCE_TYPES, n_init: int = DEFAULT_N_INIT, *,
-             init: str = "kmeans", random_state: int = 0, max_iter: int = 100,
+             init: str = GRID_INIT_NAME, random_state: int = 0, max_iter: int = 100,
              tol: float = 1e-3, reg_covar: float = 1e-6, progress=None,
              cancel=None) -> GridResult:
     """Fit every (covariance type, k) of the grid (see the module).

@@ -294,7 +294,9 @@ class StartRace:
             if self.is_finished(i):
                 continue
             try:
-                session.advance()
+                # Exactly one EM iteration (advance() may only move the position shown,
+                # e.g. onto a half of the iteration).
+                session.run_to_end(session.iteration + 1)
             except SessionError as exc:
                 self._errors[i] = str(exc)
                 continue

@@ -106,6 +106,29 @@ class ScenarioActions(QObject):
         # Scenario.remedied() may run whole fits ("best of 10 starts"): not on this thread.
         self._remedy_token = self._window.controller.run_job(original.remedied)
         self.panel.show_busy(f"Computing the remedy: {original.remedy.title}…")
+        if original.remedy.best_of > 1:
+            self.show_remedy_starts(original)
+
+    def show_remedy_starts(self, scenario):
+        """Open the Starts view with the N starts a "best of N starts" remedy tries, so the
+        spread of outcomes shows, not only the winner (when the window has the Analyse
+        views, see :func:`gmm_viz.gui.analysis.install_analysis`).
+
+        Returns
+        -------
+        StartsView or None
+        """
+        analysis = getattr(self._window, "analysis", None)
+        remedy = scenario.remedy
+        if analysis is None or remedy is None or remedy.best_of <= 1:
+            return None
+        # The seeds and the iteration limit best_seed() tries, so the best start here is
+        # the remedy the window runs.
+        return analysis.open_starts(
+            n_starts=remedy.best_of, first_seed=0,
+            config=scenario.config.with_changes(**remedy.changes),
+            dataset=scenario.data.make(), max_iterations=scenario.iterations,
+            title=f"Finding {scenario.number}, remedy: {remedy.title}")
 
     def show_original(self):
         """Run the finding again after its remedy."""
