@@ -37,8 +37,12 @@ from gmm_viz.files import FileCheckError, atomic_output, clip_message, path_labe
 from gmm_viz.progress import report
 
 FORMAT = "gmm-viz run"
-#: The version this code writes, and the only one it reads.
-VERSION = 1
+#: The version this code writes. Version 2 adds an iteration's optional ``detected``
+#: state (the state a rule caught before re-placing components); version 1 files have
+#: none and open as before (their re-placements are shown without the detected frame).
+VERSION = 2
+#: The versions this code reads.
+READABLE_VERSIONS = (1, 2)
 #: Highest iteration number a run file may hold: the largest ``max_iter`` EMConfig accepts.
 MAX_ITERATION = 10_000_000
 #: Longest ``reason`` of an event (the engine's are a few words; it is shown in the status bar).
@@ -69,6 +73,13 @@ _POINTS_FIELDS = ("kind", "label", "feature_names")
 _ITERATION_FIELDS = ("iteration", "weights", "means", "covariances", "log_likelihood",
                      "mean_log_likelihood", "nk", "det", "min_eigenvalue", "condition_number",
                      "flagged", "converged", "events")
+#: Optional fields of an iteration (version 2).
+_OPTIONAL_ITERATION_FIELDS = ("detected",)
+#: Fields of a detected state: a snapshot of the same iteration without its own
+#: iteration number, convergence or events.
+_DETECTED_FIELDS = ("weights", "means", "covariances", "log_likelihood",
+                    "mean_log_likelihood", "nk", "det", "min_eigenvalue",
+                    "condition_number", "flagged")
 _EVENT_FIELDS = tuple(f.name for f in fields(SingularityEvent))
 #: Snapshots checked together (bounded memory, numpy speed on long histories).
 _CHECK_CHUNK = 1024
@@ -178,6 +189,14 @@ def _event_to_json(e: SingularityEvent) -> dict:
 
 
 def _snapshot_to_json(s: Snapshot) -> dict:
+    out = _state_to_json(s)
+    if s.detected is not None:
+        detected = _state_to_json(s.detected)
+        out["detected"] = {name: detected[name] for name in _DETECTED_FIELDS}
+    return out
+
+
+def _state_to_json(s: Snapshot) -> dict:
     return {
         "iteration": int(s.iteration),
         "weights": s.weights.tolist(),
@@ -335,8 +354,8 @@ def load_run(path, progress=None) -> RunRecord:
     """Read a run saved by :func:`save_run`, validated in full.
 
     The file must be a regular file of at most :data:`gmm_viz.limits.MAX_INPUT_FILE_BYTES`
-    (checked before it is opened), a gmm-viz run of version :data:`VERSION`, with settings
-    the app can show (k up to :data:`~gmm_viz.limits.MAX_K`, seeds up to
+    (checked before it is opened), a gmm-viz run of a version in
+    :data:`READABLE_VERSIONS`, with settings the app can show (k up to :data:`~gmm_viz.limits.MAX_K`, seeds up to
     :data:`~gmm_viz.limits.MAX_SEED`), points as CSV loading accepts them (at least two
     columns, finite, at most :data:`~gmm_viz.limits.MAX_POINTS` points and
     :data:`~gmm_viz.limits.MAX_FEATURES` columns), and iterations numbered from 0, strictly
@@ -413,9 +432,9 @@ def _check_version(label, document):
     version = document["version"]
     if type(version) is int and version > VERSION:
         raise RunFileError(f"{label}: was written by a newer gmm-viz (run file version "
-                           f"{version}; this one reads version {VERSION}). Update gmm-viz "
-                           "to open it.")
-    if type(version) is not int or version != VERSION:
+                           f"{version}; this one reads versions up to {VERSION}). Update "
+                           "gmm-viz to open it.")
+    if type(version) is not int or version not in READABLE_VERSIONS:
         raise RunFileError(clip_message(
             f"{label}: unknown run file version {version!r}; gmm-viz writes version "
             f"{VERSION}. Save the run again with gmm-viz."))
@@ -770,6 +789,9 @@ def _snapshots_from_json(iterations, n_components, n_features) -> list:
         previous = number
     for start in range(0, len(snapshots), _CHECK_CHUNK):
         _check_values(snapshots[start:start + _CHECK_CHUNK])
+    detected = [s.detected for s in snapshots if s.detected is not None]
+    for start in range(0, len(detected), _CHECK_CHUNK):
+        _check_values(detected[start:start + _CHECK_CHUNK], " (its detected state)")
     return snapshots
 
 
@@ -791,7 +813,7 @@ def _iteration_number(item, position, previous) -> int:
     if number > MAX_ITERATION:
         raise _Damaged(f"iteration {number} is beyond the {MAX_ITERATION:,} iterations a "
                        "run can have")
-    _check_fields(item, f"iteration {number}", _ITERATION_FIELDS)
+    _check_fields(item, f"iteration {number}", _ITERATION_FIELDS, _OPTIONAL_ITERATION_FIELDS)
     return number
 
 
@@ -811,11 +833,17 @@ def _snapshot_from_json(item, number, shapes, k, d) -> Snapshot:
     events = item["events"]
     if not isinstance(events, list):
         raise _Damaged(f"{where}: events should be a list, not {_kind(events)}")
+    detected = None
+    if item.get("detected") is not None:
+        state = item["detected"]
+        _check_fields(state, f"{where}: detected", _DETECTED_FIELDS)
+        detected = _snapshot_from_json({**state, "converged": False, "events": []},
+                                       number, shapes, k, d)
     return Snapshot(
         iteration=number, labels=None, flagged=frozen_copy(np.array(flagged, dtype=bool)),
         events=tuple(_event_from_json(e, f"{where}: event {i}", number, k, d)
                      for i, e in enumerate(events)),
-        converged=item["converged"], **values, **arrays,
+        converged=item["converged"], detected=detected, **values, **arrays,
     )
 
 
@@ -862,7 +890,7 @@ def _event_from_json(e, where, iteration, k, d) -> SingularityEvent:
                             reason=e["reason"], action=e["action"], **numbers, **means)
 
 
-def _check_values(snapshots):
+def _check_values(snapshots, what_state=""):
     """Every snapshot is a usable state: finite values, weights, valid covariances.
 
     Checked on stacked arrays (a chunk of snapshots at once); a failure names the first
@@ -875,7 +903,8 @@ def _check_values(snapshots):
     def first_bad(bad_per_snapshot, what):
         bad = np.asarray(bad_per_snapshot).reshape(len(snapshots), -1).any(axis=1)
         if bad.any():
-            raise _Damaged(f"iteration {snapshots[int(np.argmax(bad))].iteration}: {what}")
+            raise _Damaged(f"iteration {snapshots[int(np.argmax(bad))].iteration}"
+                           f"{what_state}: {what}")
 
     stacked = {}
     for name in ("weights", "means", "covariances", "nk", "det", "min_eigenvalue",

@@ -249,14 +249,14 @@ def test_settings_schema_covers_every_config_field():
 
 @pytest.mark.parametrize("version, words", [
     (0, "version 0"),
-    (2, "newer gmm-viz"),
+    (3, "newer gmm-viz"),
     ("banana", "version 'banana'"),
     (True, "version True"),
     (1.0, "version 1.0"),
     (None, "version None"),
     ("missing", "no version"),
 ])
-def test_only_the_version_this_code_writes_is_read(tmp_path, collapse_run, version, words):
+def test_only_the_versions_this_code_knows_are_read(tmp_path, collapse_run, version, words):
     document = _document(tmp_path, collapse_run)
     if version == "missing":
         del document["version"]
@@ -617,3 +617,46 @@ def test_a_thinned_run_keeps_its_whole_curve(tmp_path):
     full = tmp_path / "full.json"
     save_run(full, config, points_source("p"), history.snapshots[:1], X=X, curve=curve)
     assert "curve" not in json.loads(full.read_text())
+
+
+# ------------------------------------------------------------------ detected states
+def test_the_detected_state_is_saved_and_opens_again(tmp_path, collapse_run):
+    scenario, snaps = collapse_run
+    caught = [s for s in snaps if s.detected is not None]
+    assert caught, "the collapse scenario re-places a component early on"
+    document = _document(tmp_path, collapse_run)
+    assert document["version"] == 2
+    record = load_run(_write(tmp_path, document))
+    for saved, original in zip(record.snapshots, snaps, strict=True):
+        assert (saved.detected is None) == (original.detected is None)
+        if original.detected is None:
+            continue
+        for name in ("weights", "means", "covariances", "det", "nk", "flagged"):
+            np.testing.assert_array_equal(getattr(saved.detected, name),
+                                          getattr(original.detected, name))
+        assert saved.detected.log_likelihood == original.detected.log_likelihood
+        assert saved.detected.iteration == saved.iteration
+
+
+def test_a_version_1_file_without_detected_states_still_opens(tmp_path, collapse_run):
+    document = _document(tmp_path, collapse_run)
+    document["version"] = 1
+    for item in document["iterations"]:
+        item.pop("detected", None)
+    record = load_run(_write(tmp_path, document))
+    assert all(s.detected is None for s in record.snapshots)
+    assert any(s.events for s in record.snapshots)
+
+
+@pytest.mark.parametrize("change, words", [
+    (lambda d: d.pop("det"), "detected: missing field.*det"),
+    (lambda d: d.update(events=[]), "detected: unknown field.*events"),
+    (lambda d: d.update(weights=[1.0] + [0.0] * (len(d["weights"]) - 1) + [0.5]),
+     "detected|weights"),
+    (lambda d: d["det"].__setitem__(0, -1.0), r"iteration \d+ \(its detected state\): det"),
+])
+def test_a_damaged_detected_state_is_refused(tmp_path, collapse_run, change, words):
+    document = _document(tmp_path, collapse_run)
+    item = next(i for i in document["iterations"] if "detected" in i)
+    change(item["detected"])
+    _refused(_write(tmp_path, document), words)
