@@ -851,10 +851,11 @@ def _skipped(table, dropped, unlabelled=0, label_name=""):
 
 #: What the description of a loaded file advises for k. The log-likelihood always grows
 #: with k, so comparing it across k would always pick the largest; BIC charges for the
-#: parameters. "Model selection…" and ``gmm-viz select`` plot and print BIC against k.
+#: parameters. Analyse > "Model selection…" and ``gmm-viz select`` plot and print BIC
+#: against k.
 CHOOSE_K_HINT = (
     "To choose k, compare BIC across values of k (lower is better; the log-likelihood "
-    "always grows with k): Model selection… in the app, or gmm-viz select."
+    "always grows with k): Analyse > Model selection… in the app, or gmm-viz select."
 )
 
 

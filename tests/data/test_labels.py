@@ -263,7 +263,7 @@ def test_the_hint_compares_bic_not_log_likelihoods(tmp_path):
     ds = load_csv(write(tmp_path, "x,y\n1,2\n3,4\n5,7\n"))
     assert "compare the log-likelihoods" not in ds.description
     assert ("To choose k, compare BIC across values of k (lower is better; the "
-            "log-likelihood always grows with k): Model selection… in the app, or "
+            "log-likelihood always grows with k): Analyse > Model selection… in the app, or "
             "gmm-viz select.") in ds.description
 
 
