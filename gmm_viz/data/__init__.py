@@ -8,6 +8,11 @@ points" is decided in one place, including the app's size limits
 (:data:`gmm_viz.limits.MAX_POINTS` points, :data:`gmm_viz.limits.MAX_FEATURES` columns).
 Every :class:`DataError` message is at most :data:`gmm_viz.limits.MAX_MESSAGE_CHARS` long.
 
+A data set may know its points' true groups (:attr:`Dataset.labels`, with
+``label_names`` and ``label_source``): the built-in data sets with groups do, and a CSV
+file's text column gives them by the rule of :mod:`gmm_viz.data.csv_labels`
+(``load_csv(path, label_column=...)`` names another column, or None for none).
+
 Examples
 --------
 >>> from gmm_viz.data import make_dataset
@@ -16,7 +21,7 @@ Examples
 ((500, 2), 5)
 """
 
-from gmm_viz.data.csv_loader import csv_numeric_columns, load_csv
+from gmm_viz.data.csv_loader import AUTO, csv_numeric_columns, load_csv
 from gmm_viz.data.dataset import DataError, Dataset, validate_points
 from gmm_viz.data.generators import (
     DATASETS,
@@ -29,6 +34,7 @@ from gmm_viz.data.generators import (
 )
 
 __all__ = [
+    "AUTO",
     "DATASETS",
     "FIXED_SIZE_DATASETS",
     "MAX_N_SAMPLES",
