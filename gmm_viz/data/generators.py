@@ -2,7 +2,9 @@
 
 Each generator takes ``n_samples`` and ``random_state`` (and ``noise`` for the data sets
 in :data:`NOISY_DATASETS`), has defaults, and returns a :class:`~gmm_viz.data.Dataset`.
-:func:`make_dataset` is the validated entry point the app and the CLI use.
+:func:`make_dataset` is the validated entry point the app and the CLI use. The data sets
+whose groups are known (blobs, moons, circles, varied, aniso, iris) give them as
+``labels`` with ``label_names``; faithful and uniform have none.
 
 scikit-learn is imported inside the generators: ``sklearn.datasets`` takes about half a
 second to import, and ``import gmm_viz.data`` (e.g. for ``validate_points``) should not.
