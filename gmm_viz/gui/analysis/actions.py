@@ -42,8 +42,8 @@ class AnalysisActions(QObject):
     Parameters
     ----------
     window : MainWindow
-        Provides ``dataset``, ``config``, ``canvas``, ``start_run``, ``show_info``,
-        ``show_error`` and ``sigRunApplied``.
+        Provides ``dataset``, ``config``, ``canvas``, ``panel``, ``start_run``,
+        ``show_info``, ``show_error`` and ``sigFrameShown``.
     """
 
     def __init__(self, window):
@@ -59,7 +59,7 @@ class AnalysisActions(QObject):
         self.action_selection = QAction("Model selection…", self)
         self.action_selection.setToolTip("BIC and AIC against k for each covariance type")
         self.action_selection.triggered.connect(lambda _checked=False: self.open_selection())
-        window.sigRunApplied.connect(self._on_run_applied)
+        window.sigFrameShown.connect(self._on_frame_shown)
         # The views are windows of their own: they close (and stop) with the main window.
         window.installEventFilter(self)
 
@@ -149,7 +149,8 @@ class AnalysisActions(QObject):
         if token is not None:
             self._opened[token] = (
                 f"Opened start {outcome.index + 1} (seed {outcome.seed}) of the starts: "
-                f"{outcome.iterations} iterations, log-likelihood "
+                f"{outcome.iterations} iterations"
+                f"{', converged' if outcome.converged else ''}, log-likelihood "
                 f"{format_log_likelihood(outcome.log_likelihood)}. Drag the timeline or use "
                 "Left/Right to replay it; Play continues it.")
 
@@ -173,10 +174,13 @@ class AnalysisActions(QObject):
                 f"{format_log_likelihood(fit.log_likelihood)}, BIC "
                 f"{format_log_likelihood(fit.bic)}.")
 
-    def _on_run_applied(self, run, _source):
-        message = self._opened.pop(run.token, None)
-        for token in [t for t in self._opened if t < run.token]:
-            del self._opened[token]
+    def _on_frame_shown(self, frame):
+        # Said with the run's first frame, after what the window says of a new run (the
+        # data's description, "EM converged"), so that it is what the person reads.
+        token = frame.run.token
+        message = self._opened.pop(token, None)
+        for older in [t for t in self._opened if t < token]:
+            del self._opened[older]
         if message is not None:
             self._window.show_info(message)
 
