@@ -45,7 +45,7 @@ def design():
     chosen = [len(pool) - len(SEEDS) + i for i in range(len(SEEDS))]
     while len(chosen) < SIZE:
         nearest = np.full(len(pool), np.inf)
-        allowed = np.ones(len(pool), dtype=bool)
+        gaps = np.full(len(pool), np.inf)  # smallest hue gap to a chosen colour alike
         for c in chosen:
             for labs in pool_labs:
                 nearest = np.minimum(nearest, np.linalg.norm(labs - labs[c], axis=1))
@@ -55,11 +55,12 @@ def design():
             # another lightness.
             alike = (np.abs(normal[:, 0] - normal[c, 0]) < LIGHTNESS_APART
                      if len(chosen) >= DISTINCT_HUES else np.ones(len(pool), dtype=bool))
-            allowed &= ~(alike & (hue_gap < HUE_APART_DEG))
-        score = np.where(allowed, nearest, -1.0)
-        if score.max() < 0:
-            score = nearest  # no candidate left apart in hue: distance alone
-        score[chosen] = -np.inf
+            gaps = np.minimum(gaps, np.where(alike, hue_gap, np.inf))
+        gaps[chosen] = -np.inf
+        # The widest hue gap still open, up to HUE_APART_DEG: when no candidate is that far
+        # in hue from every colour chosen, the gap asked for narrows, never vanishes.
+        wanted = min(HUE_APART_DEG, 0.75 * float(gaps.max()))
+        score = np.where(gaps >= wanted, nearest, -np.inf)
         chosen.append(int(np.argmax(score)))
     return ["#" + "".join(f"{int(c):02X}" for c in pool[i]) for i in chosen]
 
