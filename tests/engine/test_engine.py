@@ -344,6 +344,87 @@ def test_det_rule_catches_the_collapse_and_recovers():
         assert_snapshot_finite(snap)
 
 
+def mixture_log_likelihood(X, snapshot):
+    """sum_i log sum_k w_k N(x_i | mu_k, Sigma_k), by scipy (an independent reference)."""
+    from scipy.special import logsumexp
+    from scipy.stats import multivariate_normal
+
+    logs = [np.log(w) + multivariate_normal(m, c).logpdf(X)
+            for w, m, c in zip(snapshot.weights, snapshot.means, snapshot.covariances,
+                               strict=True)]
+    return float(logsumexp(np.array(logs), axis=0).sum())
+
+
+def test_a_re_placement_keeps_the_state_the_rule_caught():
+    X = collapse_data()
+    engine = EMEngine(X, collapse_config(rule="det", threshold=1e-2))
+    snaps = run(engine, 30)
+    hits = [s for s in snaps if s.events]
+    assert hits and all(s.detected is not None for s in hits)
+    assert all(s.detected is None for s in snaps if not s.events)
+    hit = hits[0]
+    caught, event = hit.detected, hit.events[0]
+    assert caught.iteration == hit.iteration and caught.labels is None
+    assert caught.events == () and caught.detected is None and not caught.converged
+    # The collapsed component as the rule saw it: its det is the event's value, its mean
+    # is where the jump starts; the re-placed one is where the jump ends.
+    assert caught.det[event.component] == event.value < 1e-2
+    assert tuple(caught.means[event.component]) == event.old_mean
+    assert tuple(hit.means[event.component]) == event.new_mean
+    assert caught.flagged.tolist() == [c == event.component for c in range(2)]
+    others = [c for c in range(2) if c != event.component]
+    np.testing.assert_array_equal(caught.means[others], hit.means[others])
+    # Its log-likelihood is that of its own parameters, and EM's M-step did not lower it.
+    assert caught.log_likelihood == pytest.approx(mixture_log_likelihood(X, caught),
+                                                  rel=1e-9)
+    before = snaps[hit.iteration - 1]
+    assert caught.log_likelihood >= before.log_likelihood - 1e-9 * abs(before.log_likelihood)
+    assert caught.mean_log_likelihood == pytest.approx(caught.log_likelihood / len(X))
+    assert_snapshot_finite(caught)
+
+
+def test_keeping_the_caught_state_leaves_the_run_unchanged(monkeypatch):
+    # The caught state costs an E-step of its own, which must not touch the random
+    # stream or the parameters: the run is the same as one that does not keep it.
+    config = collapse_config(rule="det", threshold=1e-2)
+    kept = run(EMEngine(collapse_data(), config), 25)
+    monkeypatch.setattr(EMEngine, "_detected_snapshot", lambda self, *args: None)
+    plain = run(EMEngine(collapse_data(), config), 25)
+    assert any(s.detected is not None for s in kept)
+    assert all(s.detected is None for s in plain)
+    assert sum(len(s.events) for s in kept) >= 1
+    for a, b in zip(kept, plain, strict=True):
+        np.testing.assert_array_equal(a.means, b.means)
+        np.testing.assert_array_equal(a.covariances, b.covariances)
+        assert a.log_likelihood == b.log_likelihood
+        assert a.events == b.events
+    monkeypatch.undo()
+    flagged = run(EMEngine(collapse_data(), collapse_config(rule="det", recovery="flag")), 20)
+    assert any(s.events for s in flagged) and all(s.detected is None for s in flagged)
+
+
+def test_identical_components_are_found_from_the_parameters():
+    from dataclasses import replace
+
+    from gmm_viz.engine.snapshot import identical_components
+
+    snap = EMEngine(study_blobs(), EMConfig(n_components=4, random_state=0)).snapshot
+    assert identical_components(snap) == ()
+    weights = np.full(4, 0.25)
+    means = np.array([[1.0, 2.0], [3.0, 4.0], [1.0, 2.0], [3.0, 4.0]])
+    covs = np.array([np.eye(2)] * 4)
+    twins = replace(snap, weights=weights, means=means, covariances=covs)
+    assert identical_components(twins) == ((0, 2), (1, 3))
+    same = replace(twins, means=np.array([[1.0, 2.0]] * 4))
+    assert identical_components(same) == ((0, 1, 2, 3),)
+    nudged = means.copy()
+    nudged[2] += 1e-5  # a seeded nudge of the same-point start: not identical
+    assert identical_components(replace(twins, means=nudged)) == ((1, 3),)
+    wider = covs.copy()
+    wider[3] *= 1.001
+    assert identical_components(replace(twins, covariances=wider)) == ((0, 2),)
+
+
 def test_likelihood_drops_only_at_recoveries():
     engine = EMEngine(collapse_data(), collapse_config(rule="det", threshold=1e-2))
     snaps = run(engine, 60)

@@ -1,5 +1,7 @@
 """Going back in time through a run: scrubbing, stepping, resuming, E/M half-steps."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -53,21 +55,26 @@ def window(qtbot):
 
 # ---------------------------------------------------------------------- pure history
 def test_half_step_positions_follow_em_order():
+    # The textbook's iteration t: E-step (responsibilities from θ(t-1)), then M-step (θ(t)).
     half = True
-    position = Position(0, "E")
+    position = Position(0, "start")
     order = [position]
     for _ in range(4):
         position = next_position(position, half)
         order.append(position)
     assert [(p.iteration, p.phase) for p in order] == [
-        (0, "E"), (1, "M"), (1, "E"), (2, "M"), (2, "E")]
-    # After M the colours are the previous iteration's; after E they are the iteration's.
-    assert [p.labels_iteration for p in order] == [0, 0, 1, 1, 2]
+        (0, "start"), (1, "E"), (1, "M"), (2, "E"), (2, "M")]
+    # An E-step draws the previous parameters, coloured by them; an M-step the new ones,
+    # still coloured by the previous; the start has no colours yet.
+    assert [p.parameters_iteration for p in order] == [0, 0, 1, 1, 2]
+    assert [p.labels_iteration for p in order] == [None, 0, 0, 1, 1]
     back = [previous_position(p, half) for p in order[1:]]
     assert back == order[:-1]
-    assert previous_position(Position(0, "E"), half) is None
+    assert previous_position(Position(0, "start"), half) is None
     assert convert_position(Position(3, "M"), False) == Position(3)
-    assert convert_position(Position(3), True) == Position(3, "E")
+    assert convert_position(Position(3, "E"), False) == Position(2)  # θ(2) is drawn
+    assert convert_position(Position(3), True) == Position(3, "M")
+    assert convert_position(Position(0), True) == Position(0, "start")
 
 
 def test_run_history_keeps_no_labels_and_truncates():
@@ -94,7 +101,8 @@ def test_scrubbing_shows_each_past_iteration(qtbot, window):
         assert window.shown_iteration == i
         assert window.last_frame.last_iteration == 6
         assert_shows(window, ref[i], ref[i].labels)
-        assert window.loglik_plot.readout_text().startswith(f"iteration {i} ")
+        # (The plot's own words: only that it names the iteration shown.)
+        assert re.search(rf"\b{i}\b", window.loglik_plot.readout_text().split("=")[0])
         assert window.timeline.position_text() == f"iteration {i} / 6"
     assert "of 6" in window.status_labels["iteration"].text()
 
@@ -192,40 +200,55 @@ def test_reset_clears_the_history(qtbot, window):
 
 
 # ---------------------------------------------------------------------- half-steps
+def shown(window):
+    """(iteration shown, phase) of the frame on screen: ``Frame.iteration``, the t of
+    "iteration t · E-step" (the E-step of t draws the parameters of t - 1)."""
+    frame = window.last_frame
+    return frame.iteration, frame.phase
+
+
 def test_half_steps_show_e_then_m(qtbot, window):
     _, ref = reference_run(window, 7)
     window.timeline.slider.setValue(2)
     window.timeline.half_check.setChecked(True)
     settle(qtbot, window)
-    assert (window.shown_iteration, window.shown_phase) == (2, "E")
+    # Switched on at iteration 2: its M-step (θ(2), coloured by θ(1)).
+    assert shown(window) == (2, "M")
+    assert_shows(window, ref[2], ref[1].labels)
+    assert window.timeline.position_text() == "iteration 2 / 6 · M-step"
+    window.panel.action_step.trigger()  # iteration 3's E-step: recoloured, same Gaussians
+    settle(qtbot, window)
+    assert shown(window) == (3, "E")
     assert_shows(window, ref[2], ref[2].labels)
-    window.panel.action_step.trigger()  # the M-step: Gaussians move, colours stay
+    assert window.status_labels["iteration"].text() == (
+        "iteration 3 of 6 · E-step: responsibilities from θ(2)")
+    window.panel.action_step.trigger()  # its M-step: the Gaussians move, colours stay
     settle(qtbot, window)
-    assert (window.shown_iteration, window.shown_phase) == (3, "M")
+    assert shown(window) == (3, "M")
     assert_shows(window, ref[3], ref[2].labels)
-    window.panel.action_step.trigger()  # the E-step: points recoloured, same Gaussians
-    settle(qtbot, window)
-    assert (window.shown_iteration, window.shown_phase) == (3, "E")
-    assert_shows(window, ref[3], ref[3].labels)
-    assert window.timeline.position_text().endswith("after E")
+    assert window.timeline.position_text() == "iteration 3 / 6 · M-step"
+    assert window.status_labels["iteration"].text() == "iteration 3 of 6 · M-step: θ(3)"
     window.timeline.action_step_back.trigger()
     settle(qtbot, window)
-    assert (window.shown_iteration, window.shown_phase) == (3, "M")
-    # At the end of the history: the M half first (one EM step), then the E half.
+    assert shown(window) == (3, "E")
+    # At the end of the history: the E-step of the next iteration (one EM step), then its
+    # M-step (no further step).
     window.timeline.slider.setValue(6)
+    settle(qtbot, window)
+    assert shown(window) == (6, "M")
     window.panel.action_step.trigger()
     settle(qtbot, window)
-    assert (window.shown_iteration, window.shown_phase) == (7, "M")
+    assert shown(window) == (7, "E")
+    assert window.last_frame.last_iteration == 7
+    assert_shows(window, ref[6], ref[6].labels)
+    window.panel.action_step.trigger()
+    settle(qtbot, window)
+    assert shown(window) == (7, "M")
     assert window.last_frame.last_iteration == 7
     assert_shows(window, ref[7], ref[6].labels)
-    window.panel.action_step.trigger()
-    settle(qtbot, window)
-    assert (window.shown_iteration, window.shown_phase) == (7, "E")
-    assert window.last_frame.last_iteration == 7
-    assert_shows(window, ref[7], ref[7].labels)
     window.timeline.action_half_steps.setChecked(False)
     settle(qtbot, window)
-    assert window.shown_phase == "full" and window.shown_iteration == 7
+    assert shown(window) == (7, "full")
 
 
 def test_half_steps_while_playing(qtbot):
@@ -238,4 +261,4 @@ def test_half_steps_while_playing(qtbot):
     qtbot.waitUntil(lambda: {"E", "M"} <= set(phases) and len(phases) >= 4,
                     timeout=TIMEOUT)
     window.panel.action_play.trigger()
-    assert set(phases) <= {"E", "M"}
+    assert set(phases) <= {"start", "E", "M"}  # no rule: nothing caught, no detected frame

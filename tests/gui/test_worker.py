@@ -27,8 +27,9 @@ def blobs():
 
 
 def endless(**changes):
-    """A config that never converges by itself (tol=0) and runs long."""
-    return EMConfig(tol=0.0, max_iter=1_000_000, **changes)
+    """A config that never converges by itself (tol=0) and runs long; no rule, so that
+    every iteration is one frame (a re-placing rule adds the caught state's frame)."""
+    return EMConfig(tol=0.0, max_iter=1_000_000, **{"rule": "none", **changes})
 
 
 def barrier(qtbot, controller):
@@ -165,6 +166,30 @@ def test_step_advances_exactly_one_iteration(qtbot, controller, blobs):
     barrier(qtbot, controller)
     assert controller.take_frame() is None  # nothing newer was published
     assert frame.history.iterations.tolist() == [0, 1, 2]
+
+
+def test_a_re_placing_iteration_shows_the_caught_state_then_the_re_placed_one(
+        qtbot, controller):
+    from gmm_viz.scenarios import get_scenario
+
+    scenario = get_scenario("collapse")  # its rule re-places component 0 at iteration 4
+    start(qtbot, controller, scenario.data.make(), scenario.config)
+    for _ in range(4):
+        controller.step()
+    caught = take_next(qtbot, controller, lambda f: f.iteration == 4)
+    assert caught.phase == "detected" and controller.worker.iteration == 4
+    assert [e.component for e in caught.detections] == [0]
+    assert caught.snapshot.det[0] < 1e-5 and caught.replacements == ()
+    assert caught.events == ()  # the re-placement is not news yet
+    controller.step()  # the same iteration, re-placed: no EM step
+    replaced = take_next(qtbot, controller)
+    assert (replaced.iteration, replaced.phase) == (4, "full")
+    barrier(qtbot, controller)
+    assert controller.worker.iteration == 4
+    (event,) = replaced.replacements
+    assert event.old_mean == tuple(caught.snapshot.means[0])
+    assert event.new_mean == tuple(replaced.snapshot.means[0])
+    assert [e.component for e in replaced.events] == [0]
 
 
 def test_reset_returns_to_the_same_initial_state(qtbot, controller, blobs):

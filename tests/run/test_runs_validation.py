@@ -6,6 +6,7 @@ wrong type or out of range, a newer version, thinned histories done wrong) is a
 :func:`~gmm_viz.run.run_file.load_run` returns is a record the app can show and replay.
 """
 
+import itertools
 import json
 import os
 import random
@@ -518,7 +519,7 @@ def _check_usable(record):
     seed = record.config.random_state
     assert seed is None or 0 <= seed <= limits.MAX_SEED
     numbers = [s.iteration for s in record.snapshots]
-    assert numbers[0] == 0 and all(b > a for a, b in zip(numbers, numbers[1:]))
+    assert numbers[0] == 0 and all(b > a for a, b in itertools.pairwise(numbers))
     assert all(type(n) is int for n in numbers)
     for s in record.snapshots:
         assert s.weights.shape == (k,) and s.means.shape == (k, d)
@@ -621,7 +622,7 @@ def test_a_thinned_run_keeps_its_whole_curve(tmp_path):
 
 # ------------------------------------------------------------------ detected states
 def test_the_detected_state_is_saved_and_opens_again(tmp_path, collapse_run):
-    scenario, snaps = collapse_run
+    _, snaps = collapse_run
     caught = [s for s in snaps if s.detected is not None]
     assert caught, "the collapse scenario re-places a component early on"
     document = _document(tmp_path, collapse_run)
