@@ -668,3 +668,21 @@ def test_an_empty_component_is_drawn_faded_dotted_and_labelled_empty(canvas):
     brushes = canvas._means.data["brush"]
     assert brushes[2].color().getRgb()[:3] == (255, 255, 255)
     assert brushes[0].color().getRgb()[:3] != (255, 255, 255)
+
+
+def test_the_sigma_legend_names_the_levels_drawn_and_their_share_of_a_gaussian(canvas):
+    X, labels, centers, covs = three_blobs()
+    canvas.set_points(X)
+    assert canvas.sigma_legend_text() == ""  # no model, no outlines, no legend
+    canvas.show_snapshot(make_snapshot(centers, covs, labels))
+    assert canvas.sigma_legend_text() == "━━ 1σ (39%)  ━━ 2σ (86%)"
+    canvas.set_sigma_levels((1, 2, 3))
+    assert canvas.sigma_legend_text().endswith("3σ (99%)")
+    canvas.set_sigma_levels(())
+    assert canvas.sigma_legend_text() == ""
+    # The share is the mass of a 2-D Gaussian within that Mahalanobis radius.
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((200_000, 2))
+    r2 = (z ** 2).sum(axis=1)
+    for level, share in ((1, 0.393), (2, 0.865), (3, 0.989)):
+        assert np.mean(r2 <= level ** 2) == pytest.approx(share, abs=0.005)

@@ -67,7 +67,9 @@ _ELLIPSE_POINTS = 121  # per ellipse, closed; smooth at any zoom that keeps it o
 # ~2x more to draw (measured).
 _ELLIPSE_SHADE = 0.68
 _LEVEL_WHITE = {1: 0.0, 2: 0.22, 3: 0.4}
-_RESET_COLOR = (230, 25, 75)  # a warm red that stands out from every palette entry
+_RESET_COLOR = (230, 25, 75)
+_CONTOUR_COLOR = (40, 55, 90)
+_LEGEND_GREY = (60, 60, 60)  # the sigma legend's sample lines: shaded as the outlines are  # a warm red that stands out from every palette entry
 
 
 # ------------------------------------------------------------------------ pure geometry
@@ -306,7 +308,10 @@ class MixtureCanvas(pg.PlotWidget):
 
         self._density_image = _DensityImage(axisOrder="col-major")
         self._density_image.setLookupTable(_density_lut())
-        self._density_contours = SegmentsItem(pg.mkPen(60, 60, 60, 150, width=1.2))
+        # Dark slate and 1.6 px: the thin translucent grey of before was hard to see over
+        # the points on a projector.
+        self._sigma_legend_html = ""
+        self._density_contours = SegmentsItem(pg.mkPen(*_CONTOUR_COLOR, 230, width=1.6))
         self._add(self._density_image, z=-20)
         self._add(self._density_contours, z=5)
 
@@ -351,6 +356,13 @@ class MixtureCanvas(pg.PlotWidget):
         self._hint.setZValue(1000)
         self._hint.hide()
         self._vb.sigResized.connect(self._place_hint)
+        # Which outline is which sigma, and how much of a Gaussian each one holds: a small
+        # legend for the levels drawn, under the plot area at the right of the x-axis
+        # label, where it never covers a point.
+        self._sigma_legend = pg.TextItem(anchor=(1, 1))
+        self._sigma_legend.setParentItem(self._plot)
+        self._sigma_legend.setZValue(999)
+        self._plot.geometryChanged.connect(self._place_sigma_legend)
 
         self._fade_timer = QtCore.QTimer(self)
         self._fade_timer.setInterval(40)
@@ -442,6 +454,36 @@ class MixtureCanvas(pg.PlotWidget):
         """The hint shown, or ``""``."""
         return self._hint.toPlainText() if self._hint.isVisible() else ""
 
+    def sigma_legend_text(self) -> str:
+        """The sigma legend as plain text (``""`` while no ellipse is drawn)."""
+        return self._sigma_legend.toPlainText() if self._sigma_legend.isVisible() else ""
+
+    def _update_sigma_legend(self):
+        drawn = self._snapshot is not None and self._model_fits_data() and self._sigma_levels
+        if not drawn:
+            self._sigma_legend.hide()
+            return
+        parts = []
+        for level in self._sigma_levels:
+            grey = _ellipse_pen(_LEGEND_GREY, level, False).color().name()
+            parts.append(f'<span style="color:{grey}; font-weight:bold;">\u2501\u2501</span>'
+                         f'&nbsp;{level}\u03c3 ({100 * sigma_mass(level):.0f}%)')
+        html = ("<span style='color:#282828; font-size:8.5pt;'>"
+                + "&nbsp;&nbsp;".join(parts) + "</span>")
+        if html != self._sigma_legend_html:
+            self._sigma_legend_html = html
+            self._sigma_legend.setHtml(html)
+            self._sigma_legend.setToolTip(
+                "Each outline encloses that share of its Gaussian's points on the axes "
+                "shown (a 2-D Gaussian holds 39% within 1\u03c3, 86% within 2\u03c3, 99% "
+                "within 3\u03c3)")
+            self._place_sigma_legend()
+        self._sigma_legend.show()
+
+    def _place_sigma_legend(self, *_):
+        rect = self._plot.boundingRect()
+        self._sigma_legend.setPos(rect.right() - 2, rect.bottom())
+
     def _place_hint(self, *_):
         rect = self._vb.rect()
         self._hint.setPos(rect.center().x(), rect.top() + 8)
@@ -454,6 +496,7 @@ class MixtureCanvas(pg.PlotWidget):
         self._sigma_levels = levels
         if self._snapshot is not None:
             self._draw_ellipses(*self._model_2d())
+        self._update_sigma_legend()
 
     def set_density_mode(self, mode: str) -> None:
         """Mixture density under the points: ``"off"``, ``"contours"`` or ``"image"``."""
@@ -483,7 +526,7 @@ class MixtureCanvas(pg.PlotWidget):
         for label in self._labels:
             label.hide()
         for item in (self._ellipses, self._means, self._mean_halos, self._density_image, self._density_contours,
-                     *self._reset_items):
+                     *self._reset_items, self._sigma_legend):
             item.hide()
 
     # -------------------------------------------------------------- read-only accessors
@@ -559,6 +602,7 @@ class MixtureCanvas(pg.PlotWidget):
         self._ensure_components(k)
         self._draw_ellipses(weights, means, covs)
         self._draw_means(means, colors)
+        self._update_sigma_legend()
         if restart_markers:
             self._start_reset_markers(snap.n_components)
         self._draw_reset_markers()
@@ -791,9 +835,16 @@ def _ellipse_pen(color, level, flagged, empty=False):
     return pen
 
 
+def sigma_mass(level: float) -> float:
+    """Share of a 2-D Gaussian's mass inside its ``level``-sigma ellipse, 1 - exp(-l²/2)
+    (the outlines are drawn on two axes: the marginal there is a 2-D Gaussian)."""
+    return 1.0 - math.exp(-0.5 * float(level) ** 2)
+
+
 def _density_lut() -> np.ndarray:
-    """White to a light slate blue: points and ellipses stay readable on top."""
+    """White to a clear slate blue: readable on a projector, and points and ellipses stay
+    readable on top (the old top colour, 150/170/215, washed out to white)."""
     t = np.linspace(0.0, 1.0, 256)[:, None]
     white = np.array([255.0, 255.0, 255.0])
-    deep = np.array([150.0, 170.0, 215.0])
+    deep = np.array([95.0, 125.0, 200.0])
     return (white + t * (deep - white)).astype(np.uint8)

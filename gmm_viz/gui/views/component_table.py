@@ -37,8 +37,10 @@ class ComponentTable(QTableWidget):
         for column, tip in enumerate(TOOLTIPS):
             self.horizontalHeaderItem(column).setToolTip(tip)
         header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self._set_sizing(QHeaderView.ResizeMode.ResizeToContents)
+        # The flags fill the free width (the table asks for what their text needs, see
+        # _keep_columns_in_view): never wider than the table, so no sideways scrolling.
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.verticalHeader().setDefaultSectionSize(20)
         # The number is in the colour swatch: no row header taking width.
         self.verticalHeader().hide()
@@ -86,13 +88,18 @@ class ComponentTable(QTableWidget):
         self._ensure_rows(k)
         # With the columns sized to their contents, each cell set re-measures its whole
         # column; sized once after all the cells (same widths), a frame costs a fraction.
-        header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self._set_sizing(QHeaderView.ResizeMode.Fixed)
         try:
             self._fill(snapshot, k, recovered)
         finally:
-            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            self._set_sizing(QHeaderView.ResizeMode.ResizeToContents)
         self._keep_columns_in_view()
+
+    def _set_sizing(self, mode):
+        """Size every column but the stretching last one by ``mode``."""
+        header = self.horizontalHeader()
+        for column in range(len(COLUMNS) - 1):
+            header.setSectionResizeMode(column, mode)
 
     def _keep_columns_in_view(self):
         """Ask for the width that shows every column whole (the splitter then gives the
