@@ -1,8 +1,10 @@
 """``gmm-viz render``: draw a run to a file with the app's own canvas and plot, offscreen.
 
 A ``.png`` or ``.svg`` gets the final state, a ``.gif`` or ``.mp4`` the whole run. It takes
-the data and model options of the app, or ``--scenario NAME``; errors are one line on
-stderr and exit status 2. Qt is imported only once the options and the run are known to
+the data and model options of the app, or ``--scenario NAME``, and the window's display
+settings (``--colours``, ``--sigma``, ``--density``, ``--ll-scale``, ``--point-size``,
+``--point-alpha``, ``--axes``; by default the window's defaults, and a scenario's own colour
+mode); errors are one line on stderr and exit status 2. Qt is imported only once the options and the run are known to
 be good, and runs offscreen when there is no display.
 
 ``--out`` must be a new file or an existing regular file, which is overwritten; a folder, a
@@ -18,12 +20,23 @@ import sys
 from pathlib import Path
 
 from gmm_viz.cli.headless_run import UsageError, build_run, check_out_path, fail, run_to_end
-from gmm_viz.cli.options import add_run_arguments, frame_size, positive_number, whole_number
+from gmm_viz.cli.options import (
+    add_run_arguments,
+    choice,
+    frame_size,
+    positive_number,
+    whole_number,
+)
 from gmm_viz.files import FileCheckError
 
 HELP = "draw a run to PNG/SVG (final state) or GIF/MP4 (the run)"
 #: Frames an animation holds at most by default (longer runs are sampled evenly).
 DEFAULT_MAX_FRAMES = 200
+#: The display settings' choices, as the window's display panel offers them.
+DENSITY_MODES = ("off", "contours", "image")
+LL_SCALES = ("total", "mean")
+COLOUR_MODES = ("hard", "soft")
+SIGMA_LEVELS = (1, 2, 3)
 
 
 def add_arguments(parser):
@@ -44,6 +57,27 @@ def add_arguments(parser):
                         default=DEFAULT_MAX_FRAMES,
                         help="longer runs are sampled evenly to this many frames "
                              f"(default {DEFAULT_MAX_FRAMES})")
+    display = parser.add_argument_group("display (as the window's display settings)")
+    display.add_argument("--colours", metavar="MODE", type=choice("colour mode", COLOUR_MODES),
+                         help="hard (by label) or soft (blended by responsibilities); "
+                              "default: the scenario's, else hard")
+    display.add_argument("--sigma", metavar="LEVELS", type=_sigma_levels, default=(1, 2),
+                         help="ellipses at these standard deviations, from 1,2,3 "
+                              "(default 1,2; 'none' for no ellipses)")
+    display.add_argument("--density", metavar="MODE", type=choice("density mode", DENSITY_MODES),
+                         default="off", help="the mixture density: off, contours or image "
+                                             "(default off)")
+    display.add_argument("--ll-scale", metavar="SCALE", type=choice("scale", LL_SCALES),
+                         default="total", help="the log-likelihood plot: total or mean (per "
+                                               "point); default total")
+    display.add_argument("--point-size", metavar="PX", type=whole_number("point-size", 1, 12),
+                         help="marker size of the points, 1 to 12 px (default: from the "
+                              "number of points, as the window)")
+    display.add_argument("--point-alpha", metavar="A", type=_point_alpha,
+                         help="opacity of the points, 0.05 to 1 (default: from the number of "
+                              "points, as the window)")
+    display.add_argument("--axes", metavar="X,Y", type=_axes,
+                         help="the two features shown, by index from 0 (default 0,1)")
 
 
 def run(args) -> int:
@@ -56,20 +90,25 @@ def run(args) -> int:
         session, snaps = run_to_end(dataset, config, args.iterations)
     except UsageError as exc:
         return fail(exc)
+    try:
+        style = _export_style(args, soft, dataset.X.shape[1])
+    except UsageError as exc:
+        return fail(exc)
     app = _offscreen_application()
     from gmm_viz.gui.export.render import RunRenderer, export_canvas, frame_indices, write_animation
 
     renderer = RunRenderer(
         dataset.X, [s.without_labels() for s in snaps], label_source=session.engine.labels_for,
         resp_source=session.engine.responsibilities_for, title=title, size=args.size,
-        soft_colours=soft, feature_names=dataset.feature_names,
+        style=style, feature_names=dataset.feature_names,
     )
     try:
         if suffix == ".png":
             renderer.save_png(out)
         elif suffix == ".svg":
-            renderer.draw(renderer.n_frames - 1)
-            export_canvas(renderer.canvas, out)
+            last = renderer.n_frames - 1
+            renderer.draw(last)
+            export_canvas(renderer.canvas, out, heading=(title, renderer.info_text(last)))
         else:
             indices = frame_indices(renderer.n_frames, args.max_frames)
 
@@ -89,6 +128,70 @@ def run(args) -> int:
         app.processEvents()
     print(f"wrote {out}")
     return 0
+
+
+def _export_style(args, scenario_soft: bool, n_features: int):
+    """The display settings the options ask for.
+
+    Raises
+    ------
+    UsageError
+        ``--axes`` names a feature the data does not have.
+    """
+    from gmm_viz.gui.export.style import ExportStyle
+
+    axes = args.axes if args.axes is not None else (0, 1)
+    if max(axes) >= n_features:
+        raise UsageError(f"--axes: the data has {n_features} features (0 to "
+                         f"{n_features - 1}); got {axes[0]},{axes[1]}.")
+    soft = scenario_soft if args.colours is None else args.colours == "soft"
+    return ExportStyle(soft_colours=soft, sigma_levels=args.sigma, density=args.density,
+                       ll_scale=args.ll_scale, point_size=args.point_size,
+                       point_alpha=args.point_alpha, axes=axes)
+
+
+def _sigma_levels(text):
+    """``"1,2,3"`` -> (1, 2, 3); ``"none"`` -> ()."""
+    import argparse
+
+    if text.strip().lower() == "none":
+        return ()
+    try:
+        levels = tuple(sorted({int(v) for v in text.split(",")}))
+    except ValueError:
+        levels = ()
+    if not levels or any(v not in SIGMA_LEVELS for v in levels):
+        raise argparse.ArgumentTypeError(
+            f"sigma levels are a comma-separated choice of 1, 2 and 3 (or 'none'); "
+            f"got {text!r}")
+    return levels
+
+
+def _point_alpha(text):
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.05 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"point-alpha must be a number from 0.05 to 1; "
+                                         f"got {text!r}")
+    return value
+
+
+def _axes(text):
+    """``"0,2"`` -> (0, 2): two different feature indices."""
+    import argparse
+
+    try:
+        i, j = (int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"axes must look like 0,1; got {text!r}") from None
+    if i < 0 or j < 0 or i == j:
+        raise argparse.ArgumentTypeError(f"axes must be two different feature indices "
+                                         f"from 0; got {text!r}")
+    return i, j
 
 
 def _check_render_target(out, suffix: str, fps: float):

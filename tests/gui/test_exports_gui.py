@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from gui_helpers import STEADY, TIMEOUT, history_of, make_window, settle, step
-from media import read_frames
+from media import gif_structure, read_frames
 from PyQt6.QtGui import QImage
 
 from gmm_viz.engine import EMEngine
@@ -22,15 +22,33 @@ def window(qtbot):
     return window
 
 
-def test_canvas_as_png_and_svg(window, tmp_path):
+def test_canvas_as_png_and_svg_under_a_title_and_the_iteration(window, tmp_path):
+    from gmm_viz.gui.export.heading import layout_heading, text_width
+    from gmm_viz.gui.export.render import qimage_to_array
+
     png, svg = tmp_path / "canvas.png", tmp_path / "canvas.svg"
+    title, info = window.exports.canvas_heading()
+    # The status bar's words for the state shown: the data set and k, the iteration, the
+    # log-likelihood.
+    assert title == f"{window.dataset.name}, k = {window.config.n_components}"
+    assert info.startswith("iteration 5") and "log-likelihood" in info
     assert window.exports.export_canvas(png)
     image = QImage(str(png))
     assert not image.isNull()
-    assert (image.width(), image.height()) == (window.canvas.width(), window.canvas.height())
+    # The canvas as shown, under a heading (which was missing: an exported picture did
+    # not say which data or iteration it showed).
+    heading = layout_heading(title, text_width(info), window.canvas.width())
+    assert (image.width(), image.height()) == (window.canvas.width(),
+                                               window.canvas.height() + heading.height)
+    exported = qimage_to_array(image)
+    np.testing.assert_array_equal(exported[heading.height:],
+                                  qimage_to_array(window.canvas.grab().toImage()))
+    assert (exported[: heading.height] < 128).any()  # dark text in the heading
     assert window.exports.export_canvas(svg)
     root = ET.parse(svg).getroot()
     assert root.tag.endswith("svg")
+    text = svg.read_text()
+    assert title in text and "iteration 5" in text
     assert str(png) in window.message_bar.text() or "Wrote" in window.message_bar.text()
 
 
@@ -45,6 +63,9 @@ def test_run_as_animation_has_one_frame_per_iteration(window, tmp_path, suffix):
     assert window.exports.export_animation(path, fps=5, max_frames=None)
     assert len(read_frames(path)) == 6  # iterations 0..5
     assert not window.playing
+    if suffix == ".gif":  # one palette for the whole animation, none of each frame's own
+        gif = gif_structure(path)
+        assert (gif["frames"], gif["global_palette"], gif["local_palettes"]) == (6, 256, 0)
 
 
 def test_long_runs_are_sampled_to_max_frames(qtbot, window, tmp_path):
@@ -395,3 +416,205 @@ def test_an_impossible_frame_rate_is_a_message_and_no_file(window, tmp_path, suf
     assert window.message_bar.level == "error"
     assert "frame rate" in message and "FFMPEG" not in message
     assert list(folder.iterdir()) == []
+
+
+# ---------------------------------------------------------------- headings
+#: Widths a heading is drawn at: the frames of `gmm-viz render` (its default, the sizes
+#: the README and the tests use, the narrowest it allows) and canvases of the window.
+HEADING_WIDTHS = (1200 - 8, 640 - 8, 480 - 8, 200 - 8, 453, 900, 1600)
+#: The widest iteration text a run can have (100,000 iterations, a large log-likelihood).
+WIDEST_INFO = "iteration 100000 of 100000 (after M)    log-likelihood per point -1.23457e+06"
+
+
+def _titles():
+    from gmm_viz.scenarios import SCENARIOS
+
+    titles = []
+    for scenario in SCENARIOS.values():
+        titles.append(scenario.title)
+        if scenario.remedy is not None:
+            titles.append(scenario.remedied().title)
+    return titles + ["a-very-long-file-name-of-measurements-from-the-lab-2026.csv, k = 20",
+                     "x" * 300, ""]
+
+
+@pytest.mark.parametrize("width", HEADING_WIDTHS)
+def test_the_title_never_runs_into_the_iteration_text(qtbot, width):
+    from PyQt6.QtCore import QRectF
+
+    from gmm_viz.gui.export.heading import HeadingBar, text_width
+    from gmm_viz.gui.export.render import qimage_to_array
+
+    for info in ("iteration 0    log-likelihood -1196.4", WIDEST_INFO):
+        for title in _titles():
+            bar = HeadingBar(title, text_width(info), width)
+            qtbot.addWidget(bar)
+            bar.set_info(info)
+            layout = bar.layout_boxes
+            inside = QRectF(0, 0, width, layout.height)
+            assert inside.contains(layout.info_box)
+            if title:
+                assert inside.contains(layout.title_box)
+                assert not layout.title_box.intersects(layout.info_box), (title, info, width)
+            # What is drawn lies in the two boxes (the measured widths are the real ones):
+            # no dark pixel between or beside them.
+            image = qimage_to_array(bar.grab().toImage())
+            ink = (image < 160).any(axis=2)
+            boxes = np.zeros_like(ink)
+            for box in (layout.title_box, layout.info_box):
+                boxes[int(box.top()):int(np.ceil(box.bottom())) + 1,
+                      max(0, int(box.left()) - 1):int(np.ceil(box.right())) + 1] = True
+            assert ink.any() and not (ink & ~boxes).any(), (title, info, width)
+            if layout.lines == 2 or not title:
+                continue
+            # On one line the title stays whole, ending a gap before the iteration text.
+            assert layout.title == title
+            assert layout.info_box.left() - layout.title_box.right() >= 20
+
+
+def test_a_title_that_does_not_fit_beside_the_iteration_goes_above_it(qtbot):
+    from gmm_viz.gui.export.heading import layout_heading, text_width
+
+    info = text_width("iteration 230    log-likelihood -811.2")
+    title = "Ellipses cannot follow crescents: remedied (more components)"
+    wide, narrow = layout_heading(title, info, 1192), layout_heading(title, info, 692)
+    assert (wide.lines, narrow.lines) == (1, 2)
+    assert narrow.title == title  # the whole title, above the iteration text
+    assert narrow.info_box.top() >= narrow.title_box.bottom()
+    assert narrow.height > wide.height
+    # Only a title wider than the whole heading is cut, with an ellipsis.
+    tiny = layout_heading(title, info, 300)
+    assert tiny.title.endswith("…") and title.startswith(tiny.title[:-1])
+
+
+# ---------------------------------------------------------------- exports match the screen
+def _drawn(canvas) -> dict:
+    """What a canvas draws now: ellipses, labels, density, points, axes."""
+    outlines = [o for row in canvas.ellipse_curves() for o in row]
+    labels = [label for label in canvas._labels if label.isVisible()]
+    for label in labels:
+        # A badge of a few pixels: a label that never got its view transform is drawn as
+        # big as the data units (thousands of pixels), i.e. nowhere to be seen.
+        box = label.mapRectToScene(label.boundingRect())
+        assert 5 < box.width() < 80 and 5 < box.height() < 80, box
+    points = canvas.points_item
+    density = ("image" if canvas._density_image.isVisible() else
+               "contours" if canvas._density_contours.isVisible() else "off")
+    return {
+        "ellipses": sum(o.isVisible() for o in outlines),
+        "labels": len(labels),
+        "density": density,
+        "point style": points.style(),
+        "colour mode": points._mode,
+        "axes": canvas.axes,
+    }
+
+
+def _export_and_watch(window, path, monkeypatch):
+    """Export the run; what the export's canvas drew at its last frame, its plot's label."""
+    from gmm_viz.gui.export import render
+
+    seen = {}
+    frame = render.RunRenderer.frame
+
+    def watched(self, index):
+        image = frame(self, index)
+        seen["drawn"] = _drawn(self.canvas)
+        seen["colours"] = self.canvas.points_item._point_colors
+        seen["scale"] = self.plot.getPlotItem().getAxis("left").labelText
+        seen["iteration"] = self._snapshots[index].iteration
+        return image
+
+    monkeypatch.setattr(render.RunRenderer, "frame", watched)
+    assert window.exports.export_animation(path, fps=10, max_frames=None)
+    return seen
+
+
+def _set_display(qtbot, window, *, soft, sigma, density, scale):
+    panel = window.panel
+    panel.colors_combo.setCurrentIndex(panel.colors_combo.findData("soft" if soft else "hard"))
+    for level, check in panel.sigma_checks.items():
+        check.setChecked(level in sigma)
+    panel.density_combo.setCurrentIndex(panel.density_combo.findData(density))
+    panel.ll_scale_combo.setCurrentIndex(panel.ll_scale_combo.findData(scale))
+    settle(qtbot, window)
+
+
+@pytest.mark.parametrize("soft, sigma, density, scale", [
+    (True, (1, 2, 3), "image", "mean"),
+    (False, (1,), "contours", "total"),
+    (False, (), "off", "total"),
+])
+def test_an_animation_draws_what_the_screen_draws(qtbot, window, tmp_path, monkeypatch,
+                                                 soft, sigma, density, scale):
+    _set_display(qtbot, window, soft=soft, sigma=sigma, density=density, scale=scale)
+    window.canvas.set_point_style(7, 0.5)  # as a point size control would
+    seen = _export_and_watch(window, tmp_path / "run.gif", monkeypatch)
+    k = window.config.n_components
+    screen = _drawn(window.canvas)
+    assert seen["iteration"] == window.shown_iteration == 5
+    # The same elements as the screen at the same iteration, following each setting.
+    assert seen["drawn"] == screen
+    assert screen["ellipses"] == k * len(sigma) and screen["labels"] == k
+    assert screen["density"] == density and screen["point style"] == (7, 0.5)
+    assert screen["colour mode"] == ("colors" if soft else "labels")
+    if soft:  # the same blend of the same responsibilities
+        np.testing.assert_array_equal(seen["colours"], window.canvas.points_item._point_colors)
+    assert seen["scale"] == window.loglik_plot.getPlotItem().getAxis("left").labelText
+
+
+def test_a_png_of_the_run_and_a_gif_frame_draw_the_same(qtbot, tmp_path):
+    """``gmm-viz render``'s PNG is the last frame of its animation (same renderer)."""
+    from media import read_frames as frames_of
+
+    from gmm_viz.gui.export.render import RunRenderer, qimage_to_array, write_animation
+    from gmm_viz.gui.export.style import ExportStyle
+    from gmm_viz.run.session import RunSession
+    from gmm_viz.scenarios import get_scenario
+
+    scenario = get_scenario("ideal")
+    dataset = scenario.data.make()
+    session = RunSession(dataset, scenario.config)
+    snapshots = [s.without_labels() for s in session.run_to_end(8)]
+    style = ExportStyle(sigma_levels=(1, 2, 3), density="contours")
+    renderer = RunRenderer(dataset.X, snapshots, label_source=session.engine.labels_for,
+                           title=scenario.title, size=(640, 360), style=style)
+    qtbot.addWidget(renderer)
+    assert _drawn(renderer.canvas)["labels"] == scenario.config.n_components
+    renderer.save_png(tmp_path / "last.png")
+    png = qimage_to_array(QImage(str(tmp_path / "last.png")))
+    write_animation(renderer, tmp_path / "run.gif", fps=10)
+    last = frames_of(tmp_path / "run.gif")[-1]
+    # The GIF's palette is shared by every frame: the colours are the PNG's, nearly.
+    assert np.abs(last.astype(int) - png.astype(int)).mean() < 1.0
+
+
+# ---------------------------------------------------------------- the log-likelihood axis
+@pytest.mark.parametrize("scale", ["total", "mean"])
+def test_the_log_likelihood_axis_is_fixed_over_the_whole_animation(qtbot, scale):
+    from gmm_viz.gui.export.render import RunRenderer
+    from gmm_viz.gui.export.style import ExportStyle
+    from gmm_viz.run.session import RunSession
+    from gmm_viz.scenarios import get_scenario
+
+    scenario = get_scenario("moons")  # long plateaus, then a climb
+    dataset = scenario.data.make()
+    session = RunSession(dataset, scenario.config)
+    snapshots = [s.without_labels() for s in session.run_to_end(120)]
+    renderer = RunRenderer(dataset.X, snapshots, label_source=session.engine.labels_for,
+                           size=(640, 360), style=ExportStyle(ll_scale=scale))
+    qtbot.addWidget(renderer)
+    view = renderer.plot.getPlotItem().getViewBox()
+    ranges = []
+    for index in range(0, renderer.n_frames, 3):
+        renderer.draw(index)
+        ranges.append(view.viewRange())
+    # Every frame on one scale: a plateau of a few hundredths of a nat stays flat.
+    assert all(r == ranges[0] for r in ranges), {str(r) for r in ranges}
+    (x0, x1), (y0, y1) = ranges[0]
+    assert x0 <= 0 and snapshots[-1].iteration <= x1
+    field = "mean_log_likelihood" if scale == "mean" else "log_likelihood"
+    values = np.array([getattr(s, field) for s in snapshots])
+    assert y0 <= values[1:].min() and values.max() <= y1  # the whole climb is in view
+    plateau = values[20:60]
+    assert np.ptp(plateau) < 0.02 * (y1 - y0)  # ... and the plateau looks flat in it

@@ -1,9 +1,12 @@
 """File menu actions that take a run away or bring one back.
 
-- Export canvas as PNG/SVG (as shown, from the GUI thread: it is one paint).
+- Export canvas as PNG/SVG (as shown, from the GUI thread: it is one paint), under a heading
+  with the data set or scenario and the iteration and log-likelihood shown.
 - Export run as GIF/MP4: drawn by :class:`~gmm_viz.gui.export.render.RunRenderer` on the GUI
-  thread (Qt widgets must be), behind a modal progress dialog with Cancel; the labels (or
-  responsibilities) of each frame are computed in the worker thread a few frames ahead.
+  thread (Qt widgets must be) with the screen's display settings at the time of the export
+  (:class:`~gmm_viz.gui.export.style.ExportStyle`), behind a modal progress dialog with
+  Cancel; the labels (or responsibilities) of each frame are computed in the worker thread
+  a few frames ahead.
 - Save run / Open run (JSON): reading, writing and rebuilding the data happen in the
   worker; the window then installs the whole saved history.
 - Export responsibilities (CSV) of the iteration shown, computed and written in the worker.
@@ -186,8 +189,12 @@ class _PrefetchedColours:
 
     def _get(self, snapshot):
         iteration = int(snapshot.iteration)
-        if iteration in self._order:
-            self._request_upto(self._order.index(iteration))
+        position = self._order.index(iteration) if iteration in self._order else None
+        # Frames in order start the jobs of the next few; a frame drawn out of order (the
+        # samples a GIF's palette is chosen from) gets a job of its own, so that jobs for
+        # every frame up to it are not started (and held) at once.
+        if position is not None and position <= self._next + PREFETCH:
+            self._request_upto(position)
         if iteration not in self._tokens:
             self._tokens[iteration] = self._jobs.submit(self._job(snapshot))
         return self._jobs.result(self._tokens.pop(iteration))
@@ -288,13 +295,26 @@ class ExportActions(QObject):
         from gmm_viz.gui.export.render import export_canvas
 
         try:
-            export_canvas(self._window.canvas, path)
+            export_canvas(self._window.canvas, path, heading=self.canvas_heading())
         except (OSError, ValueError) as exc:  # a FileCheckError is a ValueError
             self._window.show_error(f"Could not export the canvas to {_name(path)}: "
                                     f"{_detail(exc, path)}")
             return False
         self._written(path)
         return True
+
+    def canvas_heading(self):
+        """``(title, iteration text)`` above an exported canvas: the data set or scenario,
+        and the iteration and log-likelihood shown, as the status bar says them; None
+        before the first frame."""
+        from gmm_viz.run import describe
+
+        window = self._window
+        frame = window.last_frame
+        if frame is None:
+            return None
+        info = f"{describe.iteration_text(frame)}    {describe.log_likelihood_text(frame)}"
+        return self._title(frame.run.dataset.name), info
 
     def _on_export_canvas_requested(self):
         path = self.ask_save_path("Export the canvas", "PNG picture (*.png);;SVG drawing "
@@ -320,6 +340,7 @@ class ExportActions(QObject):
             frame_indices,
             write_animation,
         )
+        from gmm_viz.gui.export.style import ExportStyle
 
         window = self._window
         window.pause()
@@ -337,12 +358,14 @@ class ExportActions(QObject):
                                 access.run.dataset.feature_names,
                                 access.run.dataset.name)))
             indices = frame_indices(len(history), max_frames)
-            soft = window.display_options.soft_colors
+            # What the screen draws with, now: density, sigma levels, points, axes, scale.
+            style = ExportStyle.from_window(window)
+            soft = style.soft_colours
             colours = _PrefetchedColours(self._jobs, run_id, history, indices, soft)
             renderer = RunRenderer(
                 X, history, label_source=colours.labels,
                 resp_source=colours.resp if soft else None, title=self._title(title),
-                soft_colours=soft, feature_names=names)
+                style=style, feature_names=names)
             self.progress_dialog = dialog = QProgressDialog(
                 f"Drawing {len(indices)} frames…", "Cancel", 0, len(indices), window)
             dialog.setWindowTitle("Export the run")

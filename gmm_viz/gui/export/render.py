@@ -21,6 +21,9 @@ import numpy as np
 from pyqtgraph.Qt import QtCore, QtGui, QtWidgets
 
 from gmm_viz.files import atomic_output, path_label
+from gmm_viz.gui.export.gif import GifWriter, shared_palette
+from gmm_viz.gui.export.heading import HeadingBar, text_width
+from gmm_viz.gui.export.style import ExportStyle
 from gmm_viz.gui.views.canvas import MixtureCanvas
 from gmm_viz.gui.views.loglik_plot import LogLikelihoodPlot
 from gmm_viz.palette import blend_colors, component_colors
@@ -47,7 +50,13 @@ class ExportCancelled(Exception):
 
 
 class RunRenderer(QtWidgets.QWidget):
-    """An offscreen frame: title, canvas and log-likelihood plot.
+    """An offscreen frame: a heading, the canvas and the log-likelihood plot.
+
+    The canvas and the plot draw with ``style`` (the screen's display settings when the
+    window exports). The plot's axes are fixed for the whole run: their range is the one
+    the plot gives the whole history, so every frame shows the curve on the same scale (a
+    range refitted to each frame's part of the curve made a 0.05-nat plateau look like a
+    steep climb).
 
     Parameters
     ----------
@@ -61,28 +70,39 @@ class RunRenderer(QtWidgets.QWidget):
         ``resp_source(snapshot) -> resp`` for soft colours; e.g.
         :meth:`EMEngine.responsibilities_for`.
     title : str
-        Shown above the frame, followed by the iteration.
+        Shown on the left of the heading; the iteration and the log-likelihood on the right
+        (or under it, when both do not fit on one line).
     size : tuple of int
         Frame width and height in pixels.
-    soft_colours : bool
+    style : ExportStyle, optional
+        How to draw (default: the app's default display settings). Soft colours need
+        ``resp_source``.
     feature_names : tuple of str
     """
 
     def __init__(self, X, snapshots, *, label_source=None, resp_source=None, title="",
-                 size=(1200, 560), soft_colours=False, feature_names=(), parent=None):
+                 size=(1200, 560), style=None, feature_names=(), parent=None):
         super().__init__(parent)
         self._snapshots = list(snapshots)
         self._label_source = label_source
         self._resp_source = resp_source
-        self._soft = soft_colours and resp_source is not None
+        self.style = style = ExportStyle() if style is None else style
+        self._soft = style.soft_colours and resp_source is not None
         self._title = title
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         self.setStyleSheet("background: white;")
-        self._heading = QtWidgets.QLabel()
-        self._heading.setStyleSheet("color: #222; font-size: 15px; padding: 4px 8px;")
-        # A long title must not widen the frame: every frame of a video has one size.
-        self._heading.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                                    QtWidgets.QSizePolicy.Policy.Preferred)
+        # The plot's values, on the scale the screen shows them.
+        field = "mean_log_likelihood" if style.ll_scale == "mean" else "log_likelihood"
+        self._values = np.array([getattr(s, field) for s in self._snapshots], dtype=float)
+        self._iterations = np.array([s.iteration for s in self._snapshots])
+        self._recoveries = [s.iteration for s in self._snapshots if s.recovered_components]
+        converged = [s.iteration for s in self._snapshots if s.converged]
+        self._converged_at = converged[0] if converged else None
+        # The layout of the heading is chosen once, for the widest text of any frame.
+        widest = max((text_width(self.info_text(i)) for i in range(self.n_frames)),
+                     default=0.0)
+        margins = 4
+        self.heading = HeadingBar(title, widest, int(size[0]) - 2 * margins)
         self.canvas = MixtureCanvas()
         self.plot = LogLikelihoodPlot()
         row = QtWidgets.QHBoxLayout()
@@ -90,33 +110,73 @@ class RunRenderer(QtWidgets.QWidget):
         row.addWidget(self.canvas, 3)
         row.addWidget(self.plot, 2)
         layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self._heading)
+        layout.setContentsMargins(margins, margins, margins, margins)
+        layout.setSpacing(2)
+        layout.addWidget(self.heading)
         layout.addLayout(row, 1)
         self.setFixedSize(*size)
         self.canvas.set_points(np.asarray(X), tuple(feature_names))
-        self._values = np.array([s.log_likelihood for s in self._snapshots])
-        self._iterations = np.array([s.iteration for s in self._snapshots])
-        self._recoveries = [s.iteration for s in self._snapshots if s.recovered_components]
-        converged = [s.iteration for s in self._snapshots if s.converged]
-        self._converged_at = converged[0] if converged else None
+        style.apply(self.canvas, self.plot)
+        self.loglik_range = None
+        if self.n_frames:
+            # The first frame's model before anything is painted: the canvas's component
+            # labels (pyqtgraph TextItems) created after a first paint of the canvas keep
+            # an identity transform and are drawn nowhere, unless the view changes.
+            self.canvas.show_snapshot(self._with_labels(self._snapshots[0]),
+                                      self._colours(self._snapshots[0]))
         self.show()  # offscreen (WA_DontShowOnScreen): lays out, never appears
         self.canvas.fit_view()
+        self.loglik_range = self._whole_run_range()
 
     @property
     def n_frames(self) -> int:
         return len(self._snapshots)
 
+    def recovers_at(self, index: int) -> bool:
+        """True when frame ``index`` shows a re-placement (its markers)."""
+        return bool(self._snapshots[index].recovered_components)
+
+    def info_text(self, index: int) -> str:
+        """The heading's text for frame ``index``: the iteration and the log-likelihood on
+        the plot's scale, e.g. ``"iteration 7    log-likelihood -412.337"``."""
+        snap = self._snapshots[index]
+        value = float(self._values[index])
+        if self.style.ll_scale == "mean":
+            return f"iteration {snap.iteration}    log-likelihood per point {value:.6g}"
+        return f"iteration {snap.iteration}    log-likelihood {value:.6g}"
+
+    def _whole_run_range(self):
+        """The plot's range for the whole history, as ``((x0, x1), (y0, y1))``: the plot
+        frames the whole curve once, and every frame is then shown in that range."""
+        if not self.n_frames:
+            return None
+        self.plot.show_history(self._iterations, self._values, self._recoveries,
+                               self._converged_at, None)
+        QtWidgets.QApplication.processEvents()
+        x_range, y_range = self.plot.getPlotItem().getViewBox().viewRange()
+        self.plot.reset()
+        return tuple(x_range), tuple(y_range)
+
+    def _colours(self, snap):
+        """Soft colours of ``snap``'s points, or None (coloured by labels)."""
+        if not self._soft:
+            return None
+        return blend_colors(self._resp_source(snap), component_colors(snap.n_components))
+
+    def _with_labels(self, snap):
+        """``snap`` with its labels (from ``label_source`` when stored without)."""
+        if snap.labels is None and self._label_source is not None:
+            from dataclasses import replace
+
+            return replace(snap, labels=self._label_source(snap))
+        return snap
+
     def draw(self, index: int) -> None:
         """Show iteration ``index`` of the run."""
         snap = self._snapshots[index]
-        colors = None
-        if self._soft:
-            colors = blend_colors(self._resp_source(snap), component_colors(snap.n_components))
-        elif snap.labels is None and self._label_source is not None:
-            from dataclasses import replace
-
-            snap = replace(snap, labels=self._label_source(snap))
+        colors = self._colours(snap)
+        if colors is None:
+            snap = self._with_labels(snap)
         self.canvas.show_snapshot(snap, colors)
         upto = index + 1
         recoveries = [r for r in self._recoveries if r <= snap.iteration]
@@ -124,8 +184,12 @@ class RunRenderer(QtWidgets.QWidget):
                      and self._converged_at <= snap.iteration else None)
         self.plot.show_history(self._iterations[:upto], self._values[:upto], recoveries,
                                converged, snap.iteration)
-        text = f"iteration {snap.iteration}    log-likelihood {snap.log_likelihood:,.2f}"
-        self._heading.setText(f"<b>{self._title}</b>    {text}" if self._title else text)
+        if self.loglik_range is not None:
+            # After the plot's own framing of this part of the curve: the whole run's.
+            x_range, y_range = self.loglik_range
+            self.plot.getPlotItem().getViewBox().setRange(xRange=x_range, yRange=y_range,
+                                                          padding=0)
+        self.heading.set_info(self.info_text(index))
         QtWidgets.QApplication.processEvents()
 
     def frame(self, index: int) -> np.ndarray:
@@ -168,11 +232,20 @@ def qimage_to_array(image: QtGui.QImage) -> np.ndarray:
     return rows[:, : width * 3].reshape(height, width, 3).copy()
 
 
-def export_canvas(canvas: QtWidgets.QWidget, path) -> Path:
+def export_canvas(canvas: QtWidgets.QWidget, path, heading=None) -> Path:
     """Write a widget (the canvas, as shown) to PNG or SVG, all or nothing.
 
     SVG goes through Qt's own ``QSvgGenerator``: pyqtgraph's SVG exporter cannot parse
     the point polygons our points item draws.
+
+    Parameters
+    ----------
+    canvas : QWidget
+    path : str or Path
+    heading : (str, str), optional
+        ``(title, iteration text)``: drawn in a heading above the canvas
+        (:class:`~gmm_viz.gui.export.heading.HeadingBar`), which makes the picture that much
+        taller than the canvas.
 
     Raises
     ------
@@ -187,23 +260,54 @@ def export_canvas(canvas: QtWidgets.QWidget, path) -> Path:
     if suffix not in IMAGE_SUFFIXES:
         raise ValueError(f"{label}: choose a .png or .svg file name.")
     what = "PNG picture" if suffix == ".png" else "SVG drawing"
-    with atomic_output(label, what=what) as tmp:
-        if suffix == ".png":
-            _save_png(canvas.grab(), tmp)
-        else:
-            _save_svg(canvas, tmp)
+    bar = None
+    if heading is not None:
+        title, info = heading
+        bar = HeadingBar(title, text_width(info), canvas.width())
+        bar.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        bar.set_info(info)
+    try:
+        with atomic_output(label, what=what) as tmp:
+            if suffix == ".png":
+                _save_png(_with_heading(bar, canvas.grab()), tmp)
+            else:
+                _save_svg(canvas, tmp, bar)
+    finally:
+        if bar is not None:
+            bar.deleteLater()
     return Path(label)
 
 
-def _save_svg(canvas: QtWidgets.QWidget, path: Path) -> None:
-    """Paint ``canvas`` into an SVG file at ``path``; OSError when nothing was written."""
+def _with_heading(bar, pixmap: QtGui.QPixmap) -> QtGui.QPixmap:
+    """``pixmap`` with the heading ``bar`` above it (``pixmap`` itself without one)."""
+    if bar is None:
+        return pixmap
+    ratio = pixmap.devicePixelRatio()
+    width = round(pixmap.width() / ratio)
+    height = round(pixmap.height() / ratio)
+    out = QtGui.QPixmap(round(width * ratio), round((height + bar.height()) * ratio))
+    out.setDevicePixelRatio(ratio)
+    out.fill(QtGui.QColor("white"))
+    painter = QtGui.QPainter(out)
+    try:
+        bar.render(painter, QtCore.QPoint(0, 0))
+        painter.drawPixmap(0, bar.height(), pixmap)
+    finally:
+        painter.end()
+    return out
+
+
+def _save_svg(canvas: QtWidgets.QWidget, path: Path, bar=None) -> None:
+    """Paint ``canvas`` (under the heading ``bar``, if any) into an SVG file at ``path``;
+    OSError when nothing was written."""
     from PyQt6.QtSvg import QSvgGenerator
 
     size = canvas.size()
+    top = 0 if bar is None else bar.height()
     generator = QSvgGenerator()
     generator.setFileName(str(path))
-    generator.setSize(size)
-    generator.setViewBox(QtCore.QRect(0, 0, size.width(), size.height()))
+    generator.setSize(QtCore.QSize(size.width(), size.height() + top))
+    generator.setViewBox(QtCore.QRect(0, 0, size.width(), size.height() + top))
     # Same resolution as the screen: the axes replay cached QPictures, which Qt rescales
     # by the ratio of resolutions (the SVG default of 72 dpi would shift every tick).
     generator.setResolution(canvas.logicalDpiX())
@@ -214,7 +318,12 @@ def _save_svg(canvas: QtWidgets.QWidget, path: Path) -> None:
         item.setExportMode(True, {"antialias": True, "background": None, "painter": None})
     painter = QtGui.QPainter(generator)
     try:
-        canvas.render(painter)
+        if bar is not None:
+            bar.render(painter, QtCore.QPoint(0, 0))
+        # (A pyqtgraph canvas is a QGraphicsView: its render takes target and source
+        # rectangles, the same size here, so nothing is scaled.)
+        canvas.render(painter, QtCore.QRectF(0, top, size.width(), size.height()),
+                      QtCore.QRect(0, 0, size.width(), size.height()))
     finally:
         try:
             painter.end()
@@ -315,7 +424,14 @@ def write_animation(renderer: RunRenderer, path, *, fps: float = 10.0, indices=N
 
 def _write_frames(renderer, tmp: Path, suffix: str, fps: float, indices, progress):
     """Draw ``indices`` and stream them into a new animation file at ``tmp``."""
-    writer = _GifWriter(tmp, fps) if suffix == ".gif" else _Mp4Writer(tmp, fps)
+    if suffix == ".gif":
+        palette = shared_palette([renderer.frame(i) for i in palette_samples(renderer, indices)])
+        # The samples were drawn out of order: the canvas starts again from the first
+        # frame (no marker of a sample's event is left over).
+        renderer.canvas.clear_model()
+        writer = GifWriter(tmp, palette, gif_delay_centiseconds(fps))
+    else:
+        writer = _Mp4Writer(tmp, fps)
     try:
         for done, index in enumerate(indices, start=1):
             writer.append(renderer.frame(index))
@@ -327,6 +443,30 @@ def _write_frames(renderer, tmp: Path, suffix: str, fps: float, indices, progres
         raise
 
 
+#: Frames drawn to choose a GIF's palette: evenly spread ones, and the first frames that
+#: show a re-placement (its markers have colours no other frame has).
+PALETTE_SAMPLES = 5
+PALETTE_EVENT_SAMPLES = 3
+
+
+def palette_samples(renderer: RunRenderer, indices) -> list:
+    """Which of the frames ``indices`` to draw to choose a GIF's shared palette.
+
+    Returns
+    -------
+    list of int
+        At most ``PALETTE_SAMPLES + PALETTE_EVENT_SAMPLES`` of ``indices``, in order: the
+        first, the last and some evenly between, and the first frames with a re-placement.
+    """
+    indices = list(indices)
+    if not indices:
+        return []
+    spread = {indices[round(float(p))]
+              for p in np.linspace(0, len(indices) - 1, min(PALETTE_SAMPLES, len(indices)))}
+    recovered = [i for i in indices if renderer.recovers_at(i)][:PALETTE_EVENT_SAMPLES]
+    return sorted(spread | set(recovered))
+
+
 def _naming_target(exc: OSError, tmp: Path, label: str) -> str:
     """The first line of an ``OSError``'s text, with the temporary file's name replaced."""
     text = exc.strerror or str(exc) or type(exc).__name__
@@ -335,111 +475,6 @@ def _naming_target(exc: OSError, tmp: Path, label: str) -> str:
     for name in (str(tmp), tmp.name):
         text = text.replace(name, label)
     return text
-
-
-class _GifWriter:
-    """An animated GIF written frame by frame, as Pillow's own GIF writer would write it.
-
-    Pillow's multi-frame save (``save_all=True, append_images=...``) collects every frame
-    in a list before writing any (``GifImagePlugin._write_multiple_frames``), even when
-    given a generator: 10,000 frames at 1200x560 held 6.7 GB. Here each frame goes to the
-    file as soon as the next one differs from it, through Pillow's documented frame
-    encoder (``GifImagePlugin.getheader`` / ``getdata``), so memory stays flat whatever
-    the number of frames.
-
-    The result looks as Pillow's writer makes it: each frame quantised to its own
-    256-colour palette without dithering (a local colour table after the first frame),
-    only the rectangle that changed stored after the first frame, a repeated frame merged
-    into a longer delay, and looping forever.
-
-    Parameters
-    ----------
-    path : Path
-        The file to write (created or truncated).
-    fps : float
-        Frames per second; each delay is rounded to hundredths of a second.
-    """
-
-    def __init__(self, path, fps):
-        self._delay_ms = 10 * gif_delay_centiseconds(fps)
-        self._file = open(path, "wb")  # noqa: SIM115 - closed by close() or abort()
-        self._shown = None  # the last frame as it appears: (height, width, 3) uint8
-        # The newest frame, not written yet (a repeat of it adds to its delay):
-        # [P image (cropped), offset (x, y), delay ms, has its own palette]
-        self._pending = None
-
-    def append(self, image):
-        """Add a frame: ``image`` an ``(height, width, 3)`` uint8 RGB array."""
-        from PIL import GifImagePlugin, Image
-
-        frame = Image.fromarray(image).quantize(colors=256, dither=0)
-        if self._shown is None:
-            header, _ = GifImagePlugin.getheader(frame, info=self._info())
-            self._file.write(b"".join(header))
-            self._pending = [frame, (0, 0), self._delay_ms, False]
-            self._shown = np.asarray(frame.convert("RGB"))
-            return
-        shown = np.asarray(frame.convert("RGB"))
-        box = _changed_box(self._shown, shown)
-        if box is None:  # the same picture again: show the one before longer
-            self._pending[2] += self._delay_ms
-            return
-        self._write_pending()
-        # getheader prepares the palette exactly as Pillow's writer does before writing.
-        GifImagePlugin.getheader(frame, info=self._info())
-        if box != (0, 0, *frame.size):
-            frame = frame.crop(box)
-        self._pending = [frame, box[:2], self._delay_ms, True]
-        self._shown = shown
-
-    def close(self):
-        """Write the last frame and the trailer; the file is complete."""
-        try:
-            if self._pending is not None:
-                self._write_pending()
-            self._file.write(b";")  # GIF trailer
-        finally:
-            self._file.close()
-
-    def abort(self):
-        """Stop; the caller removes the partial file."""
-        self._pending = None
-        self._file.close()
-
-    def _info(self) -> dict:
-        return {"loop": 0, "duration": self._delay_ms, "optimize": False}
-
-    def _write_pending(self):
-        from PIL import GifImagePlugin
-
-        frame, offset, delay, own_palette = self._pending
-        params = {"duration": delay}
-        if own_palette:
-            params["include_color_table"] = True
-        for chunk in GifImagePlugin.getdata(frame, offset, **params):
-            self._file.write(chunk)
-        self._file.flush()  # on its way to the disk: nothing of it stays here
-        self._pending = None
-
-
-def _changed_box(before: np.ndarray, after: np.ndarray):
-    """The smallest rectangle holding every pixel that differs, or None if none does.
-
-    Parameters
-    ----------
-    before, after : ndarray of shape (height, width, 3)
-
-    Returns
-    -------
-    (left, top, right, bottom) or None
-        Right and bottom exclusive, as Pillow's boxes.
-    """
-    changed = (before != after).any(axis=2)
-    rows = np.flatnonzero(changed.any(axis=1))
-    if rows.size == 0:
-        return None
-    columns = np.flatnonzero(changed.any(axis=0))
-    return int(columns[0]), int(rows[0]), int(columns[-1]) + 1, int(rows[-1]) + 1
 
 
 class _Mp4Writer:
