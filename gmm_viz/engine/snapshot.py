@@ -193,12 +193,14 @@ def identical_components(snapshot, rtol: float = IDENTICAL_RTOL) -> tuple:
              np.asarray(snapshot.means, dtype=np.float64).reshape(k, -1),
              np.asarray(snapshot.covariances, dtype=np.float64).reshape(k, -1)]
     close = np.ones((k, k), dtype=bool)
-    for part in parts:
+    for part in parts:  # weights first: distinct weights end it before the big arrays
         scale = float(np.max(np.abs(part))) if part.size else 0.0
         if not np.isfinite(scale):
             return ()
         difference = np.abs(part[:, None, :] - part[None, :, :]).max(axis=2)
         close &= difference <= rtol * scale
+        if np.count_nonzero(close) == k:  # only the diagonal: every component distinct
+            return ()
     groups, seen = [], set()
     for first in range(k):
         if first in seen:
