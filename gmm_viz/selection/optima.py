@@ -156,6 +156,10 @@ def group_optima(states, scale: float,
     return tuple(tuple(g) for g in groups)
 
 
+#: Optima named one by one after the best; the others are summed up in one clause.
+MAX_GROUPS_LISTED = 4
+
+
 def format_log_likelihood(value: float) -> str:
     """``"−2931.4"``: one decimal, with a true minus sign (as the app writes values)."""
     if not np.isfinite(value):
@@ -167,7 +171,8 @@ def groups_text(groups, log_likelihoods, n_total: int) -> str:
     """The outcome in words: ``"5 of 8 reached −2931.4; 2 trapped at −3131.9; 1 at −3061.7"``.
 
     The best optimum comes first ("reached"), then the others from the largest group
-    ("trapped at", then "at"). Two different optima can show the same value to one
+    ("trapped at", then "at"); beyond :data:`MAX_GROUPS_LISTED` of them, the rest are
+    counted in one clause ("7 more at 6 other optima, from −2996.0 to −3190.6"). Two different optima can show the same value to one
     decimal; their parameters differ.
 
     Parameters
@@ -189,7 +194,15 @@ def groups_text(groups, log_likelihoods, n_total: int) -> str:
     best, others = groups[0], sorted(groups[1:], key=lambda g: (-len(g), groups.index(g)))
     best_value = format_log_likelihood(log_likelihoods[best[0]])
     parts = [f"{len(best)} of {n_total} reached {best_value}"]
-    for n, group in enumerate(others):
+    # One optimum more is named, not summed up as "1 more at 1 other optima".
+    limit = MAX_GROUPS_LISTED if len(others) > MAX_GROUPS_LISTED + 1 else len(others)
+    shown, rest = others[:limit], others[limit:]
+    for n, group in enumerate(shown):
         verb = "trapped at" if n == 0 else "at"
         parts.append(f"{len(group)} {verb} {format_log_likelihood(log_likelihoods[group[0]])}")
+    if rest:
+        values = [log_likelihoods[g[0]] for g in rest]
+        parts.append(f"{sum(len(g) for g in rest)} more at {len(rest)} other optima, from "
+                     f"{format_log_likelihood(max(values))} to "
+                     f"{format_log_likelihood(min(values))}")
     return "; ".join(parts)

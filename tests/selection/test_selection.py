@@ -291,3 +291,14 @@ def test_the_selection_package_imports_no_qt():
                             timeout=300, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_many_optima_are_summed_up_after_the_first_few():
+    groups = tuple((i,) for i in range(8))
+    values = [-100.0 - i for i in range(8)]
+    assert groups_text(groups, values, 8) == (
+        "1 of 8 reached \u2212100.0; 1 trapped at \u2212101.0; 1 at \u2212102.0; "
+        "1 at \u2212103.0; 1 at \u2212104.0; 3 more at 3 other optima, from \u2212105.0 to "
+        "\u2212107.0")
+    five = groups_text(groups[:6], values[:6], 6)
+    assert five.endswith("1 at \u2212104.0; 1 at \u2212105.0") and "more" not in five

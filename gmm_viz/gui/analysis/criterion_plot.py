@@ -130,6 +130,10 @@ class CriterionPlot(pg.PlotWidget):
             self._best_label.show()
         if result is not None and result.ks:
             self._plot.setXRange(min(result.ks) - 0.5, max(result.ks) + 0.5, padding=0)
+            # k is a whole number: a tick at each k fitted, never at 1.5.
+            ks = list(result.ks)
+            step = max(1, len(ks) // 20)
+            self._plot.getAxis("bottom").setTicks([[(k, str(k)) for k in ks[::step]], []])
             values = np.concatenate([result.line(n, criterion)[1]
                                      for n in result.covariance_types] or [np.empty(0)])
             values = values[np.isfinite(values)]

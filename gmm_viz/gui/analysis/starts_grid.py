@@ -6,7 +6,7 @@ start, each with the app's own :class:`~gmm_viz.gui.views.points_item.PointsItem
 :func:`~gmm_viz.gui.views.canvas.ellipse_outlines`), created once per race and afterwards
 only given data. Every canvas shows the same view of the data, so the starts compare at
 a glance. Its title says the start, its seed, log-likelihood, iterations and optimum; the
-best so far gets a dark frame. A click on a canvas emits :attr:`StartsGrid.sigStartClicked`.
+best so far gets a star and a dark frame. A click on a canvas emits :attr:`StartsGrid.sigStartClicked`.
 
 Large data: every small canvas draws the same sample of at most :data:`MAX_CELL_POINTS`
 points (the title says so), so 25 canvases cost no more than one canvas of 125,000.
@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from pyqtgraph.Qt import QtCore, QtGui
+from pyqtgraph.Qt import QtCore, QtGui, QtWidgets
 
 from gmm_viz.gui.analysis.start_colors import BEST_COLOR, hex_color, start_colors
 from gmm_viz.gui.views.canvas import ellipse_outlines, marginal
@@ -41,19 +41,21 @@ def grid_shape(n: int, aspect: float = 1.6) -> tuple:
 
 
 def cell_title(view, best: bool, n_groups: int) -> str:
-    """The title of one small canvas: ``"3 · seed 2 · −2931.4 · 16 it · optimum 1"``."""
+    """The title of one small canvas, two short lines (so that narrow canvases keep it):
+    ``"3 · seed 2"`` and ``"−2931.4 · 16 it · optimum 1"``; a star marks the best."""
     o = view.outcome
     status = f"{o.iterations} it"
     if o.error:
         status += ", failed"
     elif not o.finished:
         status += "…"
-    parts = [f"<b>{o.index + 1}</b>", f"seed {o.seed}",
-             format_log_likelihood(o.log_likelihood), status]
+    second = [format_log_likelihood(o.log_likelihood), status]
     if view.group >= 0 and n_groups > 1:
-        parts.append(f"optimum {view.group + 1}")
-    text = " · ".join(parts)
-    return f"★ {text}" if best else text
+        second.append(f"optimum {view.group + 1}")
+    first = f"<b>{o.index + 1}</b> · seed {o.seed}"
+    if best:
+        first = f"★ {first} · best"
+    return f"{first}<br>{' · '.join(second)}"
 
 
 def _ellipse_pen(rgb, level):
@@ -144,6 +146,10 @@ class StartsGrid(pg.GraphicsLayoutWidget):
             plot.hideButtons()
             plot.hideAxis("left")
             plot.hideAxis("bottom")
+            # The title must not set the canvas's minimum width (25 starts share a row).
+            plot.titleLabel.setMinimumWidth(10)
+            plot.titleLabel.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                                          QtWidgets.QSizePolicy.Policy.Preferred)
             cell = _Cell(plot)
             cell.points.set_points(self._xy)
             cell.points.set_uniform(UNASSIGNED)
@@ -195,8 +201,7 @@ class StartsGrid(pg.GraphicsLayoutWidget):
             if title != self._titles[index]:
                 self._titles[index] = title
                 color = hex_color(self._colors[index])
-                cell.plot.setTitle(title, color=color,
-                                   size="9pt")
+                cell.plot.setTitle(title, color=color, size="8.5pt")
         if state.best != self._best:
             self._best = state.best
             for index, cell in enumerate(self._cells):
