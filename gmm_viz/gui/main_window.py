@@ -18,12 +18,13 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QKeySequence
-from PyQt6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QApplication, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from gmm_viz.data import DataRequest
 from gmm_viz.gui import settings as app_settings
+from gmm_viz.gui import zoom
 from gmm_viz.gui.frame_pacer import FramePacer
 from gmm_viz.gui.panels.controls import ControlPanel, DisplayOptions
 from gmm_viz.gui.panels.docks import scrolling_dock
@@ -127,6 +128,7 @@ class MainWindow(QMainWindow):
         self._closed = False
         self._finished_shown = False
         self._em_has_run = False  # the first-look hint goes once EM has run
+        self._zoom = 1.0
 
         self._build_layout()
         self.scenarios = ScenarioActions(self)
@@ -134,7 +136,7 @@ class MainWindow(QMainWindow):
         self.file_opener = FileOpener(self, self._settings)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.scenarios.dock)
         # The scenario text reads well at ~300 px; the rest goes to the canvas and table.
-        self.resizeDocks([self.scenarios.dock], [300], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.scenarios.dock], [SCENARIO_DOCK_WIDTH], Qt.Orientation.Horizontal)
         self._build_menus()
         self._build_status_bar()
         #: Draws the worker's frames at display rate at most.
@@ -202,12 +204,18 @@ class MainWindow(QMainWindow):
         self.scenarios.add_menu(self.menuBar())
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(panel.action_fit_view)
+        self.zoom_actions = zoom.make_zoom_actions(self, self._on_zoom_requested)
+        view_menu.addSeparator()
+        for act in self.zoom_actions:
+            view_menu.addAction(act)
+        view_menu.addSeparator()
         view_menu.addAction(self.dock.toggleViewAction())
         view_menu.addAction(self.scenarios.dock.toggleViewAction())
         # Window-wide shortcuts, whatever widget has the focus.
         self.addActions([panel.action_open, panel.action_play, panel.action_step,
                          timeline.action_step_back, panel.action_reset,
-                         panel.action_new_seed, panel.action_fit_view, self.action_quit]
+                         panel.action_new_seed, panel.action_fit_view, self.action_quit,
+                         *self.zoom_actions]
                         + [act for act in self.exports.actions if act is not None])
 
     def _build_status_bar(self):
@@ -246,6 +254,7 @@ class MainWindow(QMainWindow):
     def _restore(self, options: LaunchOptions):
         from gmm_viz.engine.config import ConfigError
 
+        self.set_zoom(app_settings.load_zoom(self._settings))
         geometry, state = app_settings.load_window(self._settings)
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -646,6 +655,44 @@ class MainWindow(QMainWindow):
         self.canvas.fit_view()
 
     # ------------------------------------------------------------------ closing
+    # ------------------------------------------------------------------ zoom
+    @property
+    def zoom_factor(self) -> float:
+        """The View > Zoom factor in force (1 at normal size)."""
+        return self._zoom
+
+    def set_zoom(self, factor: float) -> None:
+        """Scale the window's fonts and markers by ``factor`` (a step of
+        :data:`~gmm_viz.gui.zoom.ZOOM_STEPS`), keep it inside the screen, remember it."""
+        self._zoom = zoom.nearest_step(factor)
+        zoom.apply_app_font(self._zoom)
+        self.canvas.set_ui_scale(self._zoom)
+        self.loglik_plot.set_font_scale(self._zoom)
+        self.scenarios.panel.set_font_scale(self._zoom)
+        # Widgets with a style sheet of their own keep their font: hand them the new one.
+        self.message_bar.set_text_font(QApplication.font())
+        app_settings.save_zoom(self._settings, self._zoom)
+        # The new font reaches the widgets through the event loop: size the docks after.
+        QTimer.singleShot(0, self._fit_docks_to_zoom)
+
+    def _fit_docks_to_zoom(self):
+        """The controls dock as wide as its widest row at this zoom (never clipped), and
+        the window inside the screen."""
+        if self._closed:
+            return
+        width = self.panel.sizeHint().width() + 24
+        self.dock.widget().setMinimumWidth(width)
+        # The scenario text reads well at ~300 px at normal size (its remedy button does
+        # not wrap): as much more as the text grew.
+        scenario_width = round(SCENARIO_DOCK_WIDTH * self._zoom)
+        self.resizeDocks([self.dock, self.scenarios.dock], [width, scenario_width],
+                         Qt.Orientation.Horizontal)
+        if self.isVisible():
+            fit_to_screen(self)
+
+    def _on_zoom_requested(self, direction: int):
+        self.set_zoom(1.0 if direction == 0 else zoom.step_from(self._zoom, direction))
+
     def save_settings(self):
         app_settings.save_panel_state(self._settings, self.panel.state())
         app_settings.save_window(self._settings, self.saveGeometry(), self.saveState())
@@ -663,6 +710,8 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
+#: Width of the scenario dock at normal zoom, in pixels.
+SCENARIO_DOCK_WIDTH = 300
 #: The window's first size on a screen with room for it, and the share of a larger
 #: screen's free area it takes.
 PREFERRED_SIZE = (1440, 880)

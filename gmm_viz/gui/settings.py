@@ -75,3 +75,19 @@ def last_export_directory(settings: QSettings) -> str:
 
 def set_last_export_directory(settings: QSettings, directory: str):
     settings.setValue(_LAST_EXPORT_DIR_KEY, directory)
+
+
+_ZOOM_KEY = "view/zoom"
+
+
+def load_zoom(settings: QSettings) -> float:
+    """The remembered View > Zoom factor (1.0 when none or damaged)."""
+    try:
+        zoom = float(settings.value(_ZOOM_KEY, 1.0))
+    except (TypeError, ValueError):
+        return 1.0
+    return zoom if 0.1 < zoom < 10.0 else 1.0  # (NaN fails the comparison too)
+
+
+def save_zoom(settings: QSettings, zoom: float):
+    settings.setValue(_ZOOM_KEY, float(zoom))

@@ -2,6 +2,7 @@
 eyes while stepping, the first-look hint, and every column of the table in view."""
 
 import pytest
+from PyQt6.QtCore import Qt
 
 pytest.importorskip("pytestqt")
 
@@ -37,8 +38,7 @@ def test_the_window_is_usable_at_a_laptop_size(qtbot, tmp_path, monkeypatch):
     step(qtbot, window, 30)  # the values widen the columns as EM goes on
     assert window.minimumSizeHint().width() <= 1366
     assert window.minimumSizeHint().height() <= 768 - 40
-    scroll = window.dock.widget()
-    assert not scroll.horizontalScrollBar().isVisible()
+    _assert_controls_whole(window)
     table = window.table
     qtbot.waitUntil(lambda: table.rowCount() > 0, timeout=TIMEOUT)
     settle(qtbot, window)
@@ -93,3 +93,61 @@ def test_the_first_look_hint_says_how_to_start_and_goes_once_em_runs(
     settle(qtbot, window)
     assert window.shown_iteration == 0
     assert window.canvas.hint_text() == ""  # once EM has run, it does not come back
+
+
+def test_zoom_scales_fonts_and_markers_is_remembered_and_resets(qtbot, tmp_path, monkeypatch):
+    from PyQt6.QtWidgets import QApplication
+
+    settings = tmp_path / "settings.ini"
+    monkeypatch.setenv("GMM_VIZ_SETTINGS", str(settings))
+    window = make_window(qtbot)
+    settle(qtbot, window)
+    base = QApplication.font().pointSizeF()
+    tick = window.canvas.getPlotItem().getAxis("bottom").style["tickFont"].pointSizeF()
+    qtbot.keyClick(window, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert window.zoom_factor == 1.25
+    assert QApplication.font().pointSizeF() == pytest.approx(base * 1.25)
+    assert window.canvas.getPlotItem().getAxis("bottom").style["tickFont"].pointSizeF() \
+        == pytest.approx(tick * 1.25)
+    assert window.canvas._means.opts["size"] == pytest.approx(14 * 1.25)
+    window.close()
+    # Remembered: the next window opens zoomed.
+    again = make_window(qtbot)
+    assert again.zoom_factor == 1.25
+    qtbot.keyClick(again, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert again.zoom_factor == 1.1
+    qtbot.keyClick(again, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert again.zoom_factor == 1.0
+    assert QApplication.font().pointSizeF() == pytest.approx(base)
+
+
+def test_the_largest_zoom_still_fits_a_large_screen_scaled_by_one_and_a_half(
+        qtbot, tmp_path, monkeypatch):
+    """QT_SCALE_FACTOR=1.5 on 1920 x 1080 leaves 1280 x 720 logical pixels: the window's
+    smallest size fits there at normal size, and at zoom 1.25 it fits 1366 x 768."""
+    monkeypatch.setenv("GMM_VIZ_SETTINGS", str(tmp_path / "settings.ini"))
+    window = make_window(qtbot)
+    settle(qtbot, window)
+    minimum = window.minimumSizeHint()
+    assert minimum.width() <= 1280 and minimum.height() <= 720 - 40
+    window.set_zoom(1.25)
+    minimum = window.minimumSizeHint()
+    assert minimum.width() <= 1366 and minimum.height() <= 768 - 40
+    window.resize(1366, 728)
+    qtbot.waitUntil(lambda: window.width() == 1366, timeout=TIMEOUT)
+    # The dock grows with its zoomed controls (once the new font reached them).
+    qtbot.waitUntil(lambda: _controls_whole(window), timeout=TIMEOUT)
+    window.set_zoom(1.0)
+
+
+def _controls_whole(window) -> bool:
+    """The controls dock shows its panel at least as wide as the panel needs (its
+    scroll area never scrolls sideways: it would clip instead)."""
+    scroll = window.dock.widget()
+    return (scroll.viewport().width() >= window.panel.minimumSizeHint().width()
+            and scroll.viewport().width() >= window.panel.sizeHint().width() - 2)
+
+
+def _assert_controls_whole(window):
+    assert _controls_whole(window)

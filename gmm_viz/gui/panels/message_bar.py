@@ -83,6 +83,12 @@ class MessageBar(QFrame):
         self.close_button.hide()
         self._fit_height()
 
+    def set_text_font(self, font):
+        """Show the text in ``font`` (the window's View > Zoom); the bar's height follows."""
+        self.label.setFont(font)
+        self._height_for_width = (None, 0)
+        self._fit_height()
+
     def resizeEvent(self, event):
         super().resizeEvent(event)
         if event.size().width() != event.oldSize().width():

@@ -288,6 +288,7 @@ class MixtureCanvas(pg.PlotWidget):
         super().__init__(parent=parent, background=BACKGROUND)
         self._plot = self.getPlotItem()
         self._vb = self._plot.getViewBox()
+        self._scale = 1.0  # the window's View > Zoom: fonts and markers
         self._style_axes()
         # Frames never move the view; only fit_view, new data/axes and the user do.
         self._vb.disableAutoRange()
@@ -468,7 +469,7 @@ class MixtureCanvas(pg.PlotWidget):
             grey = _ellipse_pen(_LEGEND_GREY, level, False).color().name()
             parts.append(f'<span style="color:{grey}; font-weight:bold;">\u2501\u2501</span>'
                          f'&nbsp;{level}\u03c3 ({100 * sigma_mass(level):.0f}%)')
-        html = ("<span style='color:#282828; font-size:8.5pt;'>"
+        html = (f"<span style='color:#282828; font-size:{8.5 * self._scale:.1f}pt;'>"
                 + "&nbsp;&nbsp;".join(parts) + "</span>")
         if html != self._sigma_legend_html:
             self._sigma_legend_html = html
@@ -568,9 +569,36 @@ class MixtureCanvas(pg.PlotWidget):
         self._grid = style_plot(self._plot, tick_point_size=9.5)
         self._plot.getAxis("left").setWidth(56)
 
+    def set_ui_scale(self, scale: float) -> None:
+        """Scale the canvas's fonts and markers by ``scale`` (the window's View > Zoom,
+        for a projector): ticks, axis names, component numbers, the hint and the legend,
+        means and re-placement markers. The points keep their own size control."""
+        self._scale = float(scale)
+        for name in ("left", "bottom"):
+            self._plot.getAxis(name).setTickFont(_font(9.5 * scale))
+        self._plot.getAxis("left").setWidth(round(56 * scale))
+        self._update_axis_labels()
+        for label in self._labels:
+            label.setFont(_font(9.0 * scale, bold=True))
+        self._label_colors = [None] * len(self._labels)  # re-lay out their texts
+        self._hint.setFont(_font(HINT_POINT_SIZE * scale))
+        self._place_hint()
+        self._sigma_legend_html = ""
+        self._mean_halos.setSize(20 * scale)
+        for item, size in ((self._reset_ring, 46), (self._reset_star, 30),
+                           (self._reset_origin, 13)):
+            item.setSize(size * scale)
+        if self._snapshot is not None:
+            self._redraw(restart_markers=False)
+        self._update_sigma_legend()
+
+    def ui_scale(self) -> float:
+        """The scale set by :meth:`set_ui_scale` (1 at first)."""
+        return self._scale
+
     def _update_axis_labels(self):
         names = self._feature_names
-        style = {"color": FOREGROUND_HEX, "font-size": "11pt"}
+        style = {"color": FOREGROUND_HEX, "font-size": f"{11.0 * self._scale:.1f}pt"}
         for axis, index in zip(("bottom", "left"), self._axes):
             text = names[index] if index < len(names) else f"x{index}"
             self._plot.setLabel(axis, text, **style)
@@ -623,10 +651,7 @@ class MixtureCanvas(pg.PlotWidget):
             # A small badge with the component's number, up and right of its mean, so the
             # status messages ("component 2 re-placed") can be matched to the picture.
             label = pg.TextItem(anchor=(-0.3, 1.15), fill=pg.mkBrush(255, 255, 255, 215))
-            font = QtGui.QFont()
-            font.setPointSizeF(9.0)
-            font.setBold(True)
-            label.setFont(font)
+            label.setFont(_font(9.0 * self._scale, bold=True))
             self._add(label, z=32)
             self._labels.append(label)
             self._label_colors.append(None)
@@ -657,7 +682,8 @@ class MixtureCanvas(pg.PlotWidget):
                    for c in range(k) if finite[c]]
         pens = [_pen(*map(int, colors[c]), 255, width=2.0) if empty[c]
                 else _pen(20, 20, 20, 255, width=1.6) for c in range(k) if finite[c]]
-        self._means.setData(pos=means[finite], brush=brushes, pen=pens, size=14, symbol="o")
+        self._means.setData(pos=means[finite], brush=brushes, pen=pens, size=14 * self._scale,
+                            symbol="o")
         self._mean_halos.setData(pos=means[finite])
         self._means.show()
         self._mean_halos.show()
@@ -798,6 +824,13 @@ class _DensityImage(pg.ImageItem):
             fmt = (QtGui.QImage.Format.Format_ARGB32 if image.hasAlphaChannel()
                    else QtGui.QImage.Format.Format_RGBX8888)
             self.qimage = image.convertToFormat(fmt)
+
+
+def _font(point_size: float, bold: bool = False) -> QtGui.QFont:
+    font = QtGui.QFont()
+    font.setPointSizeF(point_size)
+    font.setBold(bold)
+    return font
 
 
 @functools.cache

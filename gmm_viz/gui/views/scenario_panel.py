@@ -17,9 +17,9 @@ N_FINDINGS = 7
 _STYLE = """
 ScenarioPanel { background: #fbfbfd; }
 QLabel#badge { color: #1f4e8c; font-weight: 600; letter-spacing: 0.5px; }
-QLabel#title { color: #16233a; font-size: 16px; font-weight: 600; }
-QLabel#body { color: #2b2b2b; font-size: 13px; }
-QLabel#hint { color: #555; font-size: 13px; }
+QLabel#title { color: #16233a; font-size: {title}px; font-weight: 600; }
+QLabel#body { color: #2b2b2b; font-size: {body}px; }
+QLabel#hint { color: #555; font-size: {body}px; }
 QLabel#status { color: #7a5b00; font-style: italic; }
 QPushButton#remedy { text-align: left; padding: 6px 10px; border-radius: 4px;
                      background: #e7f3ec; border: 1px solid #8cc3a2; color: #14532d; }
@@ -28,6 +28,12 @@ QPushButton#remedy:disabled { color: #7c8c82; background: #f0f4f1; }
 QPushButton#back { text-align: left; padding: 6px 10px; border-radius: 4px;
                    background: #eef2f8; border: 1px solid #a9b9d6; color: #1f3a66; }
 """
+
+
+def _style(scale: float) -> str:
+    """The panel's style sheet with its text sizes scaled by ``scale``."""
+    return _STYLE.replace("{title}", str(round(16 * scale))).replace(
+        "{body}", str(round(13 * scale)))
 
 
 class ScenarioPanel(QFrame):
@@ -47,10 +53,14 @@ class ScenarioPanel(QFrame):
     sigOriginalRequested = pyqtSignal()
     sigScenarioRequested = pyqtSignal(str)
 
+    def set_font_scale(self, scale: float) -> None:
+        """Scale the texts' sizes (the window's View > Zoom)."""
+        self.setStyleSheet(_style(scale))
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("ScenarioPanel")
-        self.setStyleSheet(_STYLE)
+        self.set_font_scale(1.0)
         self.badge = QLabel()
         self.badge.setObjectName("badge")
         self.title = QLabel()
