@@ -103,3 +103,44 @@ def blend_colors(resp: np.ndarray, colors: np.ndarray) -> np.ndarray:
     mixed += 0.5
     np.clip(mixed, 0.0, 255.0, out=mixed)
     return mixed.astype(np.uint8)
+
+
+#: How far a point shared evenly by its components is drawn towards :data:`SHARED_GREY`.
+SHARED_PULL = 0.55
+#: The grey that shared points are pulled towards.
+SHARED_GREY = (150, 150, 150)
+
+
+def soft_colors(resp: np.ndarray, colors: np.ndarray) -> np.ndarray:
+    """The soft colours of points: their blend (:func:`blend_colors`), pulled towards grey
+    as much as they are shared.
+
+    A blend alone is hard to see when the sharing components have similar colours (two
+    blues mix to a blue): pulling each point towards :data:`SHARED_GREY` by how evenly
+    its responsibilities are spread makes every shared point visible as washed out, and
+    leaves a point that one component owns in that component's colour. The pull is
+    ``SHARED_PULL * (1 - max_k r_k) / (1 - 1/K)``: 0 for an owned point, ``SHARED_PULL``
+    for one shared evenly by all K.
+
+    Parameters
+    ----------
+    resp : ndarray of shape (n_samples, n_components)
+        Responsibilities; each row sums to 1.
+    colors : ndarray of shape (n_components, 3)
+
+    Returns
+    -------
+    point_colors : ndarray of shape (n_samples, 3), dtype uint8
+    """
+    mixed = blend_colors(resp, colors)
+    resp = np.asarray(resp)
+    k = resp.shape[1]
+    if k < 2 or len(resp) == 0:
+        return mixed
+    owned = resp.max(axis=1).astype(np.float32, copy=False)
+    pull = (SHARED_PULL / (1.0 - 1.0 / k)) * (1.0 - owned)
+    np.clip(pull, 0.0, SHARED_PULL, out=pull)
+    out = mixed.astype(np.float32)
+    out += pull[:, None] * (np.asarray(SHARED_GREY, dtype=np.float32) - out)
+    out += 0.5
+    return out.astype(np.uint8)

@@ -49,3 +49,28 @@ def test_the_first_eight_colours_have_distinct_hues():
 def test_every_colour_reads_on_white_as_a_thin_line():
     lightness = to_lab(component_colors(20))[:, 0]
     assert lightness.max() <= 70.0
+
+
+def test_soft_colours_keep_owned_points_and_wash_out_shared_ones():
+    from gmm_viz.palette import SHARED_GREY, SHARED_PULL, blend_colors, soft_colors
+
+    colors = component_colors(3)
+    resp = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [1 / 3, 1 / 3, 1 / 3],
+                     [0.9, 0.1, 0.0]])
+    out = soft_colors(resp, colors)
+    assert out.dtype == np.uint8 and out.shape == (4, 3)
+    np.testing.assert_array_equal(out[0], colors[0])  # owned: its component's colour
+    grey = np.array(SHARED_GREY, dtype=float)
+    blend = blend_colors(resp, colors).astype(float)
+    # Shared evenly by all three: the full pull towards grey.
+    expected = blend[2] + SHARED_PULL * (grey - blend[2])
+    assert np.abs(out[2] - expected).max() <= 1
+    # Two of three sharing evenly: three quarters of the pull; a point owned at 0.9, little.
+    expected = blend[1] + 0.75 * SHARED_PULL * (grey - blend[1])
+    assert np.abs(out[1] - expected).max() <= 1
+    assert np.abs(out[3] - blend[3]).max() < np.abs(out[1] - blend[1]).max()
+    # Two similar colours that blend to almost the same colour: the shared point is still
+    # far from both in colour.
+    similar = np.array([[0, 114, 178], [30, 120, 210]], dtype=np.uint8)
+    shared = soft_colors(np.array([[0.5, 0.5]]), similar)[0].astype(float)
+    assert min(np.abs(shared - c).sum() for c in similar.astype(float)) > 60
