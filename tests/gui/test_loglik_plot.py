@@ -278,3 +278,13 @@ def test_mean_per_point_values_are_written_plainly_without_an_si_multiplier(plot
              for value in level[1]]
     strings = axis.tickStrings(ticks, 1.0, 0.01)
     assert any(text.startswith("-0.9") for text in strings)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 400])
+def test_the_iteration_axis_has_whole_numbers_only(plot, n):
+    iterations = np.arange(float(n))
+    plot.show_history(iterations, -100.0 - np.exp(-iterations), [], None, n - 1)
+    axis = plot.getPlotItem().getAxis("bottom")
+    ticks = [value for _, values in axis.tickValues(*axis.range, axis.width())
+             for value in values]
+    assert ticks and all(float(t).is_integer() for t in ticks)

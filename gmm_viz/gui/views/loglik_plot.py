@@ -273,6 +273,16 @@ class _RunningExtremes:
         return np.unique(np.asarray(index, dtype=np.int64))
 
 
+class IterationAxis(pg.AxisItem):
+    """An axis of iteration numbers: ticks at whole numbers only (never "0.2, 0.4" while a
+    run has one or two iterations)."""
+
+    def tickSpacing(self, minVal, maxVal, size):  # pyqtgraph naming
+        levels = [(spacing, offset) for spacing, offset in
+                  super().tickSpacing(minVal, maxVal, size) if spacing >= 1.0]
+        return levels or [(1.0, 0.0)]
+
+
 class LogLikelihoodPlot(pg.PlotWidget):
     """Log-likelihood per iteration, recoveries, convergence and the iteration shown.
 
@@ -286,7 +296,8 @@ class LogLikelihoodPlot(pg.PlotWidget):
     sigIterationClicked = QtCore.Signal(int)
 
     def __init__(self, parent=None):
-        super().__init__(parent=parent, background=BACKGROUND)
+        super().__init__(parent=parent, background=BACKGROUND,
+                         axisItems={"bottom": IterationAxis("bottom")})
         self._plot = self.getPlotItem()
         self._vb = self._plot.getViewBox()
         self._style_axes()
