@@ -468,7 +468,10 @@ class MainWindow(QMainWindow):
         self._last_frame = frame
         snapshot = frame.snapshot
         colors = frame.point_colors if self._display.soft_colors else None
-        self.canvas.show_snapshot(snapshot, point_colors=colors)
+        self.canvas.show_snapshot(snapshot, point_colors=colors,
+                                  replacements=frame.replacements,
+                                  detections=frame.detections,
+                                  identical=frame.identical_components)
         history = frame.history
         values = (history.mean_log_likelihood if self._display.ll_scale == "mean"
                   else history.log_likelihood)

@@ -329,27 +329,68 @@ def test_density_modes_render(canvas, mode):
         canvas.set_density_mode("shaded")
 
 
-def test_recovered_component_is_marked_then_fades(canvas, qtbot):
+def test_a_replacement_is_marked_while_its_state_is_shown_and_never_fades(canvas, qtbot):
+    """Markers belong to the state they are given with: they stay however long it is
+    shown (paused), go with the next state, and come back with it (stepping back)."""
     X, labels, centers, covs = three_blobs()
     canvas.set_points(X)
-    canvas.show_snapshot(make_snapshot(centers, covs, labels, iteration=1))
+    before = make_snapshot(centers, covs, labels, iteration=1)
+    canvas.show_snapshot(before, replacements=())
     assert not canvas._reset_star.isVisible()
-    snapshot = make_snapshot(centers, covs, labels, events=[event(1, old_mean=(2.0, 3.0))],
-                             iteration=2)
-    canvas.show_snapshot(snapshot)
+    snapshot = make_snapshot(centers, covs, labels, iteration=2)
+    replaced = (event(1, iteration=2, old_mean=(2.0, 3.0)),)
+    canvas.show_snapshot(snapshot, replacements=replaced)
     assert canvas._reset_star.isVisible() and canvas._reset_ring.isVisible()
     np.testing.assert_allclose(canvas._reset_star.getData()[0], [10.0])
     x, y = canvas._reset_jumps.getData()
-    np.testing.assert_allclose([x[0], y[0]], [2.0, 3.0])  # from the old mean
+    np.testing.assert_allclose([x[0], y[0]], [2.0, 3.0])  # from where it was
     # Visible in a screenshot taken right away: the star's gold is there.
     assert np.abs(pixel_at(canvas, 10.0, 0.0) - [255, 215, 0]).max() <= 40
-    qtbot.waitUntil(lambda: not canvas._reset_star.isVisible(), timeout=5000)
-    # Events of skipped iterations can be passed with the frame that is shown.
-    later = make_snapshot(centers, covs, labels, iteration=5)
-    canvas.show_snapshot(later, events=[event(2, iteration=4)])
-    np.testing.assert_allclose(canvas._reset_star.getData()[0], [5.0])
-    canvas.show_snapshot(later, events=[])  # the same snapshot again: no restart needed
+    qtbot.wait(1_600)  # longer than the old wall-clock fade: paused, nothing changes
     assert canvas._reset_star.isVisible()
+    assert np.abs(pixel_at(canvas, 10.0, 0.0) - [255, 215, 0]).max() <= 40
+    later = make_snapshot(centers, covs, labels, iteration=3)
+    canvas.show_snapshot(later, replacements=())
+    assert not canvas._reset_star.isVisible() and not canvas._reset_jumps.isVisible()
+    canvas.show_snapshot(snapshot, replacements=replaced)  # stepped back to it
+    assert canvas._reset_star.isVisible()
+    canvas.show_snapshot(before, replacements=())  # and to the state before it
+    assert not canvas._reset_star.isVisible()
+    # Without replacements given, an export's frame marks its own events.
+    canvas.show_snapshot(later, events=[event(2, iteration=3)])
+    np.testing.assert_allclose(canvas._reset_star.getData()[0], [5.0])
+
+
+def test_a_caught_component_gets_a_dashed_ring_without_a_star(canvas):
+    X, labels, centers, covs = three_blobs()
+    canvas.set_points(X)
+    canvas.show_snapshot(make_snapshot(centers, covs, labels), replacements=(),
+                         detections=(event(2, action="random_range"),))
+    assert canvas._reset_ring.isVisible() and not canvas._reset_star.isVisible()
+    np.testing.assert_allclose(canvas._reset_ring.getData()[0], [5.0])
+    assert canvas._reset_ring.data["pen"][0].style() == QtCore.Qt.PenStyle.DashLine
+
+
+def test_identical_components_are_drawn_once_and_say_so(canvas):
+    """All means at one point with the nudge off: k identical components, drawn as one
+    (not the top one's colour over points coloured by the first)."""
+    X, _, _, _ = three_blobs()
+    means = np.zeros((3, 2))
+    covs = np.array([np.eye(2)] * 3)
+    labels = np.zeros(len(X), dtype=np.int8)
+    canvas.set_points(X)
+    canvas.show_snapshot(make_snapshot(means, covs, labels), identical=((0, 1, 2),))
+    drawn = [c for c in range(3) if visible_levels(canvas, c)]
+    assert drawn == [0]
+    texts = [label.toPlainText() for label in canvas._labels[:3] if label.isVisible()]
+    assert texts == ["0\u20132 identical"]
+    assert len(canvas._means.data) == 1
+    np.testing.assert_array_equal(
+        np.array(canvas._means.data["brush"][0].color().getRgb()[:3]), component_colors(3)[0])
+    # Distinct again: each drawn and numbered.
+    canvas.show_snapshot(make_snapshot(np.array([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0]]), covs,
+                                       labels))
+    assert [c for c in range(3) if visible_levels(canvas, c)] == [0, 1, 2]
 
 
 def test_flag_only_event_is_not_a_reset_and_flagged_ellipse_is_dashed(canvas):
@@ -575,8 +616,8 @@ def test_symbol_atlases_stop_growing_however_many_frames_and_runs(canvas):
         play(30, 3)
     # The means: one symbol per colour, whatever the number of frames.
     assert len(canvas._means.fragmentAtlas) == first[0] == 3
-    # The re-placement markers fade: at most one symbol per opacity level (256).
-    assert all(len(item.fragmentAtlas) <= 256 for item in items[1:])
+    # The re-placement markers: a few symbols, whatever the number of frames.
+    assert all(len(item.fragmentAtlas) <= 4 for item in items[1:])
 
 
 def test_run_frames_benchmark_runs_and_formats():

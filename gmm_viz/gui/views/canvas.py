@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -51,8 +50,6 @@ from gmm_viz.palette import (
 SIGMA_LEVELS = (1, 2, 3)
 #: Density display modes.
 DENSITY_MODES = ("off", "contours", "image")
-#: Seconds a "just re-placed" marker stays visible (full for the first third, then fading).
-RESET_FADE_SECONDS = 1.5
 #: Font size of the first-look hint, in points.
 HINT_POINT_SIZE = 11.0
 #: Grid resolution of the density display.
@@ -298,11 +295,12 @@ class MixtureCanvas(pg.PlotWidget):
         self._feature_names: tuple[str, ...] = ()
         self._snapshot = None
         self._point_colors = None
-        self._events = ()
         self._sigma_levels = (1, 2)
         self._density_mode = "off"
-        self._resets: dict[int, tuple[float, np.ndarray]] = {}  # component -> (start, old mean)
-        self._markers_drawn_at = -math.inf  # time.monotonic() of the last marker update
+        # The markers of the state shown (see show_snapshot).
+        self._replacements: tuple = ()
+        self._detections: tuple = ()
+        self._identical: tuple = ()
 
         self._points = PointsItem()
         self._plot.addItem(self._points)
@@ -329,8 +327,8 @@ class MixtureCanvas(pg.PlotWidget):
         self._mean_halos = pg.ScatterPlotItem(
             pxMode=True, symbol="o", size=20, pen=None, brush=pg.mkBrush(255, 255, 255)
         )
-        # "Just re-placed": a ring and a star on the new mean, a dashed jump line from the
-        # old mean and a cross where it was, fading out over RESET_FADE_SECONDS.
+        # "Re-placed in this state": a ring and a star on the new mean, a dashed jump line
+        # from where it was and a cross there; "caught in this state": a red dashed ring.
         self._reset_ring = pg.ScatterPlotItem(pxMode=True, symbol="o", size=46)
         self._reset_star = pg.ScatterPlotItem(pxMode=True, symbol="star", size=30)
         self._reset_origin = pg.ScatterPlotItem(pxMode=True, symbol="x", size=13)
@@ -365,9 +363,6 @@ class MixtureCanvas(pg.PlotWidget):
         self._sigma_legend.setZValue(999)
         self._plot.geometryChanged.connect(self._place_sigma_legend)
 
-        self._fade_timer = QtCore.QTimer(self)
-        self._fade_timer.setInterval(40)
-        self._fade_timer.timeout.connect(self._on_fade_timer_timeout)
         self._vb.sigRangeChanged.connect(self._on_view_range_changed)
         self._update_axis_labels()
 
@@ -410,7 +405,7 @@ class MixtureCanvas(pg.PlotWidget):
         self._points.set_points(self._X[:, [i, j]])
         self._update_axis_labels()
         if self._snapshot is not None:
-            self._redraw(restart_markers=False)
+            self._redraw()
         else:
             self._points.set_uniform(UNASSIGNED)
         self.fit_view()
@@ -421,7 +416,8 @@ class MixtureCanvas(pg.PlotWidget):
         self._update_axis_labels()
 
     def show_snapshot(self, snapshot, point_colors: np.ndarray | None = None,
-                      events: tuple | None = None) -> None:
+                      events: tuple | None = None, *, replacements: tuple | None = None,
+                      detections: tuple = (), identical: tuple = ()) -> None:
         """Draw one EM state.
 
         Parameters
@@ -433,16 +429,30 @@ class MixtureCanvas(pg.PlotWidget):
             When None the points are coloured by ``snapshot.labels``, or grey if those are
             None too.
         events : tuple of SingularityEvent, optional
-            Events to mark; default ``snapshot.events``. Pass the events accumulated since
-            the previous frame shown when the display skips iterations, so that no
-            re-placement goes unmarked. Showing the same snapshot again does not restart
-            the markers.
+            When ``replacements`` is not given: the events whose re-placements to mark
+            (default ``snapshot.events``), e.g. an export's frame.
+        replacements : tuple of SingularityEvent, optional
+            Exactly the re-placements of the state shown (``Frame.replacements``): a star
+            and a ring on each new mean, a dashed jump line from where the component was.
+            Markers belong to the state they are given with: they stay while it is shown
+            (paused, they do not fade) and go with the next state that has none.
+        detections : tuple of SingularityEvent
+            The components a singularity rule caught in this state
+            (``Frame.detections``): a red dashed ring on each.
+        identical : tuple of tuple of int
+            Groups of identical components (``Frame.identical_components``): each group
+            is drawn once, in its first component's colour, labelled with all its numbers.
         """
-        restart = snapshot is not self._snapshot
         self._snapshot = snapshot
         self._point_colors = point_colors
-        self._events = snapshot.events if events is None else tuple(events)
-        self._redraw(restart_markers=restart)
+        if replacements is None:
+            events = snapshot.events if events is None else tuple(events)
+            replacements = tuple(e for e in events if e.recovered)
+        self._replacements = tuple(replacements)
+        self._detections = tuple(detections)
+        self._identical = tuple(tuple(int(c) for c in group) for group in identical
+                                if len(group) > 1)
+        self._redraw()
 
     def set_hint(self, text: str | None) -> None:
         """Show ``text`` as a hint at the top of the canvas; None hides it."""
@@ -521,8 +531,7 @@ class MixtureCanvas(pg.PlotWidget):
         """Hide everything that depends on a model (ellipses, means, markers, density)."""
         self._snapshot = None
         self._point_colors = None
-        self._resets.clear()
-        self._fade_timer.stop()
+        self._replacements = self._detections = self._identical = ()
         self._points.set_uniform(UNASSIGNED)
         for label in self._labels:
             label.hide()
@@ -589,7 +598,7 @@ class MixtureCanvas(pg.PlotWidget):
                            (self._reset_origin, 13)):
             item.setSize(size * scale)
         if self._snapshot is not None:
-            self._redraw(restart_markers=False)
+            self._redraw()
         self._update_sigma_legend()
 
     def ui_scale(self) -> float:
@@ -617,7 +626,7 @@ class MixtureCanvas(pg.PlotWidget):
             and snap.means.shape[1] == self._X.shape[1]
         )
 
-    def _redraw(self, restart_markers: bool):
+    def _redraw(self):
         snap = self._snapshot
         if not self._model_fits_data():
             # A snapshot of another data set (e.g. in flight during a restart).
@@ -631,8 +640,6 @@ class MixtureCanvas(pg.PlotWidget):
         self._draw_ellipses(weights, means, covs)
         self._draw_means(means, colors)
         self._update_sigma_legend()
-        if restart_markers:
-            self._start_reset_markers(snap.n_components)
         self._draw_reset_markers()
         self._draw_density()
 
@@ -642,6 +649,13 @@ class MixtureCanvas(pg.PlotWidget):
         if pc is not None and np.shape(pc) == (n, 3):
             self._points.set_colors(pc)
         elif snap.labels is not None and np.shape(snap.labels) == (n,):
+            # Identical components share a colour: which of them a point's label names
+            # is an accident of the arithmetic, not a difference.
+            colors = colors.copy()
+            for group in self._identical:
+                members = [c for c in group if c < len(colors)]
+                if members:
+                    colors[members] = colors[members[0]]
             self._points.set_labels(snap.labels, colors)
         else:
             self._points.set_uniform(UNASSIGNED)
@@ -666,105 +680,105 @@ class MixtureCanvas(pg.PlotWidget):
             flagged = np.asarray(snap.flagged, dtype=bool)
         colors = [tuple(int(v) for v in rgb) for rgb in component_colors(k)]
         empty = empty_components(snap, k)
+        hidden = self._hidden_duplicates(k)
         # The item skips outlines that are not finite (a degenerate covariance).
         pens = [[_ellipse_pen(colors[c], level, bool(flagged[c]), bool(empty[c]))
-                 if level in self._sigma_levels else None for level in SIGMA_LEVELS]
+                 if level in self._sigma_levels and c not in hidden else None
+                 for level in SIGMA_LEVELS]
                 for c in range(k)]
         self._ellipses.set_ellipses(outlines, pens)
         self._ellipses.show()
+
+    def _hidden_duplicates(self, k: int) -> set:
+        """Components drawn by another: every member of an identical group but its first."""
+        return {c for group in self._identical for c in group[1:] if c < k}
+
+    def _label_text(self, c: int, empty: bool) -> str:
+        for group in self._identical:
+            if group[0] == c:
+                numbers = (f"{group[0]}\u2013{group[-1]}"
+                           if list(group) == list(range(group[0], group[-1] + 1))
+                           else ", ".join(str(m) for m in group))
+                return f"{numbers} identical"
+        return f"{c} empty" if empty else str(c)
 
     def _draw_means(self, means, colors):
         k = len(means)
         finite = np.isfinite(means).all(axis=1)
         empty = empty_components(self._snapshot, k)
+        # An identical group's mean is drawn once, in its first component's colour.
+        drawn = finite.copy()
+        drawn[list(self._hidden_duplicates(k))] = False
         # An empty component's mean is a hollow ring of its colour, not a filled disc.
         brushes = [_brush(255, 255, 255, 255) if empty[c] else _brush(*map(int, colors[c]), 255)
-                   for c in range(k) if finite[c]]
+                   for c in range(k) if drawn[c]]
         pens = [_pen(*map(int, colors[c]), 255, width=2.0) if empty[c]
-                else _pen(20, 20, 20, 255, width=1.6) for c in range(k) if finite[c]]
-        self._means.setData(pos=means[finite], brush=brushes, pen=pens, size=14 * self._scale,
+                else _pen(20, 20, 20, 255, width=1.6) for c in range(k) if drawn[c]]
+        self._means.setData(pos=means[drawn], brush=brushes, pen=pens, size=14 * self._scale,
                             symbol="o")
-        self._mean_halos.setData(pos=means[finite])
+        self._mean_halos.setData(pos=means[drawn])
         self._means.show()
         self._mean_halos.show()
+        hidden = self._hidden_duplicates(k)
         for c, label in enumerate(self._labels):
-            if c < k and finite[c]:
-                key = (tuple(colors[c]), bool(empty[c]))
+            if c < k and finite[c] and c not in hidden:
+                text = self._label_text(c, bool(empty[c]))
+                key = (tuple(colors[c]), text)
                 if self._label_colors[c] != key:
-                    # setText re-lays out the text: only when the colour changes.
+                    # setText re-lays out the text: only when it changes.
                     self._label_colors[c] = key
-                    label.setText(f"{c} empty" if empty[c] else str(c),
-                                  color=tuple(int(v * 0.75) for v in colors[c]))
+                    label.setText(text, color=tuple(int(v * 0.75) for v in colors[c]))
                     label.border = pg.mkPen(*colors[c], 200, width=1)
                 label.setPos(float(means[c, 0]), float(means[c, 1]))
                 label.show()
             else:
                 label.hide()
 
-    # -- "just re-placed" markers
-    def _start_reset_markers(self, k):
-        now = time.monotonic()
-        for event in self._events:
-            if event.recovered and 0 <= event.component < k:
-                self._resets[event.component] = (now, np.asarray(event.old_mean, dtype=float))
-        if self._resets and not self._fade_timer.isActive():
-            self._fade_timer.start()
-
-    def _on_fade_timer_timeout(self):
-        # While frames come faster than the timer, each frame fades the markers: the timer
-        # only does it between frames (paused, or slow frames), so that it never adds a
-        # repaint of the whole canvas of its own.
-        if time.monotonic() - self._markers_drawn_at >= self._fade_timer.interval() / 1e3:
-            self._draw_reset_markers()
-        if not self._resets:
-            self._fade_timer.stop()
-
+    # -- re-placement and detection markers
     def _draw_reset_markers(self):
+        """Markers of the state shown, from its re-placements and detections alone."""
         snap = self._snapshot
-        now = self._markers_drawn_at = time.monotonic()
-        for c in [c for c, (start, _) in self._resets.items() if now - start > RESET_FADE_SECONDS]:
-            del self._resets[c]
-        if snap is None or not self._resets:
+        if snap is None:
             for item in self._reset_items:
                 item.hide()
             return
         _, means, _ = self._model_2d()
         i, j = self._axes
-        pos, jumps, origins, opacities = [], [], [], []
-        for c, (start, old_mean) in sorted(self._resets.items()):
-            if c >= len(means) or not np.isfinite(means[c]).all():
+        d = self._X.shape[1]
+        k = len(means)
+        pos, jumps, origins = [], [], []
+        for event in self._replacements:
+            c = event.component
+            if not 0 <= c < k or not np.isfinite(means[c]).all():
                 continue
-            age = (now - start) / RESET_FADE_SECONDS
-            opacities.append(1.0 if age < 1 / 3 else max(0.0, 1.5 * (1.0 - age)))
             pos.append(means[c])
-            if old_mean.shape == (self._X.shape[1],) and np.isfinite(old_mean[[i, j]]).all():
+            old_mean = np.asarray(event.old_mean, dtype=float)
+            if old_mean.shape == (d,) and np.isfinite(old_mean[[i, j]]).all():
                 jumps.extend([old_mean[[i, j]], means[c]])
-                origins.append((old_mean[[i, j]], opacities[-1]))
-        if not pos:
-            for item in self._reset_items:
-                item.hide()
-            return
-        pos = np.array(pos)
+                origins.append(old_mean[[i, j]])
+        caught = [means[e.component] for e in self._detections
+                  if 0 <= e.component < k and np.isfinite(means[e.component]).all()]
         r, g, b = _RESET_COLOR
-        self._reset_ring.setData(
-            pos=pos, brush=[_brush(255, 220, 0, int(70 * a)) for a in opacities],
-            pen=[_pen(r, g, b, int(255 * a), width=3.5) for a in opacities],
-        )
-        self._reset_star.setData(
-            pos=pos, brush=[_brush(255, 215, 0, int(255 * a)) for a in opacities],
-            pen=[_pen(r, g, b, int(255 * a), width=1.8) for a in opacities],
-        )
-        self._reset_ring.show()
-        self._reset_star.show()
+        rings = pos + caught
+        if rings:
+            self._reset_ring.setData(
+                pos=np.array(rings),
+                brush=[_brush(255, 220, 0, 70)] * len(pos) + [_brush(0, 0, 0, 0)] * len(caught),
+                pen=[_pen(r, g, b, 255, 3.5)] * len(pos) + [_caught_pen()] * len(caught))
+            self._reset_ring.show()
+        else:
+            self._reset_ring.hide()
+        if pos:
+            self._reset_star.setData(pos=np.array(pos), brush=_brush(255, 215, 0, 255),
+                                     pen=_pen(r, g, b, 255, 1.8))
+            self._reset_star.show()
+        else:
+            self._reset_star.hide()
         if jumps:
             jumps = np.array(jumps)
-            pen = pg.mkPen(r, g, b, int(220 * max(opacities)), width=2,
-                           style=QtCore.Qt.PenStyle.DashLine)
-            self._reset_jumps.setData(jumps[:, 0], jumps[:, 1], pen=pen)
-            self._reset_origin.setData(
-                pos=np.array([o for o, _ in origins]), brush=[_brush(r, g, b, int(255 * a))
-                                                         for _, a in origins], pen=_pen(0, 0, 0, 0, 0),
-            )
+            self._reset_jumps.setData(jumps[:, 0], jumps[:, 1], pen=_jump_pen())
+            self._reset_origin.setData(pos=np.array(origins), brush=_brush(r, g, b, 255),
+                                       pen=_pen(0, 0, 0, 0, 0))
             self._reset_jumps.show()
             self._reset_origin.show()
         else:
@@ -849,6 +863,17 @@ def _brush(r, g, b, a):
 def _pen(r, g, b, a, width):
     """One QPen object per colour and width (see :func:`_brush`)."""
     return pg.mkPen(r, g, b, a, width=width)
+
+
+@functools.cache
+def _caught_pen():
+    """A component a rule caught: a red dashed ring."""
+    return pg.mkPen(*_RESET_COLOR, 255, width=3, style=QtCore.Qt.PenStyle.DashLine)
+
+
+@functools.cache
+def _jump_pen():
+    return pg.mkPen(*_RESET_COLOR, 220, width=2, style=QtCore.Qt.PenStyle.DashLine)
 
 
 @functools.cache
