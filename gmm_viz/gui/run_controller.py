@@ -21,8 +21,10 @@ None
     the data of the shown run;
 ``"loaded"``
     the last file loaded successfully;
-``("file", path, columns)``
-    a CSV file (``columns`` None: all its numeric columns);
+``("file", path, columns, label_column)``
+    a CSV file (``columns`` None: all its numeric columns; ``label_column`` the text
+    column of true labels, None for none, or :data:`~gmm_viz.data.AUTO`: the loader's
+    choice);
 ``("run", label)``
     the points stored in a run file (the data set comes with the request);
 any other value
@@ -36,7 +38,7 @@ import functools
 import os
 from dataclasses import dataclass
 
-from gmm_viz.data import DataRequest
+from gmm_viz.data import AUTO, DataRequest
 
 #: Default source of :meth:`RunController.request_run`: the data asked for last.
 KEEP = object()
@@ -200,17 +202,19 @@ class RunController:
         self._loaded = (dataset, label)
         self._panel.set_loaded_file(label)
 
-    def load_csv(self, path, columns, table=None) -> int | None:
+    def load_csv(self, path, columns, table=None, label_column=AUTO) -> int | None:
         """Start a run on ``columns`` of the CSV file ``path`` (None: all its numeric columns).
 
         ``table`` is the file already parsed (:class:`~gmm_viz.data.csv_loader.CsvTable`);
-        without it the file is read again. Too few columns fail in the worker with the
-        loader's message, like any other unusable file.
+        without it the file is read again. ``label_column`` names the text column of true
+        labels (None: none; :data:`~gmm_viz.data.AUTO`: the first usable one). Too few
+        columns fail in the worker with the loader's message, like any other unusable file.
         """
-        source = ("file", path, None if columns is None else tuple(columns))
+        source = ("file", path, None if columns is None else tuple(columns), label_column)
         make = None
         if table is not None:
-            make = functools.partial(table.dataset, None if columns is None else list(columns))
+            make = functools.partial(table.dataset, None if columns is None else list(columns),
+                                     label_column=label_column)
         return self.request_run(source=source, make=make)
 
     def open_run(self, record, dataset, label: str, data_request=None) -> int:
@@ -247,9 +251,9 @@ class RunController:
         if kind == "file":
             from gmm_viz.data import load_csv
 
-            _, path, columns = source
+            _, path, columns, label_column = source
             return None, lambda: load_csv(path, columns=None if columns is None
-                                          else list(columns))
+                                          else list(columns), label_column=label_column)
         return None, None
 
     # ------------------------------------------------------------------ answers

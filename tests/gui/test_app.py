@@ -489,3 +489,36 @@ def test_a_typed_k_out_of_range_is_refused_with_the_reason(qtbot, window, how):
     qtbot.keyClicks(spin.lineEdit(), "12")
     qtbot.keyClick(spin.lineEdit(), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.config.n_components == 12, timeout=TIMEOUT)
+
+
+def _species_csv(tmp_path):
+    rng = np.random.default_rng(0)
+    rows = [f"{x:.4f},{y:.4f},{'setosa' if i % 2 else 'virginica'}"
+            for i, (x, y) in enumerate(rng.normal(size=(60, 2)))]
+    path = tmp_path / "flowers.csv"
+    path.write_text("x,y,species\n" + "\n".join(rows))
+    return path
+
+
+def test_a_text_column_is_offered_as_true_labels_and_used(qtbot, window, tmp_path):
+    path = _species_csv(tmp_path)
+    asked = []
+
+    def choose(path_, columns):
+        asked.append(list(columns))
+        return ["x", "y"], "species"
+
+    window.choose_columns = choose
+    window.open_csv(str(path))
+    qtbot.waitUntil(lambda: window.dataset.X.shape == (60, 2), timeout=TIMEOUT)
+    assert asked == [["x", "y"]]  # two numeric columns, but labels to choose: asked
+    assert window.dataset.labels is not None
+    assert window.dataset.label_names == ("setosa", "virginica")
+
+
+def test_choosing_no_labels_loads_the_file_without_them(qtbot, window, tmp_path):
+    path = _species_csv(tmp_path)
+    window.choose_columns = lambda path_, columns: (["x", "y"], None)
+    window.open_csv(str(path))
+    qtbot.waitUntil(lambda: window.dataset.X.shape == (60, 2), timeout=TIMEOUT)
+    assert window.dataset.labels is None

@@ -15,6 +15,7 @@ import os
 from PyQt6.QtCore import QObject
 from PyQt6.QtWidgets import QDialog, QFileDialog
 
+from gmm_viz.data import AUTO
 from gmm_viz.gui import settings as app_settings
 from gmm_viz.gui.panels.column_dialog import ColumnDialog
 from gmm_viz.gui.run_controller import file_message
@@ -42,6 +43,7 @@ class FileOpener(QObject):
         self._window = window
         self._settings = settings
         self._pending = {}  # job token -> (path, progress)
+        self._label_columns = []  # (name, number of values) of the file being opened
         window.controller.sigJobFinished.connect(self._on_job_finished)
 
     def ask_and_open(self):
@@ -73,11 +75,21 @@ class FileOpener(QObject):
             return
         self._load_csv(path, list(columns))
 
-    def choose_columns(self, path: str, columns) -> list | None:
-        """Ask which columns to fit (a modal dialog); None when cancelled."""
-        dialog = ColumnDialog(path, columns, self._window)
+    def choose_columns(self, path: str, columns):
+        """Ask which columns to fit, and which text column gives the true labels when the
+        file has any (a modal dialog).
+
+        Returns
+        -------
+        list of str, or (list of str, str or None), or None
+            The columns; with the label column (None: no labels) when labels were offered;
+            None when cancelled.
+        """
+        dialog = ColumnDialog(path, columns, self._window, label_columns=self._label_columns)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
+        if self._label_columns:
+            return dialog.columns(), dialog.label_column()
         return dialog.columns()
 
     def _on_job_finished(self, token, result, error):
@@ -97,19 +109,23 @@ class FileOpener(QObject):
             return
         table = result
         columns = table.numeric_columns
-        if len(columns) > 2:
+        self._label_columns = list(getattr(table, "label_columns", ()))
+        label_column = AUTO
+        if len(columns) > 2 or (len(columns) == 2 and self._label_columns):
             chosen = window.choose_columns(path, columns)
             if chosen is None:
                 return
+            if isinstance(chosen, tuple):  # columns and the label column
+                chosen, label_column = chosen
             columns = chosen
         elif len(columns) < 2:
             # No choice to make: the loader's own message says what the file lacks.
             columns = None
-        self._load_csv(path, columns, table)
+        self._load_csv(path, columns, table, label_column)
 
-    def _load_csv(self, path, columns, table=None):
+    def _load_csv(self, path, columns, table=None, label_column=AUTO):
         """Start a run on ``columns`` of the file (see :meth:`RunController.load_csv`)."""
-        self._window.run_controller.load_csv(path, columns, table)
+        self._window.run_controller.load_csv(path, columns, table, label_column)
         self._window.statusBar().showMessage(f"Loading {os.path.basename(path)}…", 3000)
 
 
