@@ -260,11 +260,11 @@ def test_a_failing_animation_keeps_the_existing_file(window, tmp_path, monkeypat
     frame = render.RunRenderer.frame
     calls = []
 
-    def failing_frame(self, index):
+    def failing_frame(self, index, phase="full"):
         calls.append(index)
         if len(calls) == 3:
             raise OSError(28, "No space left on device")
-        return frame(self, index)
+        return frame(self, index, phase)
 
     monkeypatch.setattr(render.RunRenderer, "frame", failing_frame)
     assert not window.exports.export_animation(path, fps=5, max_frames=None)
@@ -517,8 +517,8 @@ def _export_and_watch(window, path, monkeypatch):
     seen = {}
     frame = render.RunRenderer.frame
 
-    def watched(self, index):
-        image = frame(self, index)
+    def watched(self, index, phase="full"):
+        image = frame(self, index, phase)
         seen["drawn"] = _drawn(self.canvas)
         seen["colours"] = self.canvas.points_item._point_colors
         seen["scale"] = self.plot.getPlotItem().getAxis("left").labelText
@@ -618,3 +618,44 @@ def test_the_log_likelihood_axis_is_fixed_over_the_whole_animation(qtbot, scale)
     assert y0 <= values[1:].min() and values.max() <= y1  # the whole climb is in view
     plateau = values[20:60]
     assert np.ptp(plateau) < 0.02 * (y1 - y0)  # ... and the plateau looks flat in it
+
+
+# ---------------------------------------------------------------- re-placements
+def test_an_animation_shows_the_caught_state_then_marks_the_replacement_on_its_frame(
+        qtbot, tmp_path):
+    from gmm_viz.gui.export.render import RunRenderer, write_animation
+    from gmm_viz.run.session import RunSession
+    from gmm_viz.scenarios import get_scenario
+
+    scenario = get_scenario("collapse")
+    dataset = scenario.data.make()
+    session = RunSession(dataset, scenario.config)
+    snapshots = [s.without_labels() for s in session.run_to_end(12)]
+    recovered = [i for i, s in enumerate(snapshots) if s.recovered_components]
+    assert recovered, "the collapse scenario re-places a component in its first iterations"
+    renderer = RunRenderer(dataset.X, snapshots, label_source=session.engine.labels_for,
+                           size=(640, 360))
+    qtbot.addWidget(renderer)
+    positions = renderer.positions()
+    caught = [i for i in recovered if snapshots[i].detected is not None]
+    assert len(positions) == len(snapshots) + len(caught)
+    star = renderer.canvas._reset_star
+    for index in caught:
+        # The caught state, just before the re-placed one, says what it is.
+        assert positions[positions.index((index, "full")) - 1] == (index, "detected")
+        renderer.draw(index, "detected")
+        assert "before re-placement" in renderer.heading.info_text
+        assert not star.isVisible()
+        component = snapshots[index].recovered_components[0]
+        means = renderer.canvas._means.getData()
+        detected_mean = snapshots[index].detected.means[component]
+        assert np.isclose(means[0], detected_mean[0]).any()  # drawn where it collapsed
+        # The re-placement is marked on its own frame, and only there.
+        renderer.draw(index)
+        assert star.isVisible()
+        if index + 1 < len(snapshots) and index + 1 not in recovered:
+            renderer.draw(index + 1)
+            assert not star.isVisible()
+    path = tmp_path / "collapse.gif"
+    write_animation(renderer, path, fps=10)
+    assert len(read_frames(path)) == len(positions)

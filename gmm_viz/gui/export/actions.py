@@ -366,8 +366,9 @@ class ExportActions(QObject):
                 X, history, label_source=colours.labels,
                 resp_source=colours.resp if soft else None, title=self._title(title),
                 style=style, feature_names=names)
+            n_frames = len(renderer.positions(indices))
             self.progress_dialog = dialog = QProgressDialog(
-                f"Drawing {len(indices)} frames…", "Cancel", 0, len(indices), window)
+                f"Drawing {n_frames} frames…", "Cancel", 0, n_frames, window)
             dialog.setWindowTitle("Export the run")
             dialog.setWindowModality(Qt.WindowModality.WindowModal)
             dialog.setMinimumDuration(0)

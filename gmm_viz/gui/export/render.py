@@ -15,7 +15,9 @@ target, never the temporary file.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 from pyqtgraph.Qt import QtCore, QtGui, QtWidgets
@@ -27,6 +29,8 @@ from gmm_viz.gui.export.style import ExportStyle
 from gmm_viz.gui.views.canvas import MixtureCanvas
 from gmm_viz.gui.views.loglik_plot import LogLikelihoodPlot
 from gmm_viz.palette import blend_colors, component_colors
+from gmm_viz.run.describe import phase_text
+from gmm_viz.run.history import DETECTED, FULL
 
 ANIMATION_SUFFIXES = (".gif", ".mp4")
 IMAGE_SUFFIXES = (".png", ".svg")
@@ -99,8 +103,7 @@ class RunRenderer(QtWidgets.QWidget):
         converged = [s.iteration for s in self._snapshots if s.converged]
         self._converged_at = converged[0] if converged else None
         # The layout of the heading is chosen once, for the widest text of any frame.
-        widest = max((text_width(self.info_text(i)) for i in range(self.n_frames)),
-                     default=0.0)
+        widest = max((text_width(self.info_text(*p)) for p in self.positions()), default=0.0)
         margins = 4
         self.heading = HeadingBar(title, widest, int(size[0]) - 2 * margins)
         self.canvas = MixtureCanvas()
@@ -118,6 +121,8 @@ class RunRenderer(QtWidgets.QWidget):
         self.canvas.set_points(np.asarray(X), tuple(feature_names))
         style.apply(self.canvas, self.plot)
         self.loglik_range = None
+        self._last_index = None  # the iteration drawn last (its re-placements are marked)
+        self._markers_shown = False
         if self.n_frames:
             # The first frame's model before anything is painted: the canvas's component
             # labels (pyqtgraph TextItems) created after a first paint of the canvas keep
@@ -130,20 +135,47 @@ class RunRenderer(QtWidgets.QWidget):
 
     @property
     def n_frames(self) -> int:
+        """The number of iterations (snapshots) of the run."""
         return len(self._snapshots)
 
     def recovers_at(self, index: int) -> bool:
-        """True when frame ``index`` shows a re-placement (its markers)."""
+        """True when iteration ``index`` (its position in the run) re-placed a component:
+        its frame shows the markers, and the frame before it the caught state."""
         return bool(self._snapshots[index].recovered_components)
 
-    def info_text(self, index: int) -> str:
-        """The heading's text for frame ``index``: the iteration and the log-likelihood on
-        the plot's scale, e.g. ``"iteration 7    log-likelihood -412.337"``."""
+    def positions(self, indices=None) -> list:
+        """The frames that show the iterations ``indices`` (default: all), in order.
+
+        Returns
+        -------
+        list of (int, str)
+            ``(index, "full")`` for each; before an iteration whose rule re-placed a
+            component, ``(index, "detected")``: the state the rule caught (the collapse),
+            as the window shows it before the re-placement.
+        """
+        indices = range(self.n_frames) if indices is None else indices
+        out = []
+        for index in indices:
+            if index > 0 and self._snapshots[index].detected is not None:
+                out.append((index, DETECTED))
+            out.append((index, FULL))
+        return out
+
+    def info_text(self, index: int, phase: str = "full") -> str:
+        """The heading's text for a frame: the iteration and the log-likelihood on the
+        plot's scale, e.g. ``"iteration 7    log-likelihood -412.337"``; a caught state
+        says so (``"iteration 5 · M-step: θ(5) before re-placement ..."``)."""
         snap = self._snapshots[index]
-        value = float(self._values[index])
+        shown = snap.detected if phase == DETECTED else snap
+        value = float(shown.mean_log_likelihood if self.style.ll_scale == "mean"
+                      else shown.log_likelihood)
+        where = f"iteration {snap.iteration}"
+        if phase == DETECTED:
+            where += " · " + phase_text(SimpleNamespace(iteration=snap.iteration,
+                                                        phase=DETECTED))
         if self.style.ll_scale == "mean":
-            return f"iteration {snap.iteration}    log-likelihood per point {value:.6g}"
-        return f"iteration {snap.iteration}    log-likelihood {value:.6g}"
+            return f"{where}    log-likelihood per point {value:.6g}"
+        return f"{where}    log-likelihood {value:.6g}"
 
     def _whole_run_range(self):
         """The plot's range for the whole history, as ``((x0, x1), (y0, y1))``: the plot
@@ -166,40 +198,74 @@ class RunRenderer(QtWidgets.QWidget):
     def _with_labels(self, snap):
         """``snap`` with its labels (from ``label_source`` when stored without)."""
         if snap.labels is None and self._label_source is not None:
-            from dataclasses import replace
-
             return replace(snap, labels=self._label_source(snap))
         return snap
 
-    def draw(self, index: int) -> None:
-        """Show iteration ``index`` of the run."""
+    def draw(self, index: int, phase: str = "full") -> None:
+        """Show iteration ``index`` of the run (its position in ``snapshots``); at
+        ``phase="detected"`` the state its rule caught, before the re-placement (see
+        :meth:`positions`)."""
         snap = self._snapshots[index]
-        colors = self._colours(snap)
-        if colors is None:
-            snap = self._with_labels(snap)
-        self.canvas.show_snapshot(snap, colors)
-        upto = index + 1
-        recoveries = [r for r in self._recoveries if r <= snap.iteration]
+        if phase == DETECTED:
+            # The M-step's parameters with the colours of the iteration before (the
+            # responsibilities the M-step and the rule used), as the window draws it.
+            source = self._snapshots[max(index - 1, 0)]
+            colors = self._colours(source)
+            snap = (snap.detected if colors is not None else
+                    replace(snap.detected, labels=self._with_labels(source).labels))
+            events = ()
+            upto = index  # the curve before this iteration's value
+        else:
+            colors = self._colours(snap)
+            if colors is None:
+                snap = self._with_labels(snap)
+            events = self._replacements_since(index)
+            upto = index + 1
+        if self._markers_shown and not events:
+            # The re-placement markers belong to the frame of their iteration (the
+            # canvas fades them by the clock, which would leave them on a number of
+            # frames that depends on how fast frames are drawn).
+            self.canvas.clear_model()
+        self.canvas.show_snapshot(snap, colors, events=events)
+        self._markers_shown = bool(events)
+        self._last_index = index if phase != DETECTED else self._last_index
+        iteration = int(self._iterations[upto - 1]) if upto else None
+        recoveries = [r for r in self._recoveries if iteration is not None and r <= iteration]
         converged = (self._converged_at if self._converged_at is not None
-                     and self._converged_at <= snap.iteration else None)
+                     and iteration is not None and self._converged_at <= iteration else None)
         self.plot.show_history(self._iterations[:upto], self._values[:upto], recoveries,
-                               converged, snap.iteration)
+                               converged, iteration)
         if self.loglik_range is not None:
             # After the plot's own framing of this part of the curve: the whole run's.
             x_range, y_range = self.loglik_range
             self.plot.getPlotItem().getViewBox().setRange(xRange=x_range, yRange=y_range,
                                                           padding=0)
-        self.heading.set_info(self.info_text(index))
+        self.heading.set_info(self.info_text(index, phase))
         QtWidgets.QApplication.processEvents()
 
-    def frame(self, index: int) -> np.ndarray:
-        """Iteration ``index`` as an RGB image.
+    def restart(self) -> None:
+        """Draw the next frame as a first one: no marker of a frame drawn before is left
+        over (e.g. after frames drawn out of order)."""
+        self.canvas.clear_model()
+        self._last_index = None
+        self._markers_shown = False
+
+    def _replacements_since(self, index: int) -> tuple:
+        """The re-placements of the iterations after the one drawn before, up to
+        ``index`` (all of them marked, when frames skip iterations)."""
+        last = self._last_index
+        start = last + 1 if last is not None and last < index else index
+        return tuple(e for s in self._snapshots[start:index + 1] for e in s.events
+                     if e.recovered)
+
+    def frame(self, index: int, phase: str = "full") -> np.ndarray:
+        """A frame (see :meth:`draw`) as an RGB image.
 
         Returns
         -------
         image : ndarray of shape (height, width, 3), uint8
         """
-        self.draw(index)
+        self.draw(index, phase)
         return qimage_to_array(self.grab().toImage())
 
     def save_png(self, path, index: int = -1) -> Path:
@@ -387,9 +453,11 @@ def write_animation(renderer: RunRenderer, path, *, fps: float = 10.0, indices=N
     fps : float
         Frames per second, within :data:`FPS_RANGES` of the format.
     indices : list of int, optional
-        Frames to draw (default: every iteration).
+        The iterations to draw, as positions in the renderer's run (default: every one).
+        An iteration whose rule re-placed a component is two frames: the caught state,
+        then the re-placed one (:meth:`RunRenderer.positions`).
     progress : callable, optional
-        ``progress(done, total) -> bool``; returning False cancels the export.
+        ``progress(done, total) -> bool`` (frames); returning False cancels the export.
 
     Returns
     -------
@@ -424,18 +492,17 @@ def write_animation(renderer: RunRenderer, path, *, fps: float = 10.0, indices=N
 
 def _write_frames(renderer, tmp: Path, suffix: str, fps: float, indices, progress):
     """Draw ``indices`` and stream them into a new animation file at ``tmp``."""
+    positions = renderer.positions(indices)
     if suffix == ".gif":
-        palette = shared_palette([renderer.frame(i) for i in palette_samples(renderer, indices)])
-        # The samples were drawn out of order: the canvas starts again from the first
-        # frame (no marker of a sample's event is left over).
-        renderer.canvas.clear_model()
+        palette = shared_palette([renderer.frame(*p) for p in palette_samples(renderer, positions)])
+        renderer.restart()  # the samples were drawn out of order
         writer = GifWriter(tmp, palette, gif_delay_centiseconds(fps))
     else:
         writer = _Mp4Writer(tmp, fps)
     try:
-        for done, index in enumerate(indices, start=1):
-            writer.append(renderer.frame(index))
-            if progress is not None and progress(done, len(indices)) is False:
+        for done, position in enumerate(positions, start=1):
+            writer.append(renderer.frame(*position))
+            if progress is not None and progress(done, len(positions)) is False:
                 raise ExportCancelled("export cancelled.")
         writer.close()
     except BaseException:
@@ -449,22 +516,24 @@ PALETTE_SAMPLES = 5
 PALETTE_EVENT_SAMPLES = 3
 
 
-def palette_samples(renderer: RunRenderer, indices) -> list:
-    """Which of the frames ``indices`` to draw to choose a GIF's shared palette.
+def palette_samples(renderer: RunRenderer, positions) -> list:
+    """Which of the frames ``positions`` (from :meth:`RunRenderer.positions`) to draw to
+    choose a GIF's shared palette.
 
     Returns
     -------
-    list of int
-        At most ``PALETTE_SAMPLES + PALETTE_EVENT_SAMPLES`` of ``indices``, in order: the
+    list of (int, str)
+        At most ``PALETTE_SAMPLES + PALETTE_EVENT_SAMPLES`` of ``positions``, in order: the
         first, the last and some evenly between, and the first frames with a re-placement.
     """
-    indices = list(indices)
-    if not indices:
+    positions = list(positions)
+    if not positions:
         return []
-    spread = {indices[round(float(p))]
-              for p in np.linspace(0, len(indices) - 1, min(PALETTE_SAMPLES, len(indices)))}
-    recovered = [i for i in indices if renderer.recovers_at(i)][:PALETTE_EVENT_SAMPLES]
-    return sorted(spread | set(recovered))
+    spread = {positions[round(float(p))] for p in
+              np.linspace(0, len(positions) - 1, min(PALETTE_SAMPLES, len(positions)))}
+    recovered = [p for p in positions
+                 if p[1] == FULL and renderer.recovers_at(p[0])][:PALETTE_EVENT_SAMPLES]
+    return sorted(spread | set(recovered), key=positions.index)
 
 
 def _naming_target(exc: OSError, tmp: Path, label: str) -> str:
