@@ -14,7 +14,8 @@ PACKAGE = Path(gmm_viz.__file__).parent
 QT_FREE = ["gmm_viz.engine", "gmm_viz.data", "gmm_viz.run.session", "gmm_viz.run.history",
            "gmm_viz.run.describe", "gmm_viz.run.run_file", "gmm_viz.scenarios",
            "gmm_viz.palette", "gmm_viz.files", "gmm_viz.limits", "gmm_viz.progress",
-           "gmm_viz.bulk", "gmm_viz.json_stream"]
+           "gmm_viz.bulk", "gmm_viz.json_stream", "gmm_viz.selection", "gmm_viz.colour_vision",
+           "gmm_viz.run.agreement"]
 
 # Imports every Qt-free part and uses each the way the headless commands do (a run played
 # and saved, opened again, a scenario made), then lists the Qt modules that got loaded.

@@ -142,6 +142,9 @@ class MainWindow(QMainWindow):
         #: Draws the worker's frames at display rate at most.
         self.frame_pacer = FramePacer(self.controller.take_frame, self.show_frame, self)
         self._connect()
+        from gmm_viz.gui.analysis import install_analysis
+
+        install_analysis(self)  # the Analyse menu: Starts side by side…, Model selection…
         self._restore(options)
 
     # ------------------------------------------------------------------ building
@@ -292,7 +295,7 @@ class MainWindow(QMainWindow):
     @property
     def shown_iteration(self) -> int | None:
         """Iteration of the frame on screen (None before the first frame)."""
-        return None if self._last_frame is None else int(self._last_frame.snapshot.iteration)
+        return None if self._last_frame is None else int(self._last_frame.iteration)
 
     @property
     def dataset(self):
@@ -475,19 +478,24 @@ class MainWindow(QMainWindow):
         history = frame.history
         values = (history.mean_log_likelihood if self._display.ll_scale == "mean"
                   else history.log_likelihood)
+        # The caught state (before its re-placement) is not a point of the curve: the plot
+        # marks its own value.
+        caught_value = None
+        if frame.phase == "detected":
+            caught_value = (snapshot.mean_log_likelihood if self._display.ll_scale == "mean"
+                            else snapshot.log_likelihood)
         self.loglik_plot.show_history(history.iterations, values, history.recoveries,
                                       history.converged_at, int(snapshot.iteration),
-                                      finished=frame.finished)
-        recovered = {e.component for e in frame.events if e.recovered}
-        self.table.show_snapshot(snapshot, recovered)
-        self.timeline.show_position(int(snapshot.iteration), frame.last_iteration,
+                                      finished=frame.finished, current_value=caught_value)
+        self.table.show_snapshot(snapshot, {e.component for e in frame.replacements})
+        self.timeline.show_position(int(frame.iteration), frame.last_iteration,
                                     frame.phase, kept=history.kept)
         self.status_readout.show(frame)
         self._show_first_look_hint(frame)
-        if frame.in_past and self.message_bar.level != "error":
-            # Looking back: say what happened at the iteration shown, not what happened
-            # last while playing.
-            past_events = describe.past_events_text(frame)
+        if (frame.in_past or frame.phase == "detected") and self.message_bar.level != "error":
+            # Looking back, or a caught state: say what happened in the state shown, not
+            # what happened last while playing.
+            past_events = describe.shown_events_text(frame)
             if past_events:
                 self.show_info(past_events)
             elif self.message_bar.level == "info":

@@ -613,14 +613,16 @@ class RunSession:
 
     def _soft_colours_of(self, source: int):
         """Colours blended from the responsibilities under iteration ``source``'s
-        parameters, or None (hard colours) when they cannot be computed (said once)."""
-        from gmm_viz.palette import blend_colors, component_colors
+        parameters and washed out as much as each point is shared
+        (:func:`~gmm_viz.palette.soft_colors`), or None (hard colours) when they cannot be
+        computed (said once)."""
+        from gmm_viz.palette import component_colors, soft_colors
 
         engine = self.engine
         try:
             resp = (engine.responsibilities() if source == engine.iteration
                     else engine.responsibilities_for(self.history[source]))
-            return blend_colors(resp, component_colors(resp.shape[1]))
+            return soft_colors(resp, component_colors(resp.shape[1]))
         except Exception as exc:  # noqa: BLE001 - fall back to hard colours, keep running
             if not self._soft_failure_reported:
                 self._soft_failure_reported = True

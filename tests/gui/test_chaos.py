@@ -48,7 +48,7 @@ def bad_files(folder):
 def check_consistency(window):
     frame = window.last_frame
     assert frame is not None
-    shown = int(frame.snapshot.iteration)
+    shown = int(frame.iteration)  # the t of "iteration t · E-step" (θ(t-1) at an E-step)
     timeline = window.timeline
     assert timeline.slider.value() == shown
     assert timeline.slider.maximum() == max(frame.last_iteration, 0)

@@ -288,3 +288,17 @@ def test_the_iteration_axis_has_whole_numbers_only(plot, n):
     ticks = [value for _, values in axis.tickValues(*axis.range, axis.width())
              for value in values]
     assert ticks and all(float(t).is_integer() for t in ticks)
+
+
+def test_a_caught_state_off_the_curve_is_ringed_and_read_out_at_its_own_value(plot):
+    """The state a rule caught, before its re-placement, is not a point of the curve (the
+    curve has the re-placed state's value): the ring and the readout give its own."""
+    iterations = np.arange(6.0)
+    values = np.array([-3200.0, -3140.0, -3133.0, -3131.0, -3488.6, -3486.0])
+    plot.show_history(iterations[:5], values[:5], [4], None, 4, current_value=-3121.75)
+    assert "-3,121.75" in plot.full_readout_text()
+    assert "\u0394 +9.25" in plot.full_readout_text()  # from iteration 3's -3131
+    np.testing.assert_allclose(plot._current_dot.data["y"], [-3121.75])
+    plot.show_history(iterations[:5], values[:5], [4], None, 4)  # the re-placed state
+    assert "-3,488.60" in plot.full_readout_text()
+    np.testing.assert_allclose(plot._current_dot.data["y"], [-3488.6])

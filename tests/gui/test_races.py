@@ -66,10 +66,10 @@ def test_play_then_pause_at_once_from_the_past_leaves_no_stale_timeline(qtbot):
     assert last < 8
     frame = window.last_frame
     assert frame.last_iteration == last
-    assert window.timeline.position_text() == f"iteration {frame.snapshot.iteration} / {last}"
+    assert window.timeline.position_text() == f"iteration {frame.iteration} / {last}"
     assert window.timeline.slider.maximum() == last
     status = window.status_labels["iteration"].text()
-    assert status.startswith(f"iteration {frame.snapshot.iteration}")
+    assert status.startswith(f"iteration {frame.iteration}")
     assert "of 8" not in status
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from gmm_viz.data import make_dataset
 from gmm_viz.engine import EMConfig, EMEngine
-from gmm_viz.palette import blend_colors, component_colors
+from gmm_viz.palette import component_colors, soft_colors
 from gmm_viz.run.history import Position, check_history
 from gmm_viz.run.session import (
     RunRefused,
@@ -168,7 +168,7 @@ def test_soft_colours_blend_the_responsibilities_of_the_state_shown(blobs):
     session.seek(2)
     frame = session.frame()
     resp = EMEngine(blobs.X, STEADY).responsibilities_for(reference(blobs, STEADY, 2)[2])
-    np.testing.assert_array_equal(frame.point_colors, blend_colors(resp, component_colors(3)))
+    np.testing.assert_array_equal(frame.point_colors, soft_colors(resp, component_colors(3)))
     session.set_soft_colours(False)
     assert session.frame().point_colors is None
 

@@ -414,6 +414,7 @@ class LogLikelihoodPlot(pg.PlotWidget):
         converged_at: int | None = None,
         current: int | None = None,
         finished: bool = False,
+        current_value: float | None = None,
     ) -> None:
         """Draw the whole history.
 
@@ -436,6 +437,10 @@ class LogLikelihoodPlot(pg.PlotWidget):
         finished : bool
             The run has stopped (converged or at max iterations): the x-range ends at the
             newest iteration instead of reaching ahead for iterations to come.
+        current_value : float, optional
+            The value of the state shown when it is not the curve's at ``current`` (the
+            state a rule caught, before its re-placement): the ring is drawn there, off
+            the curve, and the readout gives it and its change from the iteration before.
         """
         iterations = np.asarray(iterations, dtype=np.float64).ravel()
         values = np.asarray(values, dtype=np.float64).ravel()
@@ -477,8 +482,9 @@ class LogLikelihoodPlot(pg.PlotWidget):
         self._converged_shown = self._show_marker_at(
             converged_at, self._converged_line, self._converged_star, self._converged_shown)
         self._current_shown = self._show_marker_at(
-            current, self._current_line, self._current_dot, self._current_shown)
-        self._update_readout(current)
+            current, self._current_line, self._current_dot, self._current_shown,
+            value=current_value)
+        self._update_readout(current, current_value)
 
     # -------------------------------------------------------------- read-only accessors
     def readout_text(self) -> str:
@@ -755,7 +761,7 @@ class LogLikelihoodPlot(pg.PlotWidget):
         self._show_recovery_marks(np.concatenate([old_x, new[ok]]),
                                   np.concatenate([old_y, values[ok]]))
 
-    def _show_marker_at(self, iteration, line, dot, shown):
+    def _show_marker_at(self, iteration, line, dot, shown, value=None):
         """A vertical line at ``iteration`` and a symbol on the curve there (None: hide).
 
         Returns
@@ -767,7 +773,9 @@ class LogLikelihoodPlot(pg.PlotWidget):
         if iteration is None:
             key = None
         else:
-            value = float(self._value_at(np.array([float(iteration)]))[0])
+            if value is None:
+                value = float(self._value_at(np.array([float(iteration)]))[0])
+            value = float(value)
             key = (float(iteration), value if np.isfinite(value) else None)
         if key == shown:
             return shown
@@ -828,15 +836,16 @@ class LogLikelihoodPlot(pg.PlotWidget):
         self._recovery_lines.setData(np.repeat(x, 2), np.tile(ends, len(x)))
         self._recovery_lines.show()
 
-    def _update_readout(self, current):
+    def _update_readout(self, current, current_value=None):
         its, vals = self._iterations, self._values
         if current is None:
             idx = len(its) - 1
         else:
             idx = int(np.clip(np.searchsorted(its, float(current)), 0, len(its) - 1))
-        text = f"iteration {int(its[idx])}    {_format_value(vals[idx])}"
-        if idx > 0 and np.isfinite(vals[idx]) and np.isfinite(vals[idx - 1]):
-            text += f"    \u0394 {vals[idx] - vals[idx - 1]:+.3g}"
+        value = vals[idx] if current_value is None else float(current_value)
+        text = f"iteration {int(its[idx])}    {_format_value(value)}"
+        if idx > 0 and np.isfinite(value) and np.isfinite(vals[idx - 1]):
+            text += f"    \u0394 {value - vals[idx - 1]:+.3g}"
         if text != self._full_readout:
             self._set_readout(text)
 
