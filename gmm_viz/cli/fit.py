@@ -22,7 +22,7 @@ import sys
 import numpy as np
 
 from gmm_viz.cli.headless_run import UsageError, build_run, check_out_path, fail, run_to_end
-from gmm_viz.cli.options import add_run_arguments
+from gmm_viz.cli.options import add_means_argument, add_run_arguments
 from gmm_viz.files import FileCheckError
 from gmm_viz.run.agreement import adjusted_rand_index, agreement_text
 
@@ -41,8 +41,9 @@ def bic(snapshot, shape, covariance_type):
 
 
 def add_arguments(parser):
-    """The options of ``fit``: the run's, ``--json`` and ``--out``."""
+    """The options of ``fit``: the run's, ``--means``, ``--json`` and ``--out``."""
     add_run_arguments(parser)
+    add_means_argument(parser)
     parser.add_argument("--json", action="store_true",
                         help="print the run as JSON (parameters, log-likelihood history, "
                              "events)")

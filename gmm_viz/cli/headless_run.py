@@ -44,7 +44,11 @@ def build_run(args):
     from gmm_viz.scenarios import get_scenario
 
     try:
+        means = getattr(args, "means", None)  # only fit and render have --means
         if args.scenario:
+            if means is not None:
+                raise UsageError("--means goes with --dataset or --csv: a scenario sets its "
+                                 "own start (use the scenario's data set by name instead).")
             scenario = get_scenario(args.scenario)
             if args.remedy:
                 scenario = scenario.remedied()
@@ -62,6 +66,8 @@ def build_run(args):
             dataset = make_dataset(name, n_samples=args.n_samples)
             source = generator_source(name, args.n_samples)
         changes = config_changes(args)
+        if means is not None:
+            changes.update(means_changes(means, dataset, changes.get("n_components")))
         changes.setdefault("n_components", dataset.suggested_k)
         changes["max_iter"] = args.max_iter if args.max_iter is not None else 300
         for option, field in (("tol", "tol"), ("recovery", "recovery")):
@@ -71,6 +77,38 @@ def build_run(args):
         return dataset, config, source, dataset.name, False
     except (DataError, ConfigError, KeyError) as exc:
         raise UsageError(str(exc).strip("'\"")) from None
+
+
+def means_changes(means, dataset, k=None) -> dict:
+    """The config fields ``--means`` sets: ``means_init``, and k when ``--k`` is not given.
+
+    Parameters
+    ----------
+    means : ndarray of shape (n_means, n_values)
+        From :func:`gmm_viz.cli.options.initial_means`.
+    dataset : Dataset
+    k : int or None
+        ``--k``, when given.
+
+    Raises
+    ------
+    UsageError
+        When a mean does not have one value per feature of the data, or ``--k`` asks for
+        another number of components.
+    """
+    n_features = dataset.X.shape[1]
+    n_means, n_values = means.shape
+    if n_values != n_features:
+        names = ", ".join(dataset.feature_names[:6]) + (", ..." if n_features > 6 else "")
+        raise UsageError(
+            f"--means gives {n_values} value{'s' if n_values != 1 else ''} per mean but the "
+            f"data has {n_features} feature{'s' if n_features != 1 else ''} ({names}); give "
+            f"{n_features} values per mean.")
+    if k is not None and k != n_means:
+        raise UsageError(
+            f"--means gives {n_means} mean{'s' if n_means != 1 else ''} but --k is {k}; give "
+            "one mean per component, or leave out --k (the means set it).")
+    return {"n_components": n_means, "means_init": means}
 
 
 def run_to_end(dataset, config, max_iterations=None):

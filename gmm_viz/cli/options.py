@@ -97,6 +97,63 @@ def frame_size(text):
     return width, height
 
 
+def initial_means(text):
+    """``"x1,y1;x2,y2;..."``: one initial mean per component, any number of features.
+
+    Returns
+    -------
+    ndarray of shape (n_components, n_features)
+        Finite float64 values; the number of features and of components are checked
+        against the data and ``--k`` later (:func:`gmm_viz.cli.headless_run.build_run`).
+    """
+    import numpy as np
+
+    rows = [row.strip() for row in text.split(";")]
+    if rows and rows[-1] == "" and len(rows) > 1:
+        rows.pop()  # a trailing ';' ends the list
+    if not any(rows):
+        raise argparse.ArgumentTypeError(
+            "give one mean per component, values separated by ',' and means by ';', e.g. "
+            "'0,0;5,5'; got an empty text")
+    means = []
+    for number, row in enumerate(rows, start=1):
+        if not row:
+            raise argparse.ArgumentTypeError(
+                f"mean {number} is empty; separate values by ',' and means by ';', e.g. "
+                "'0,0;5,5'")
+        values = []
+        for item in row.split(","):
+            try:
+                value = float(item)
+            except ValueError:
+                raise argparse.ArgumentTypeError(
+                    f"mean {number} has {item.strip()!r}, which is not a number; separate "
+                    "values by ',' and means by ';', e.g. '0,0;5,5'") from None
+            if not math.isfinite(value):
+                raise argparse.ArgumentTypeError(
+                    f"mean {number} has {item.strip()!r}; every value must be a finite number")
+            values.append(value)
+        if means and len(values) != len(means[0]):
+            raise argparse.ArgumentTypeError(
+                f"every mean needs the same number of values: mean 1 has {len(means[0])}, "
+                f"mean {number} has {len(values)}")
+        means.append(values)
+    if len(means) > MAX_K:
+        raise argparse.ArgumentTypeError(
+            f"{len(means)} means given; at most {MAX_K} components (one mean each)")
+    return np.array(means, dtype=np.float64)
+
+
+def add_means_argument(parser):
+    """``--means``, the initial means placed by hand (``fit`` and ``render``)."""
+    parser.add_argument("--means", metavar="X1,Y1;X2,Y2;...", type=initial_means,
+                        help="initial means, one per component, a value per feature "
+                             "(e.g. '0,0;5,5;-3,2'); it sets k unless --k is given, which "
+                             "must then match; the initialisation still sets the weights and "
+                             "covariances; write --means=-3,2;5,5 when the first value is "
+                             "negative")
+
+
 # ---------------------------------------------------------------------- option groups
 def add_app_arguments(parser, suppress_defaults=False, include_play=True):
     """Options of the app; ``suppress_defaults`` for the explicit ``app`` sub-command so

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from gmm_viz.cli.headless_run import UsageError, build_run, check_out_path, fail, run_to_end
 from gmm_viz.cli.options import (
+    add_means_argument,
     add_run_arguments,
     choice,
     frame_size,
@@ -40,8 +41,9 @@ SIGMA_LEVELS = (1, 2, 3)
 
 
 def add_arguments(parser):
-    """The options of ``render``: the run's, the file and the frames."""
+    """The options of ``render``: the run's, ``--means``, the file and the frames."""
     add_run_arguments(parser)
+    add_means_argument(parser)
     parser.add_argument("--out", metavar="FILE", required=True,
                         help="PNG/SVG of the final state, or GIF/MP4 of the run, by its "
                              "suffix (an existing file is overwritten)")
