@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-__all__ = ["GaussianMixtureEM", "__version__"]
+__all__ = ["GaussianMixtureEM", "__version__", "show"]
 
 
 def __getattr__(name):
@@ -12,4 +12,8 @@ def __getattr__(name):
         from gmm_viz.engine.estimator import GaussianMixtureEM
 
         return GaussianMixtureEM
+    if name == "show":  # the window on an array or a fitted model (imports Qt when called)
+        from gmm_viz.gui.show import show
+
+        return show
     raise AttributeError(f"module 'gmm_viz' has no attribute {name!r}")
