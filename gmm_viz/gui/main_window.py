@@ -470,7 +470,8 @@ class MainWindow(QMainWindow):
         runs.record_config(frame.config)
         self._last_frame = frame
         snapshot = frame.snapshot
-        colors = frame.point_colors if self._display.soft_colors else None
+        colors = (frame.point_colors
+                  if self._display.soft_colors or self._display.truth_colors else None)
         self.canvas.show_snapshot(snapshot, point_colors=colors,
                                   replacements=frame.replacements,
                                   detections=frame.detections,
@@ -537,6 +538,8 @@ class MainWindow(QMainWindow):
             d = run.dataset.X.shape[1]
             self._axes = (0, 1)
             self.panel.set_features(names, self._axes)
+            self.panel.set_true_labels_available(
+                getattr(run.dataset, "labels", None) is not None)
             self.table.set_axes(*self._axes)
             self.canvas.fit_view()
             title = run.dataset.name or "data"
@@ -647,12 +650,15 @@ class MainWindow(QMainWindow):
 
     def _apply_display(self, options):
         soft_changed = options.soft_colors != self._display.soft_colors
+        truth_changed = options.truth_colors != self._display.truth_colors
         self._display = options
         self.canvas.set_sigma_levels(options.sigma_levels)
         self.canvas.set_density_mode(options.density)
         self.loglik_plot.set_scale(options.ll_scale)
         if soft_changed or options.soft_colors:
             self.controller.set_soft_colors(options.soft_colors)
+        if truth_changed or options.truth_colors:
+            self.controller.set_truth_colors(options.truth_colors)
 
     def _on_axes_changed(self, i, j):
         if i == j:

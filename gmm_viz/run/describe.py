@@ -10,12 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 #: The status bar's readouts, in the order they are shown.
-STATUS_KEYS = ("iteration", "loglik", "change", "converged", "recoveries", "identical")
+STATUS_KEYS = ("iteration", "loglik", "change", "converged", "recoveries", "identical",
+               "agreement")
 
 #: What the readouts say before the first frame.
 _NO_FRAME_STATUS = (("iteration", "iteration –"), ("loglik", "log-likelihood –"),
                     ("change", "change –"), ("converged", "not converged"),
-                    ("recoveries", "recoveries 0"), ("identical", ""))
+                    ("recoveries", "recoveries 0"), ("identical", ""), ("agreement", ""))
 
 #: A recovery on at least this share of the iterations is a rule firing on (nearly)
 #: every iteration: a matter of its scale, not of the number of iterations.
@@ -48,6 +49,7 @@ def status_texts(frame) -> dict:
         "converged": convergence_text(frame),
         "recoveries": recoveries_text(frame),
         "identical": identical_text(frame),
+        "agreement": getattr(frame, "agreement", ""),
     }
 
 

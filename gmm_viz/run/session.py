@@ -161,6 +161,10 @@ class Frame:
         At ``"detected"``: the components the rule caught in this state (``component``,
         ``rule``, ``reason``, ``value``, ``threshold``; ``old_mean`` is their mean here,
         ``new_mean`` where the next frame puts them). ``()`` at every other frame.
+    agreement : str
+        How the fit's labels of the state shown agree with the data's true labels
+        (:func:`gmm_viz.run.agreement.agreement_text`, the adjusted Rand index); ``""``
+        when the data has no true labels or the state has no labels yet.
     identical_components : tuple of tuple of int
         Groups of components of ``snapshot`` with identical weight, mean and covariance
         (:func:`gmm_viz.engine.snapshot.identical_components`); ``()`` when all differ.
@@ -181,6 +185,7 @@ class Frame:
     replacements: tuple = field(default_factory=tuple)
     detections: tuple = field(default_factory=tuple)
     identical_components: tuple = field(default_factory=tuple)
+    agreement: str = ""
 
     def __post_init__(self):
         if self.iteration is None:  # a frame built by hand: the parameters' iteration
@@ -258,7 +263,7 @@ def check_drawable(dataset):
 
 
 def open_run(request: RunRequest, run_id: int, *, half_steps: bool = False,
-             soft_colours: bool = False) -> RunSession:
+             soft_colours: bool = False, truth_colours: bool = False) -> RunSession:
     """The session a request asks for: its data built and checked, its history installed.
 
     Parameters
@@ -266,7 +271,7 @@ def open_run(request: RunRequest, run_id: int, *, half_steps: bool = False,
     request : RunRequest
     run_id : int
         The new run's :attr:`RunInfo.run_id`.
-    half_steps, soft_colours : bool
+    half_steps, soft_colours, truth_colours : bool
         How the session shows its states (see :class:`RunSession`).
 
     Raises
@@ -283,9 +288,11 @@ def open_run(request: RunRequest, run_id: int, *, half_steps: bool = False,
         if dataset is None:
             dataset = request.make_dataset()
         check_drawable(dataset)
-        return RunSession(dataset, request.config, history=request.history or (),
-                          curve=request.curve, half_steps=half_steps,
-                          soft_colours=soft_colours, run_id=run_id, token=request.token)
+        session = RunSession(dataset, request.config, history=request.history or (),
+                             curve=request.curve, half_steps=half_steps,
+                             soft_colours=soft_colours, run_id=run_id, token=request.token)
+        session.set_truth_colours(truth_colours)
+        return session
     except (ConfigError, DataError, ValueError) as exc:
         raise RunRefused(str(exc)) from None
     except MemoryError:
@@ -335,6 +342,9 @@ class RunSession:
         self.history = RunHistory()
         self.half_steps = bool(half_steps)
         self.soft_colours = bool(soft_colours)
+        #: Colour the points by the data's true labels (when it has them).
+        self.truth_colours = False
+        self._agreement_cache = {}  # labels iteration -> agreement text
         #: ``time.monotonic()`` when the latest EM step began (pause latency checks).
         self.last_step_started = 0.0
         self._labels_cache = {}
@@ -497,6 +507,11 @@ class RunSession:
         self.soft_colours = bool(soft)
         self._soft_failure_reported = False
 
+    def set_truth_colours(self, truth: bool):
+        """Colour the points by the data's true labels (matched to the components'
+        colours), when it has them; else as before."""
+        self.truth_colours = bool(truth)
+
     def run_to_end(self, max_iterations: int | None = None) -> list:
         """Step EM until it finishes or reaches ``max_iterations`` (default the config's
         ``max_iter``), as the headless commands do.
@@ -644,8 +659,17 @@ class RunSession:
         position = self._position
         snapshot = self._shown_snapshot()
         source = position.labels_iteration
-        colors = (self._soft_colours_of(source) if self.soft_colours and source is not None
-                  else None)
+        dataset = self.run.dataset
+        labels = getattr(dataset, "labels", None)
+        if self.truth_colours and labels is not None:
+            from gmm_viz.run.agreement import truth_colours
+
+            colors = truth_colours(labels, dataset.n_classes, snapshot.labels,
+                                   snapshot.n_components)
+        elif self.soft_colours and source is not None:
+            colors = self._soft_colours_of(source)
+        else:
+            colors = None
         history = self.history.curve()
         events = tuple(e for e in self._unsent_events if self._reached(e))
         if events:
@@ -670,4 +694,21 @@ class RunSession:
             replacements=replacements,
             detections=detections,
             identical_components=identical_components(snapshot),
+            agreement=self._agreement_of(source, snapshot),
         )
+
+    def _agreement_of(self, source, snapshot) -> str:
+        """The agreement sentence of the labels of iteration ``source`` (cached: the
+        adjusted Rand index costs ~0.2 s at a million points)."""
+        dataset = self.run.dataset
+        labels = getattr(dataset, "labels", None)
+        if labels is None or source is None or snapshot.labels is None:
+            return ""
+        if source not in self._agreement_cache:
+            from gmm_viz.run.agreement import adjusted_rand_index, agreement_text
+
+            if len(self._agreement_cache) > 64:
+                self._agreement_cache.clear()
+            ari = adjusted_rand_index(labels, snapshot.labels)
+            self._agreement_cache[source] = agreement_text(ari, dataset.label_source)
+        return self._agreement_cache[source]

@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from gui_helpers import TIMEOUT, make_window
+from gui_helpers import TIMEOUT, make_window, settle
 from PyQt6.QtCore import Qt
 
 from gmm_viz.gui.main_window import LaunchOptions
@@ -532,3 +532,37 @@ def test_choosing_no_labels_loads_the_file_without_them(qtbot, window, tmp_path)
     window.open_csv(str(path))
     qtbot.waitUntil(lambda: window.dataset.X.shape == (60, 2), timeout=TIMEOUT)
     assert window.dataset.labels is None
+
+
+def test_colouring_by_true_labels_and_the_agreement_they_show(qtbot, tmp_path, monkeypatch):
+    """Iris knows its species: "true labels" colours the points by species, matched to
+    the components' colours, and the status bar gives the adjusted Rand index of the fit
+    shown; data without labels does not offer the choice."""
+    from sklearn.metrics import adjusted_rand_score
+
+    monkeypatch.setenv("GMM_VIZ_SETTINGS", str(tmp_path / "settings.ini"))
+    window = make_window(qtbot, LaunchOptions(
+        dataset="iris", config_changes={"n_components": 3, "init": "kmeans", "rule": "none"}))
+    combo = window.panel.colors_combo
+    truth = combo.findData("truth")
+    assert combo.model().item(truth).isEnabled()
+    for _ in range(5):
+        window.panel.action_step.trigger()
+    barrier(qtbot, window)
+    qtbot.waitUntil(lambda: window.shown_iteration == 5, timeout=TIMEOUT)
+    frame = window.last_frame
+    ari = adjusted_rand_score(window.dataset.labels, frame.snapshot.labels)
+    label = window.status_labels["agreement"]
+    assert label.isVisible() and f"ARI {ari:.2f}" in label.text()
+    combo.setCurrentIndex(truth)
+    qtbot.waitUntil(lambda: window.last_frame.point_colors is not None, timeout=TIMEOUT)
+    from gmm_viz.run.agreement import truth_colours
+
+    expected = truth_colours(window.dataset.labels, 3, window.last_frame.snapshot.labels, 3)
+    np.testing.assert_array_equal(window.last_frame.point_colors, expected)
+    # Data without true labels: the choice goes back to hard colours and is not offered.
+    window.panel.dataset_combo.setCurrentIndex(window.panel.dataset_combo.findData("faithful"))
+    qtbot.waitUntil(lambda: window.dataset.name == "faithful", timeout=TIMEOUT)
+    settle(qtbot, window)
+    assert combo.currentData() == "hard" and not combo.model().item(truth).isEnabled()
+    assert not window.status_labels["agreement"].isVisible()

@@ -56,7 +56,8 @@ def advance_to(session, iteration):
 def test_before_the_first_frame_the_readouts_say_nothing_is_known():
     assert describe.status_texts(None) == {
         "iteration": "iteration –", "loglik": "log-likelihood –", "change": "change –",
-        "converged": "not converged", "recoveries": "recoveries 0", "identical": ""}
+        "converged": "not converged", "recoveries": "recoveries 0", "identical": "",
+        "agreement": ""}
     assert tuple(describe.status_texts(None)) == describe.STATUS_KEYS
 
 

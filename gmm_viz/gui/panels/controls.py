@@ -77,6 +77,7 @@ class DisplayOptions:
     """How the views draw (never restarts the run)."""
 
     soft_colors: bool = False
+    truth_colors: bool = False
     sigma_levels: tuple = (1, 2)
     density: str = "off"
     ll_scale: str = "total"
@@ -475,9 +476,13 @@ class ControlPanel(QWidget):
     def _make_display_group(self):
         box = QGroupBox("Display")
         form = _form(box)
-        self.colors_combo = _combo({"hard": "hard (most likely)", "soft": "soft (blended)"},
-                                   "Colour each point by its most likely component, or blend "
-                                   "the components' colours by responsibility")
+        self.colors_combo = _combo({"hard": "hard (most likely)", "soft": "soft (blended)",
+                                    "truth": "true labels"},
+                                   "Colour each point by its most likely component, blend "
+                                   "the components' colours by responsibility, or colour it "
+                                   "by the data's true labels (each class in the colour of "
+                                   "the component that matches it best)")
+        self.set_true_labels_available(False)
         form.addRow("Colours", self.colors_combo)
         sigmas = QHBoxLayout()
         self.sigma_checks = {}
@@ -566,6 +571,7 @@ class ControlPanel(QWidget):
         levels = tuple(level for level, check in self.sigma_checks.items() if check.isChecked())
         return DisplayOptions(
             soft_colors=self.colors_combo.currentData() == "soft",
+            truth_colors=self.colors_combo.currentData() == "truth",
             sigma_levels=levels,
             density=self.density_combo.currentData(),
             ll_scale=self.ll_scale_combo.currentData(),
@@ -651,9 +657,23 @@ class ControlPanel(QWidget):
                 combo.setCurrentIndex(min(index, len(names) - 1))
                 combo.setEnabled(len(names) > 2)
 
+    def set_true_labels_available(self, available: bool) -> None:
+        """Offer "true labels" among the colours only for data that has them; the choice
+        falls back to hard colours when new data has none (the combo never names what
+        the canvas does not show)."""
+        self._has_labels = bool(available)
+        item = self.colors_combo.model().item(self.colors_combo.findData("truth"))
+        item.setEnabled(self._has_labels)
+        item.setToolTip("Colour by the data's true labels" if self._has_labels else
+                        "This data has no true labels (a CSV file's text column, or a "
+                        "built-in data set with known groups, gives them)")
+        if not self._has_labels and self.colors_combo.currentData() == "truth":
+            _select(self.colors_combo, "hard")  # emits the display change
+
     def set_display_options(self, options: DisplayOptions):
         with _Blocked(self):
-            _select(self.colors_combo, "soft" if options.soft_colors else "hard")
+            _select(self.colors_combo, "truth" if options.truth_colors and self._has_labels
+                    else "soft" if options.soft_colors else "hard")
             for level, check in self.sigma_checks.items():
                 check.setChecked(level in options.sigma_levels)
             _select(self.density_combo, options.density)

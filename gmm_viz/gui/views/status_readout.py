@@ -7,6 +7,7 @@ from __future__ import annotations
 from PyQt6.QtWidgets import QLabel
 
 from gmm_viz.run import describe
+from gmm_viz.run.agreement import ARI_EXPLANATION
 
 #: What each readout means, shown as its tooltip (in the order of the readouts).
 TOOLTIPS = {
@@ -17,6 +18,7 @@ TOOLTIPS = {
     "converged": "Whether the state shown is converged (the change fell below the tolerance)",
     "recoveries": "Singularity recoveries up to the state shown, and in the whole run",
     "identical": "Components with the same weight, mean and covariance (drawn as one)",
+    "agreement": ARI_EXPLANATION,
 }
 
 
@@ -51,6 +53,7 @@ class StatusReadout:
         those of no run yet when it is None."""
         for key, text in describe.status_texts(frame).items():
             self.labels[key].setText(text)
-        # Shown only when it has something to say (identical components are rare).
-        identical = self.labels["identical"]
-        identical.setVisible(bool(identical.text()))
+        # Shown only when they have something to say (identical components are rare;
+        # only data with true labels has an agreement).
+        for key in ("identical", "agreement"):
+            self.labels[key].setVisible(bool(self.labels[key].text()))

@@ -167,6 +167,11 @@ class EMController(QObject):
         if not self._stopped:
             self._sigViewOption.emit("soft_colours", bool(soft))
 
+    def set_truth_colors(self, truth: bool):
+        """Colour the points by the data's true labels (when it has them)."""
+        if not self._stopped:
+            self._sigViewOption.emit("truth_colours", bool(truth))
+
     # ------------------------------------------------------------------ closing
     def shutdown(self, timeout_ms: int | None = None) -> bool:
         """Stop the timer in the worker thread, end the thread and wait for it, briefly.
