@@ -74,7 +74,8 @@ class EMWorker(QObject):
         # tick even when queued requests are behind a long step.
         self.play_requested = False
         # How runs are shown; kept here so that the next run is shown the same way.
-        self._view_options = {"half_steps": False, "soft_colours": False}
+        self._view_options = {"half_steps": False, "soft_colours": False,
+                              "truth_colours": False}
         self.mailbox = FrameMailbox()
         # Decorated slots (pyqtSlot) are connected without a PyQt proxy object, so these
         # queued calls run in whatever thread the worker lives in at emit time.
@@ -137,6 +138,12 @@ class EMWorker(QObject):
 
     @pyqtSlot()
     def _on_republish_requested(self):
+        # The GUI took a stale frame and asks for the newest state. If a frame is waiting
+        # again, it was built after that take (the take emptied the mailbox), so it is
+        # the newest state already: publishing would only mark it stale, and the GUI
+        # would be handed the same state twice.
+        if self.mailbox.waiting:
+            return
         self._publish()
 
     @pyqtSlot()
@@ -183,7 +190,8 @@ class EMWorker(QObject):
         self._view_options[name] = bool(value)
         if self.session is not None:
             setter = {"half_steps": self.session.set_half_steps,
-                      "soft_colours": self.session.set_soft_colours}[name]
+                      "soft_colours": self.session.set_soft_colours,
+                      "truth_colours": self.session.set_truth_colours}[name]
             setter(value)
             self._publish(force=True)
 
