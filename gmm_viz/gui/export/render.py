@@ -28,7 +28,7 @@ from gmm_viz.gui.export.heading import HeadingBar, text_width
 from gmm_viz.gui.export.style import ExportStyle
 from gmm_viz.gui.views.canvas import MixtureCanvas
 from gmm_viz.gui.views.loglik_plot import LogLikelihoodPlot
-from gmm_viz.palette import blend_colors, component_colors
+from gmm_viz.palette import component_colors, soft_colors
 from gmm_viz.run.describe import phase_text
 from gmm_viz.run.history import DETECTED, FULL
 
@@ -193,7 +193,7 @@ class RunRenderer(QtWidgets.QWidget):
         """Soft colours of ``snap``'s points, or None (coloured by labels)."""
         if not self._soft:
             return None
-        return blend_colors(self._resp_source(snap), component_colors(snap.n_components))
+        return soft_colors(self._resp_source(snap), component_colors(snap.n_components))
 
     def _with_labels(self, snap):
         """``snap`` with its labels (from ``label_source`` when stored without)."""

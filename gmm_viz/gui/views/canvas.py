@@ -730,7 +730,9 @@ class MixtureCanvas(pg.PlotWidget):
                     label.setText(text, color=tuple(int(v * 0.75) for v in colors[c]))
                     label.border = pg.mkPen(*colors[c], 200, width=1)
                 label.setPos(float(means[c, 0]), float(means[c, 1]))
-                label.show()
+                # setVisible, not show(): pyqtgraph gives a new label its transform there
+                # (show() skips it and a first label lands nowhere).
+                label.setVisible(True)
             else:
                 label.hide()
 
