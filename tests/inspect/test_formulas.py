@@ -135,7 +135,7 @@ def test_rule_text_names_the_closest_rule_and_its_factor():
                            f"{number(event.value, 3)} is below the det rule's threshold 0.01")
     assert text.endswith("the rule catches this component.")
     calm = snapshot_of([1.0], [[0.0, 0.0]], [np.diag([0.1, 0.32])])  # det 0.032
-    text = rule_text(closest_rule(calm, 0, EMConfig(rule="det"), X))
+    text = rule_text(closest_rule(calm, 0, EMConfig(rule="det", threshold=1e-2), X))
     assert text == ("Component 0, closest rule: |det(cov)| = 0.032 is 3.2x the det rule's "
                     "threshold 0.01 (the rule fires below 1x).")
     text = rule_text(closest_rule(calm, 0, EMConfig(rule="none"), X))
