@@ -238,9 +238,98 @@ class EMEngine:
         self._run_e_step()
         self._snapshot = self._make_snapshot(
             snapshot.events, np.asarray(snapshot.flagged), snapshot.converged,
-            snapshot.detected,
+            snapshot.detected, user_edits=tuple(getattr(snapshot, "user_edits", ())),
         )
         # The iterations before the snapshot stay in the history; the later ones are gone.
+        self._likelihoods.truncate(self._iteration)
+        self._likelihoods.append(self._snapshot)
+        return self._snapshot
+
+    #: Settings :meth:`reinitialise` may change: the explicit initial parameters.
+    INITIAL_PARAMETER_SETTINGS = ("weights_init", "means_init", "precisions_init")
+
+    @with_single_threaded_blas
+    def reinitialise(self, config: EMConfig) -> Snapshot:
+        """Start again at iteration 0 from other explicit initial parameters.
+
+        The result is exactly what ``EMEngine(X, config)`` would give (same initial
+        state, same random stream), without running the initialiser again: the means a
+        person placed or dragged at iteration 0 start a new run at once, also where the
+        initialisation (k-means on a million points) takes seconds.
+
+        Parameters
+        ----------
+        config : EMConfig
+            This engine's configuration with other ``weights_init``, ``means_init`` or
+            ``precisions_init`` (and any live settings).
+
+        Returns
+        -------
+        Snapshot
+            Iteration 0.
+
+        Raises
+        ------
+        ConfigError
+            When ``config`` changes anything else that defines the run, or its initial
+            parameters have the wrong shape or values (nothing changes then).
+        """
+        fixed = {name: None for name in self.INITIAL_PARAMETER_SETTINGS}
+        if self._config.with_changes(**fixed).restarts_run(config.with_changes(**fixed)):
+            raise ConfigError("reinitialise only changes weights_init, means_init and "
+                              "precisions_init; start a new run for other settings.")
+        initial = self._with_initial_overrides(self._base_initial, config, self.X.shape[1])
+        self._config = config
+        self._reg_std = config.reg_covar / self._scale**2
+        self._initial = initial
+        return self.reset()
+
+    @with_single_threaded_blas
+    def edit_component(self, component: int, *, mean=None, covariance=None,
+                       user_edits=()) -> Snapshot:
+        """Change one component of the current state by hand; EM continues from there.
+
+        The iteration number stays; the E-step is redone at the changed parameters, so
+        the snapshot's log-likelihood, labels and N_k are those of the changed state, and
+        the next :meth:`step` starts from its responsibilities. Nothing is drawn from the
+        random stream.
+
+        Parameters
+        ----------
+        component : int
+        mean : array-like of shape (n_features,), optional
+            The component's new mean (user coordinates).
+        covariance : array-like of shape (n_features, n_features), optional
+            The new covariance (user coordinates), already of the covariance type (see
+            :func:`gmm_viz.engine.covariance_edit.covariance_for_type`): with
+            ``"tied"`` it becomes every component's covariance. Floored as every
+            covariance is (eigenvalues at least 1e-12 of the data's variance).
+        user_edits : tuple of UserEdit
+            The snapshot's record of the edits made to this iteration so far (this one
+            included).
+
+        Returns
+        -------
+        Snapshot
+            The changed state, at the same iteration, not converged; its ``events`` and
+            ``detected`` are the iteration's own (what EM did before the edit).
+        """
+        weights, means, covs = self._weights, self._means.copy(), self._covs.copy()
+        if mean is not None:
+            means[component] = (np.asarray(mean, dtype=np.float64) - self._shift) / self._scale
+        if covariance is not None:
+            cov = np.asarray(covariance, dtype=np.float64) / self._scale**2
+            if self._config.covariance_type == "tied":
+                covs[:] = cov
+            else:
+                covs[component] = cov
+            covs = self._floored(covs)
+        previous = self._snapshot
+        self._set_parameters(weights, means, covs)
+        self._run_e_step()
+        self._snapshot = self._make_snapshot(previous.events, np.asarray(previous.flagged),
+                                             False, previous.detected,
+                                             user_edits=tuple(user_edits))
         self._likelihoods.truncate(self._iteration)
         self._likelihoods.append(self._snapshot)
         return self._snapshot
@@ -344,13 +433,20 @@ class EMEngine:
 
     def _initial_parameters(self, X, Z):
         """Initial weights, means, covariances in standardised coordinates ``Z``."""
+        self._reg_std = self._config.reg_covar / self._scale**2
+        self._base_initial = self._initialiser_parameters(X, Z)
+        return self._with_initial_overrides(self._base_initial, self._config, X.shape[1])
+
+    def _initialiser_parameters(self, X, Z):
+        """What ``config.init`` starts from (standardised), before ``weights_init``,
+        ``means_init`` and ``precisions_init`` override it. Kept, so that a new start
+        with other explicit means or precisions (:meth:`reinitialise`) needs no second
+        initialisation and draws nothing more from the random stream."""
         config = self._config
-        n_samples, n_features = X.shape
-        k = config.n_components
-        self._reg_std = config.reg_covar / self._scale**2
+        n_samples = X.shape[0]
         state = initial_state(X, config, self._random_state)
         # What scikit-learn's initial weights sum to (see initial_weight_sum).
-        self._initial_weight_sum = 1.0
+        self._responsibility_weight_sum = None
         if state.resp is not None:
             nk, means, covs = cov_ops.parameters_from_responsibilities(
                 Z, state.resp, config.covariance_type,
@@ -361,12 +457,20 @@ class EMEngine:
             # proportions: normalise, as every later M-step does (a run file whose weights
             # do not sum to 1 cannot be opened). The responsibilities do not change.
             weights = nk / nk.sum()
-            if config.weights_init is None:
-                self._initial_weight_sum = float(nk.sum() / n_samples)
+            self._responsibility_weight_sum = float(nk.sum() / n_samples)
         else:
             weights = np.asarray(state.weights, dtype=np.float64)
             means = (state.means - self._shift) / self._scale
             covs = state.covariances / self._scale**2
+        return weights, means, covs
+
+    def _with_initial_overrides(self, base, config, n_features):
+        """``base`` with the config's explicit initial parameters applied, floored."""
+        weights, means, covs = (np.array(a, dtype=np.float64) for a in base)
+        k = config.n_components
+        self._initial_weight_sum = 1.0
+        if config.weights_init is None and self._responsibility_weight_sum is not None:
+            self._initial_weight_sum = self._responsibility_weight_sum
         if config.weights_init is not None:
             weights = self._checked_weights(config.weights_init, k)
         if config.means_init is not None:
@@ -533,7 +637,8 @@ class EMEngine:
             return np.eye(self.X.shape[1]) / self._scale**2
         return self._context.data_cov_std.copy()
 
-    def _make_snapshot(self, events, flagged, converged, detected=None) -> Snapshot:
+    def _make_snapshot(self, events, flagged, converged, detected=None,
+                       user_edits=()) -> Snapshot:
         # N_k from the E-step at these parameters, so it matches the labels drawn.
         nk = self._stats[:, 0] + cov_ops.NK_EPS
         weights, means, covs = self.parameters()
@@ -555,6 +660,7 @@ class EMEngine:
             events=tuple(events),
             converged=bool(converged),
             detected=detected,
+            user_edits=tuple(user_edits),
         )
 
 

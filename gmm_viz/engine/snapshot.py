@@ -72,6 +72,65 @@ class SingularityEvent:
         )
 
 
+#: Kinds of :class:`UserEdit`.
+MOVE_MEAN, SET_COVARIANCE = "move_mean", "set_covariance"
+USER_EDIT_KINDS = (MOVE_MEAN, SET_COVARIANCE)
+
+
+@dataclass(frozen=True)
+class UserEdit:
+    """A change a person made by hand to the state of iteration ``iteration``.
+
+    EM continues from the changed state: the iteration's snapshot holds the parameters
+    after the edit (and the log-likelihood, labels and N_k at them), and the next
+    iteration's E-step starts there.
+
+    Attributes
+    ----------
+    iteration : int
+        The iteration whose state was changed (> 0: a change at iteration 0 is a new
+        start, kept in the config's ``means_init`` / ``precisions_init``).
+    kind : {"move_mean", "set_covariance"}
+    component : int
+        The component changed. With ``covariance_type="tied"`` a covariance edit changes
+        the covariance every component shares.
+    old, new : tuple
+        The component's value before and after, in the user's coordinates: a mean is a
+        tuple of D floats, a covariance a tuple of D tuples of D floats (the full matrix;
+        for ``"diag"`` and ``"spherical"`` the one the covariance type allows). Several
+        edits of the same component and kind at one iteration (a drag) are one edit:
+        ``old`` from before the first, ``new`` from the last.
+    log_likelihood_before : float
+        The total log-likelihood of the state before the edit (the snapshot has the one
+        after).
+    """
+
+    iteration: int
+    kind: str
+    component: int
+    old: tuple
+    new: tuple
+    log_likelihood_before: float
+
+    @property
+    def old_array(self) -> np.ndarray:
+        """``old`` as an array of shape (D,) or (D, D)."""
+        return np.array(self.old, dtype=np.float64)
+
+    @property
+    def new_array(self) -> np.ndarray:
+        """``new`` as an array of shape (D,) or (D, D)."""
+        return np.array(self.new, dtype=np.float64)
+
+
+def as_edit_value(array) -> tuple:
+    """An array of shape (D,) or (D, D) as the nested tuple of floats a UserEdit keeps."""
+    array = np.asarray(array, dtype=np.float64)
+    if array.ndim == 1:
+        return tuple(float(v) for v in array)
+    return tuple(tuple(float(v) for v in row) for row in array)
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The state of an EM run after one iteration.
@@ -120,6 +179,10 @@ class Snapshot:
         ``detected`` of its own. None when nothing was re-placed (no rule fired, or the
         recovery only flags). It is not part of the run's numbers: the next iteration
         starts from this snapshot's own parameters.
+    user_edits : tuple of UserEdit
+        Changes made by hand to this iteration's state, in the order made; the
+        parameters are those after them. ``()`` for a state EM made alone. The
+        iteration's ``events`` (and ``detected``) stay as EM made them before the edit.
     """
 
     iteration: int
@@ -137,6 +200,7 @@ class Snapshot:
     events: tuple = field(default_factory=tuple)
     converged: bool = False
     detected: Snapshot | None = None
+    user_edits: tuple = field(default_factory=tuple)
 
     @property
     def n_components(self) -> int:

@@ -292,3 +292,87 @@ def history_truncated_text(iteration: int, dropped: int) -> str:
     later = "iteration" if dropped == 1 else "iterations"
     return (f"Resumed from iteration {iteration}: the {dropped} later {later} "
             "of the history were dropped.")
+
+
+# ---------------------------------------------------------------------- changes by hand
+def waiting_text(n_points: int, k: int, reason: str | None = None) -> str:
+    """Why EM cannot run yet on drawn data, and what to do.
+
+    ``"k = 3 needs at least 4 points: 1 so far. Draw 3 more (or lower k)."``; with the
+    engine's ``reason`` when there are enough points but it refuses them (all equal, too
+    few distinct): ``"The 4 points cannot be fitted with k = 3 yet: <reason> Draw more
+    points (or lower k)."``.
+    """
+    need = max(int(k) + 1, 2)
+    so_far = f"{n_points} so far" if n_points else "none so far"
+    if reason is None or n_points < need:
+        more = need - n_points
+        return (f"k = {k} needs at least {need} points: {so_far}. Draw {more} more"
+                f"{'' if k == 1 else ' (or lower k)'}.")
+    reason = reason.strip()
+    if reason and reason[-1] not in ".!?":
+        reason += "."
+    return (f"The {n_points} points cannot be fitted with k = {k} yet: {reason} Draw more "
+            "points (or lower k).")
+
+
+def _coordinates(values) -> str:
+    return "(" + ", ".join(f"{v:.4g}" for v in values) + ")"
+
+
+def user_edit_text(edit, log_likelihood_after: float | None = None) -> str:
+    """One change made by hand, in a sentence.
+
+    ``"iteration 12: component 2's mean moved by hand from (1.2, 3.4) to (5, 6); the
+    log-likelihood went from -2931.4 to -3050.2"``. A covariance: ``"... component 2's
+    covariance set by hand (det 0.25 -> 1.5)"``. Without ``log_likelihood_after``, the
+    log-likelihood is not mentioned.
+    """
+    if edit.kind == "move_mean":
+        what = (f"component {edit.component}'s mean moved by hand from "
+                f"{_coordinates(edit.old)} to {_coordinates(edit.new)}")
+    else:
+        old_det = float(np.linalg.det(edit.old_array))
+        new_det = float(np.linalg.det(edit.new_array))
+        what = (f"component {edit.component}'s covariance set by hand (det {old_det:.3g} "
+                f"-> {new_det:.3g})")
+    text = f"iteration {edit.iteration}: {what}"
+    if log_likelihood_after is not None:
+        text += (f"; the log-likelihood went from {edit.log_likelihood_before:.1f} to "
+                 f"{log_likelihood_after:.1f}")
+    return text
+
+
+def user_edits_text(frame) -> str:
+    """The changes made by hand to the state shown (``frame.user_edits``), ``"; "``-
+    joined, the last with the log-likelihood of the state shown (which is after all of
+    them); ``""`` when none.
+
+    When several edits were made to one state, the log-likelihood named is that of the
+    state shown (after all of them), from the one before the first.
+    """
+    edits = tuple(getattr(frame, "user_edits", ()))
+    if not edits or frame.snapshot is None:
+        return ""
+    after = float(frame.snapshot.log_likelihood)
+    parts = [user_edit_text(edit) for edit in edits[:-1]]
+    last = edits[-1]
+    if len(edits) > 1:
+        from dataclasses import replace
+
+        last = replace(last, log_likelihood_before=edits[0].log_likelihood_before)
+    parts.append(user_edit_text(last, after))
+    return "; ".join(parts)
+
+
+def data_edit_text(n_before: int, n_after: int, continued: bool) -> str:
+    """A data edit in a sentence: ``"Added 3 points (400 -> 403); the run starts again
+    on the new data."``; ``"Removed 5 points (...); EM continues from the parameters it
+    had."``."""
+    change = n_after - n_before
+    verb = "Added" if change > 0 else "Removed"
+    count = abs(change)
+    what = f"{verb} {count} point{'s' if count != 1 else ''} ({n_before:,} -> {n_after:,})"
+    how = ("EM continues from the parameters it had" if continued
+           else "the run starts again on the new data")
+    return f"{what}; {how}."

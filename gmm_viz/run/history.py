@@ -34,7 +34,9 @@ iterations). A :class:`RunHistory` therefore has a budget
   reached, so the cost is amortised O(1) per append);
 - never thinned: iteration 0, every iteration with an event (a singularity recovery or
   flag, or the first convergence) and the newest :data:`KEEP_RECENT` iterations, so
-  stepping back a little always works. Only if those alone overflow the budget (a "flag"
+  stepping back a little always works. Iterations a person changed by hand (a
+  :class:`~gmm_viz.engine.snapshot.UserEdit`) are never thinned at all: a saved run
+  replays them, and there are only as many as a hand made. Only if those alone overflow the budget (a "flag"
   recovery that fires at every iteration, or a budget smaller than the newest window) are
   event iterations thinned evenly too, and then the newest window shrinks: the budget is
   a bound, whatever the run.
@@ -72,6 +74,8 @@ SNAPSHOT_OVERHEAD_BYTES = 1232
 #: Bytes of one SingularityEvent beyond its two mean tuples (object, strings, floats and
 #: its slot in the snapshot's tuple); measured with tracemalloc: 240.
 EVENT_OVERHEAD_BYTES = 256
+#: Bytes of one UserEdit beyond its two value tuples (object, strings, floats, its slot).
+USER_EDIT_OVERHEAD_BYTES = 256
 
 #: Array fields of a Snapshot counted by :func:`snapshot_nbytes`.
 _ARRAY_FIELDS = ("weights", "means", "covariances", "labels", "nk", "det", "min_eigenvalue",
@@ -95,6 +99,9 @@ class History:
         Iterations at which a singularity recovery re-placed a component.
     converged_at : int or None
         First iteration at which the run reported convergence.
+    user_edits : list of int
+        Iterations whose state a person changed by hand (a mean dragged, a covariance
+        set); the curve's value there is the changed state's.
     kept : ndarray of shape (n_kept,) of int64, or None
         Iterations whose snapshot is kept (sorted), i.e. that can be shown, when some
         were thinned; None when every iteration is kept.
@@ -106,6 +113,11 @@ class History:
     recoveries: list
     converged_at: int | None
     kept: np.ndarray | None = None
+    user_edits: list = None
+
+    def __post_init__(self):
+        if self.user_edits is None:  # a History built by hand, before user edits existed
+            object.__setattr__(self, "user_edits", [])
 
     @property
     def n_recoveries(self) -> int:
@@ -289,16 +301,30 @@ def snapshot_nbytes(snapshot) -> int:
             # A tuple of n floats: 40 + 8 n bytes, and 24 bytes per float object.
             total += EVENT_OVERHEAD_BYTES + 80 + 32 * (len(event.old_mean)
                                                        + len(event.new_mean))
+    edits = getattr(snapshot, "user_edits", ())
+    if edits:
+        total += 40 + 8 * len(edits)
+        for edit in edits:
+            total += USER_EDIT_OVERHEAD_BYTES + 2 * _value_nbytes(edit.new)
     detected = getattr(snapshot, "detected", None)
     if detected is not None:
         total += snapshot_nbytes(detected)
     return total
 
 
+def _value_nbytes(value) -> int:
+    """Bytes of a UserEdit value: a tuple of floats, or a tuple of such tuples."""
+    if value and isinstance(value[0], tuple):
+        return 40 + 8 * len(value) + sum(_value_nbytes(row) for row in value)
+    return 40 + 32 * len(value)
+
+
 def is_event(snapshot) -> bool:
-    """True when an iteration had a singularity event (recovery or flag)."""
+    """True when an iteration had a singularity event (recovery or flag) or a change by
+    hand (a user edit)."""
     flagged = getattr(snapshot, "flagged", None)
-    return bool(snapshot.events) or (flagged is not None and bool(np.any(flagged)))
+    return (bool(snapshot.events) or bool(getattr(snapshot, "user_edits", ()))
+            or (flagged is not None and bool(np.any(flagged))))
 
 
 class ThinnedIterationError(KeyError):
@@ -469,7 +495,13 @@ class RunHistory:
             recoveries=list(self._recoveries),
             converged_at=self._converged_at,
             kept=self.kept_iterations() if self.thinned else None,  # None: every one
+            user_edits=list(self._user_edits),
         )
+
+    @property
+    def user_edits(self) -> list:
+        """Iterations whose state a person changed by hand, increasing (a new list)."""
+        return list(self._user_edits)
 
     # ------------------------------------------------------------------ positions
     def frames(self, iteration: int, half_steps: bool) -> tuple:
@@ -565,6 +597,7 @@ class RunHistory:
         self._event_iterations = np.empty(16, dtype=np.int64)
         self._n_events = 0
         self._recoveries = []
+        self._user_edits = []  # iterations changed by hand: never thinned
         self._converged_at = None
         self._plain_stride = 1  # old plain iterations kept: multiples of this
         self._event_stride = 1  # old event iterations kept: ordinals multiple of this
@@ -648,10 +681,40 @@ class RunHistory:
         self._n_events = int(np.searchsorted(self._event_iterations[:self._n_events],
                                              iteration, side="right"))
         self._recoveries = [r for r in self._recoveries if r <= iteration]
+        self._user_edits = [u for u in self._user_edits if u <= iteration]
         if self._converged_at is not None and self._converged_at > iteration:
             self._converged_at = None
         self._n = iteration + 1
         return dropped
+
+    def replace_last(self, snapshot):
+        """Put ``snapshot`` in place of the newest iteration's (a state changed by hand).
+
+        Its curve value, recoveries, convergence and user edits replace the old ones.
+
+        Raises
+        ------
+        ValueError
+            When ``snapshot`` is not of the newest iteration.
+        """
+        last = self.last_iteration
+        if last < 0 or int(snapshot.iteration) != last:
+            raise ValueError(f"replace_last expects iteration {last}; got "
+                             f"{snapshot.iteration}.")
+        # The newest iteration is always kept (the newest window is at least 1 long).
+        self._bytes -= snapshot_nbytes(self._kept.pop(last))
+        if self._n_events and self._event_iterations[self._n_events - 1] == last:
+            self._n_events -= 1
+        if self._recoveries and self._recoveries[-1] == last:
+            self._recoveries.pop()
+        if self._user_edits and self._user_edits[-1] == last:
+            self._user_edits.pop()
+        if self._converged_at == last:
+            self._converged_at = None
+        self._n = last
+        self._record(snapshot)
+        if self.nbytes > self._budget:
+            self._fit_budget()
 
     # ------------------------------------------------------------------ internals
     def _record(self, snapshot):
@@ -662,6 +725,8 @@ class RunHistory:
         self._values[iteration] = (snapshot.log_likelihood, snapshot.mean_log_likelihood)
         if snapshot.recovered_components:
             self._recoveries.append(iteration)
+        if getattr(snapshot, "user_edits", ()):
+            self._user_edits.append(iteration)
         first_convergence = snapshot.converged and self._converged_at is None
         if first_convergence:
             self._converged_at = iteration
@@ -684,6 +749,11 @@ class RunHistory:
             grown[:len(self._values)] = self._values
             self._values = grown
 
+    def _is_user_edit(self, iteration: int) -> bool:
+        edits = self._user_edits
+        at = int(np.searchsorted(edits, iteration)) if edits else 0
+        return at < len(edits) and edits[at] == iteration
+
     def _event_ordinal(self, iteration: int) -> int | None:
         """Position of ``iteration`` among the event iterations, or None for a plain one."""
         events = self._event_iterations[:self._n_events]
@@ -692,7 +762,7 @@ class RunHistory:
 
     def _keeps(self, iteration: int) -> bool:
         """Whether an iteration older than the newest window stays under the strides."""
-        if iteration == 0:
+        if iteration == 0 or self._is_user_edit(iteration):
             return True
         ordinal = self._event_ordinal(iteration)
         if ordinal is not None:
@@ -728,6 +798,9 @@ class RunHistory:
         event[inside] = events[at[inside]] == order[inside]
         keep = np.where(event, at % self._event_stride == 0,
                         order % self._plain_stride == 0) | ~old
+        if self._user_edits:
+            keep |= np.isin(order, self._user_edits)
+            old &= ~np.isin(order, self._user_edits)  # never thinned: not counted
         for iteration in order[~keep].tolist():
             self._bytes -= snapshot_nbytes(self._kept.pop(iteration))
         kept = order[keep]

@@ -5,7 +5,22 @@ and the run's :class:`~gmm_viz.run.history.RunHistory`, with the operations a pe
 step forward or back (by iterations, or by half-steps), seek to an iteration, play on from
 the past (which drops the later history), reset, change live settings, and build the state
 to show now (:meth:`RunSession.frame`: the snapshot with the labels or soft colours of that
-state, and the singularity events since the last look).
+state, and the singularity events since the last look), and change the run by hand:
+
+- the model (:meth:`RunSession.move_mean`, :meth:`RunSession.set_covariance`,
+  :meth:`RunSession.place_means`): at iteration 0 a change is a new start (kept in the
+  config's ``means_init`` / ``precisions_init``, so Reset and saved runs reproduce it);
+  at a later iteration EM continues from the changed state, recorded in the history as
+  a :class:`~gmm_viz.engine.snapshot.UserEdit` of that iteration;
+- the data (:meth:`RunSession.add_points`, :meth:`RunSession.remove_points`,
+  :meth:`RunSession.clear_points`, :meth:`RunSession.undo`, :meth:`RunSession.redo`):
+  each edit makes new data and a new run on it (a new ``RunInfo.run_id``), from the
+  run's start or from its current parameters.
+
+Too few points for EM (an empty canvas, or points erased): the session *waits for
+points*. It has no engine and no history; its frames have no snapshot and say, in
+``Frame.waiting``, how many points EM needs (k + 1, and at least 2); drawing enough
+points starts the run. Stepping or playing meanwhile does nothing but say so.
 
 The window's worker thread (:mod:`gmm_viz.gui.worker`) drives one session between its
 timer ticks; the headless ``fit`` and ``render`` commands and the tests drive it directly.
@@ -22,7 +37,26 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from gmm_viz.engine.snapshot import identical_components
+from gmm_viz.engine.covariance_edit import (
+    CovarianceEditError,
+    checked_covariance,
+    covariance_for_type,
+    precisions_init_for,
+)
+from gmm_viz.engine.snapshot import (
+    MOVE_MEAN,
+    SET_COVARIANCE,
+    UserEdit,
+    as_edit_value,
+    identical_components,
+)
+from gmm_viz.run.data_edits import (
+    DataHistory,
+    checked_indices,
+    checked_new_points,
+    edited_data,
+    is_edited,
+)
 from gmm_viz.run.history import (
     DETECTED,
     FULL,
@@ -40,6 +74,10 @@ __all__ = ["Frame", "RunAccess", "RunInfo", "RunRefused", "RunRequest", "RunSess
 
 #: Past iterations whose labels a session keeps (each is one small int per point).
 LABELS_CACHED = 8
+#: A mean given by hand may be at most this many times the data's spread away from the
+#: data's centre: far enough for any experiment (a component with no points at all), and
+#: its squared distance stays far from overflowing floating point.
+MAX_MEAN_DISTANCE = 1e12
 
 
 class SessionError(Exception):
@@ -169,6 +207,16 @@ class Frame:
         Groups of components of ``snapshot`` with identical weight, mean and covariance
         (:func:`gmm_viz.engine.snapshot.identical_components`); ``()`` when all differ.
         Identical components are drawn on top of each other: draw each group as one.
+    user_edits : tuple of UserEdit
+        The changes made by hand to the state shown (its iteration's
+        ``snapshot.user_edits``) at the frame that shows that state (``"M"`` or
+        ``"full"``); ``()`` at every other frame, like :attr:`replacements`. The
+        iterations of every user edit of the run are ``history.user_edits``.
+    waiting : str
+        ``""`` normally. While the session waits for points (too few for EM), the
+        sentence saying how many are needed; then ``snapshot`` is None, the history is
+        empty (``last_iteration`` -1) and only ``run.dataset.X`` (0 or more points) is
+        to be drawn.
     """
 
     run: RunInfo
@@ -186,8 +234,12 @@ class Frame:
     detections: tuple = field(default_factory=tuple)
     identical_components: tuple = field(default_factory=tuple)
     agreement: str = ""
+    user_edits: tuple = field(default_factory=tuple)
+    waiting: str = ""
 
     def __post_init__(self):
+        if self.iteration is None and self.snapshot is None:
+            object.__setattr__(self, "iteration", 0)
         if self.iteration is None:  # a frame built by hand: the parameters' iteration
             object.__setattr__(self, "iteration", int(self.snapshot.iteration))
 
@@ -326,20 +378,29 @@ class RunSession:
     ------
     ConfigError, DataError, ValueError
         When the engine cannot start on these data, or ``history`` does not fit them.
+        Data drawn or edited by hand (:func:`gmm_viz.run.data_edits.is_edited`, e.g.
+        :func:`~gmm_viz.run.data_edits.empty_canvas`) with too few points for EM is no
+        error: the session waits for points (see the module docstring).
     """
 
     def __init__(self, dataset, config, *, history=(), curve=None, half_steps=False,
                  soft_colours=False, run_id=0, token=0):
-        from gmm_viz.engine import EMEngine
-
-        engine = EMEngine(dataset.X, config)
+        #: Every iteration (thinned evenly beyond its memory budget), without labels.
+        self.history = RunHistory()
+        #: The data before each data edit, for :meth:`undo` and :meth:`redo`.
+        self.data_history = DataHistory()
+        self._truncation = None  # (iteration, dropped) of the last resume, until taken
+        self._waiting = ""  # why EM cannot run yet (too few points), or ""
+        self._waiting_config = config
+        if history or not is_edited(dataset):
+            engine = self._new_engine(dataset, config)
+        else:
+            engine = self._engine_or_waiting(dataset, config)
         saved = check_history(history or (), dataset.X.shape[1], config.n_components)
         if saved:
             engine.restore(saved[-1])
         self.engine = engine
-        self.run = RunInfo(run_id, token, dataset, engine.config)
-        #: Every iteration (thinned evenly beyond its memory budget), without labels.
-        self.history = RunHistory()
+        self.run = RunInfo(run_id, token, dataset, config if engine is None else engine.config)
         self.half_steps = bool(half_steps)
         self.soft_colours = bool(soft_colours)
         #: Colour the points by the data's true labels (when it has them).
@@ -357,7 +418,7 @@ class RunSession:
             self.history.extend(saved, curve=curve)
             self._position = self.history.seek_position(int(saved[-1].iteration),
                                                         self.half_steps)
-        else:
+        elif engine is not None:
             self._record(engine.snapshot)
 
     # ------------------------------------------------------------------ reading
@@ -368,12 +429,28 @@ class RunSession:
     @property
     def config(self):
         """The engine's current configuration (with live changes)."""
-        return self.engine.config
+        return self._waiting_config if self.engine is None else self.engine.config
 
     @property
     def iteration(self) -> int:
-        """The newest iteration computed (the engine's)."""
-        return int(self.engine.iteration)
+        """The newest iteration computed (the engine's; 0 while waiting for points)."""
+        return 0 if self.engine is None else int(self.engine.iteration)
+
+    @property
+    def waiting(self) -> str:
+        """``""``, or while there are too few points for EM, the sentence saying how
+        many to draw (see the module docstring)."""
+        return self._waiting
+
+    @property
+    def can_undo(self) -> bool:
+        """True when a data edit can be undone."""
+        return self.data_history.can_undo
+
+    @property
+    def can_redo(self) -> bool:
+        """True when an undone data edit can be done again."""
+        return self.data_history.can_redo
 
     @property
     def position(self) -> Position:
@@ -389,11 +466,20 @@ class RunSession:
     def at_end(self) -> bool:
         """True when there is nothing more to show: EM finished (converged or reached
         ``max_iter``) and the next position would need a new iteration."""
+        if self.engine is None:
+            return True  # waiting for points: nothing to run
         return bool(self.engine.finished) and self._needs_step(self._next())
 
     def access(self) -> RunAccess:
         """What a job may read of this run (see :class:`RunAccess`)."""
         return RunAccess(self.engine, self.run, self.history)
+
+    def take_truncation(self):
+        """``(iteration, dropped)`` when an edit resumed from a past iteration and dropped
+        ``dropped`` later ones (for the worker's ``sigHistoryTruncated``), else None;
+        each is returned once."""
+        truncation, self._truncation = self._truncation, None
+        return truncation
 
     def take_warnings(self) -> list:
         """Messages for the person that did not stop anything (e.g. soft colours that
@@ -408,8 +494,10 @@ class RunSession:
         Raises
         ------
         SessionError
-            The EM step failed; the position is unchanged.
+            The EM step failed, or there are too few points for EM; the position is
+            unchanged.
         """
+        self._require_model("run EM")
         position = self._next()
         if self._needs_step(position):
             self._step_engine()
@@ -419,6 +507,8 @@ class RunSession:
 
     def step_back(self):
         """Show the previous (half-)iteration; at iteration 0 nothing changes."""
+        if self.engine is None:
+            return
         previous = self.history.previous_position(self._position, self.half_steps)
         if previous is not None:
             self._position = previous
@@ -427,6 +517,8 @@ class RunSession:
         """Show the state after iteration ``iteration``: with half-steps its M-step, where
         its re-placements are (clipped to the run; a thinned iteration shows the nearest
         kept one, see :meth:`~gmm_viz.run.history.RunHistory.seek_position`)."""
+        if self.engine is None:
+            return
         self._position = self.history.seek_position(iteration, self.half_steps)
 
     def resume(self) -> int:
@@ -442,7 +534,7 @@ class RunSession:
         SessionError
             The engine could not be put back to the iteration shown; nothing changed.
         """
-        if not self.in_past:
+        if self.engine is None or not self.in_past:
             return 0
         iteration = self._position.iteration
         try:
@@ -462,6 +554,8 @@ class RunSession:
         ------
         SessionError
         """
+        if self.engine is None:
+            return
         try:
             snapshot = self.engine.reset()
         except Exception as exc:  # noqa: BLE001
@@ -487,6 +581,10 @@ class RunSession:
         """
         from gmm_viz.engine.config import LIVE_SETTINGS
 
+        if self.engine is None:
+            live = {name: getattr(config, name) for name in LIVE_SETTINGS}
+            self._waiting_config = self._waiting_config.with_changes(**live)
+            return
         try:
             if self.engine.config.restarts_run(config):
                 live = {name: getattr(config, name) for name in LIVE_SETTINGS}
@@ -498,6 +596,9 @@ class RunSession:
     def set_half_steps(self, half_steps: bool):
         """Show each iteration as two states (after E, after M), or as one."""
         self.half_steps = bool(half_steps)
+        if self.engine is None:
+            self._position = start_position(self.half_steps)
+            return
         self._position = self.history.clamp(convert_position(self._position,
                                                              self.half_steps),
                                             self.half_steps)
@@ -524,8 +625,9 @@ class RunSession:
         Raises
         ------
         SessionError
-            An EM step failed.
+            An EM step failed, or there are too few points for EM.
         """
+        self._require_model("run EM")
         limit = self.config.max_iter if max_iterations is None else max_iterations
         snapshots = [self.engine.snapshot]
         while self.engine.iteration < limit and not self.engine.finished:
@@ -533,6 +635,242 @@ class RunSession:
         self._position = self.history.seek_position(self.history.last_iteration,
                                                     self.half_steps)
         return snapshots
+
+    # ------------------------------------------------------------------ changing the model
+    def move_mean(self, component: int, mean):
+        """Move component ``component``'s mean to ``mean`` (a drag on the canvas).
+
+        The state changed is the one whose parameters are drawn (at an E-step frame,
+        the previous iteration's):
+
+        - at iteration 0 it is the run's start: the component's initial mean is ``mean``
+          (the others stay), the config's ``means_init`` holds every initial mean, and
+          the run starts again from there (the history is cut to the new iteration 0;
+          it equals a fresh run with that config, and Reset and saved runs reproduce it);
+        - at iteration t > 0, the mean of θ(t) changes and EM continues from the changed
+          state: the history keeps it as iteration t with a
+          :class:`~gmm_viz.engine.snapshot.UserEdit` (kind ``"move_mean"``), the curve
+          gets its log-likelihood, and the next step starts from its responsibilities.
+          Looking back, the later iterations are dropped first, as Play from the past
+          does (:meth:`take_truncation` says how many).
+
+        Parameters
+        ----------
+        component : int
+        mean : array-like of shape (n_features,)
+            Every feature (the canvas merges its two axes into the current mean).
+
+        Raises
+        ------
+        SessionError
+            A bad component or mean (not D finite numbers, or farther than
+            :data:`MAX_MEAN_DISTANCE` spreads from the data), or too few points for EM;
+            nothing changes.
+        """
+        self._require_model("move a mean")
+        component = self._checked_component(component)
+        mean = self._checked_mean(mean, "the mean")
+        target = self._edit_iteration()
+        if target == 0:
+            base = self.config.means_init
+            means = np.array(self.history[0].means if base is None else base, dtype=float)
+            means[component] = mean
+            self._restart_with(means_init=means)
+            return
+        self._go_to(target)
+        self._edit(MOVE_MEAN, component, self.engine.snapshot.means[component], mean,
+                   mean=mean)
+
+    def set_covariance(self, component: int, covariance) -> np.ndarray:
+        """Set component ``component``'s covariance (an ellipse's edge dragged).
+
+        Iteration 0 and later iterations as :meth:`move_mean` (at iteration 0 the
+        config's ``precisions_init`` holds every initial covariance).
+
+        Parameters
+        ----------
+        component : int
+        covariance : array-like of shape (n_features, n_features)
+            Symmetric positive definite. The run holds what its covariance type allows
+            (:func:`~gmm_viz.engine.covariance_edit.covariance_for_type`): ``"diag"``
+            keeps the variances (no correlation), ``"spherical"`` their mean, ``"tied"``
+            makes it every component's covariance.
+
+        Returns
+        -------
+        ndarray of shape (n_features, n_features)
+            The covariance the run now holds (what to draw; the UserEdit records it).
+
+        Raises
+        ------
+        SessionError
+            Not a symmetric positive definite matrix of the run's shape, a bad
+            component, or too few points for EM; nothing changes.
+        """
+        self._require_model("change a covariance")
+        component = self._checked_component(component)
+        try:
+            matrix = checked_covariance(covariance, self.dataset.X.shape[1])
+        except CovarianceEditError as exc:
+            raise SessionError(f"Cannot set the covariance of component {component}: "
+                               f"{exc}") from None
+        kind = self.config.covariance_type
+        applied = covariance_for_type(matrix, kind)
+        target = self._edit_iteration()
+        if target == 0:
+            covs = np.array(self.history[0].covariances, dtype=float)
+            if kind == "tied":
+                covs[:] = applied
+            else:
+                covs[component] = applied
+            self._restart_with(precisions_init=precisions_init_for(covs, kind))
+            return applied
+        self._go_to(target)
+        self._edit(SET_COVARIANCE, component, self.engine.snapshot.covariances[component],
+                   applied, covariance=applied)
+        return applied
+
+    def place_means(self, means):
+        """Start the run from initial means placed by hand (k clicks on the canvas).
+
+        The config's ``means_init`` becomes ``means`` and the run starts again at
+        iteration 0 (the history is cut), wherever it was: the same run as a fresh one
+        with that config (``gmm-viz fit --means``).
+
+        Parameters
+        ----------
+        means : array-like of shape (n_components, n_features)
+
+        Raises
+        ------
+        SessionError
+            Not k rows of D finite numbers within :data:`MAX_MEAN_DISTANCE` spreads of
+            the data, or too few points for EM; nothing changes.
+        """
+        self._require_model("place the means")
+        k, d = self.config.n_components, self.dataset.X.shape[1]
+        try:
+            array = np.array(means, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise SessionError(f"Cannot place the means: give {k} means of {d} numbers "
+                               "each.") from None
+        if array.shape != (k, d):
+            raise SessionError(f"Cannot place the means: this run needs {k} means (k = {k})"
+                               f" of {d} numbers each (one per feature); got an array of "
+                               f"shape {array.shape}.")
+        for row, mean in enumerate(array):
+            self._checked_mean(mean, f"mean {row}")
+        self._restart_with(means_init=array)
+
+    # ------------------------------------------------------------------ changing the data
+    def add_points(self, points, *, continue_from_parameters: bool = False):
+        """Add points (clicks or a spray on the canvas): new data, a new run on it.
+
+        Parameters
+        ----------
+        points : array-like of shape (m, n_features) or (n_features,)
+            Every feature of each point.
+        continue_from_parameters : bool
+            False (default): the run starts again on the new data from its
+            initialisation (``init``, and the hand-placed means if any). True: the new
+            run starts from the parameters drawn now (its iteration 0 is them: the
+            config's ``weights_init``, ``means_init`` and ``precisions_init``), to watch
+            EM adapt to the new points.
+
+        The data is a new Dataset (same name and feature names, ``source`` marked
+        edited by hand; no true labels, the drawn points have none) and the run a new
+        ``RunInfo.run_id``. The edit can be undone (:meth:`undo`).
+
+        Raises
+        ------
+        SessionError
+            Points of the wrong width, not finite, or beyond the point limit; nothing
+            changes.
+        """
+        data = self.dataset
+        try:
+            new = checked_new_points(points, data.X.shape[1], len(data.X))
+        except ValueError as exc:
+            raise SessionError(f"Cannot add the points: {exc}", pause=False) from None
+        X = np.concatenate([data.X, new])
+        self._change_data(edited_data(data, X), continue_from_parameters)
+
+    def remove_points(self, indices, *, continue_from_parameters: bool = False):
+        """Remove the points at ``indices`` (erased on the canvas); see :meth:`add_points`.
+
+        True labels of the points left are kept. Fewer than k + 1 points left: the
+        session waits for points (see the module docstring).
+
+        Parameters
+        ----------
+        indices : array-like of int
+            Indices into the current ``dataset.X`` (repeats count once).
+        continue_from_parameters : bool
+
+        Raises
+        ------
+        SessionError
+            An index that is not a point; nothing changes.
+        """
+        data = self.dataset
+        try:
+            gone = checked_indices(indices, len(data.X))
+        except ValueError as exc:
+            raise SessionError(f"Cannot remove the points: {exc}", pause=False) from None
+        keep = np.ones(len(data.X), dtype=bool)
+        keep[gone] = False
+        labels = None if data.labels is None else data.labels[keep]
+        self._change_data(edited_data(data, data.X[keep], labels), continue_from_parameters)
+
+    def clear_points(self):
+        """Remove every point: the session waits for points to be drawn (undoable).
+
+        Raises
+        ------
+        SessionError
+            When there are no points.
+        """
+        data = self.dataset
+        if len(data.X) == 0:
+            raise SessionError("There are no points to clear.", pause=False)
+        self._change_data(edited_data(data, data.X[:0]), False)
+
+    def undo(self, *, continue_from_parameters: bool = False):
+        """Go back to the data before the last data edit, exactly (bit for bit).
+
+        A new run on it starts as after an edit (see :meth:`add_points`).
+
+        Raises
+        ------
+        SessionError
+            Nothing to undo.
+        """
+        if not self.can_undo:
+            raise SessionError("Nothing to undo: the data has not been changed by hand.",
+                               pause=False)
+        previous = self.data_history.undo(self.dataset)
+        try:
+            self._install_data(previous, continue_from_parameters)
+        except SessionError:
+            self.data_history.redo(previous)  # back as it was
+            raise
+
+    def redo(self, *, continue_from_parameters: bool = False):
+        """Do the last undone data edit again (see :meth:`undo`).
+
+        Raises
+        ------
+        SessionError
+            Nothing to redo.
+        """
+        if not self.can_redo:
+            raise SessionError("Nothing to redo.", pause=False)
+        following = self.data_history.redo(self.dataset)
+        try:
+            self._install_data(following, continue_from_parameters)
+        except SessionError:
+            self.data_history.undo(following)
+            raise
 
     # ------------------------------------------------------------------ showing
     def frame(self, playing: bool = False) -> Frame:
@@ -550,6 +888,8 @@ class RunSession:
             goes back to the last one shown, which the views still show, so the session
             and the views agree and the next step or seek starts from there.
         """
+        if self.engine is None:
+            return self._waiting_frame(playing)
         try:
             frame = self._build_frame(playing)
         except Exception as exc:  # noqa: BLE001 - e.g. a damaged snapshot in the history
@@ -572,7 +912,13 @@ class RunSession:
         Returns
         -------
         ndarray of shape (n_samples,) of int, read-only
+
+        Raises
+        ------
+        SessionError
+            While waiting for points (there are no parameters).
         """
+        self._require_model("colour the points")
         engine = self.engine
         if iteration == engine.iteration and engine.snapshot.labels is not None:
             return engine.snapshot.labels
@@ -584,6 +930,179 @@ class RunSession:
                 self._labels_cache.pop(next(iter(self._labels_cache)))
             self._labels_cache[iteration] = labels
         return labels
+
+    # ------------------------------------------------------------------ internals
+    @staticmethod
+    def _new_engine(dataset, config):
+        from gmm_viz.engine import EMEngine
+
+        return EMEngine(dataset.X, config)
+
+    def _engine_or_waiting(self, dataset, config):
+        """An engine on drawn or edited data, or None (and the waiting sentence) when
+        there are too few points for EM: fewer than k + 1 (at least 2), or points the
+        engine refuses (all equal, fewer distinct than k)."""
+        from gmm_viz.data import DataError
+        from gmm_viz.run.describe import waiting_text
+
+        n, k = len(dataset.X), config.n_components
+        self._waiting = ""
+        if n < max(k + 1, 2):
+            self._waiting = waiting_text(n, k)
+            return None
+        try:
+            return self._new_engine(dataset, config)
+        except DataError as exc:
+            self._waiting = waiting_text(n, k, str(exc))
+            return None
+
+    def _require_model(self, what: str):
+        if self.engine is None:
+            raise SessionError(f"Cannot {what} yet: {self._waiting}", pause=True)
+
+    def _checked_component(self, component) -> int:
+        k = self.config.n_components
+        if isinstance(component, (bool, np.bool_)) or not isinstance(
+                component, (int, np.integer)) or not 0 <= int(component) < k:
+            raise SessionError(f"There is no component {component!r}: components are "
+                               f"numbered 0 to {k - 1}.")
+        return int(component)
+
+    def _checked_mean(self, mean, what: str) -> np.ndarray:
+        """``mean`` as D finite numbers within reach of the data, or SessionError."""
+        d = self.dataset.X.shape[1]
+        try:
+            array = np.array(mean, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise SessionError(f"Cannot use {what}: give {d} numbers (one per "
+                               "feature).") from None
+        if array.shape != (d,):
+            raise SessionError(f"Cannot use {what}: it needs {d} numbers (one per feature);"
+                               f" got an array of shape {array.shape}.")
+        if not np.isfinite(array).all():
+            raise SessionError(f"Cannot use {what}: its coordinates must be finite numbers "
+                               "(no NaN or infinity).")
+        X = self.dataset.X
+        centre = X.mean(axis=0)
+        spread = float(np.abs(X - centre).max()) or 1.0
+        if float(np.abs(array - centre).max()) > MAX_MEAN_DISTANCE * spread:
+            raise SessionError(f"Cannot use {what}: it is more than {MAX_MEAN_DISTANCE:.0e} "
+                               "times the data's spread away from the data.")
+        return array
+
+    def _edit_iteration(self) -> int:
+        """The iteration whose parameters are drawn: the state an edit changes."""
+        position = self.history.clamp(self._position, self.half_steps)
+        return int(position.parameters_iteration)
+
+    def _go_to(self, iteration: int):
+        """Make ``iteration`` the newest one (dropping later ones, as Play from the past
+        does), shown."""
+        if iteration < self.history.last_iteration:
+            self._position = self.history.seek_position(iteration, self.half_steps)
+            dropped = self.resume()
+            if dropped:
+                self._truncation = (iteration, dropped)
+
+    def _edit(self, kind, component, old, new, **change):
+        """Change the newest state by hand, record it, and show it."""
+        engine = self.engine
+        current = engine.snapshot
+        edits = list(current.user_edits)
+        before = float(current.log_likelihood)
+        if edits and edits[-1].kind == kind and edits[-1].component == component:
+            # One drag is one edit: from where it began to where it is now.
+            last = edits.pop()
+            old, before = last.old_array, last.log_likelihood_before
+        edits.append(UserEdit(iteration=int(current.iteration), kind=kind,
+                              component=component, old=as_edit_value(old),
+                              new=as_edit_value(new), log_likelihood_before=before))
+        try:
+            snapshot = engine.edit_component(component, user_edits=tuple(edits), **change)
+        except Exception as exc:  # noqa: BLE001 - the app keeps running
+            traceback.print_exc()
+            try:
+                engine.restore(current)
+            except Exception:  # noqa: BLE001 - already reporting the first failure
+                traceback.print_exc()
+            raise SessionError(f"Could not change the state of iteration "
+                               f"{current.iteration}: {exc}") from None
+        self.history.replace_last(snapshot)
+        t = int(snapshot.iteration)
+        self._labels_cache = {i: v for i, v in self._labels_cache.items() if i < t}
+        self._agreement_cache = {i: v for i, v in self._agreement_cache.items() if i < t}
+        self._position = self.history.seek_position(t, self.half_steps)
+
+    def _restart_with(self, **initial):
+        """A new start from other explicit initial parameters (iteration 0 edits)."""
+        from gmm_viz.engine import ConfigError
+
+        try:
+            config = self.config.with_changes(**initial)
+            snapshot = self.engine.reinitialise(config)
+        except ConfigError as exc:
+            raise SessionError(f"Cannot start from there: {exc}") from None
+        self.run = replace(self.run, config=self.engine.config)
+        self._start_history(snapshot)
+
+    def _start_history(self, snapshot):
+        """The history is the run's new iteration 0 alone, shown."""
+        self.history.clear()
+        self._labels_cache.clear()
+        self._agreement_cache.clear()
+        self._unsent_events.clear()
+        self._position = start_position(self.half_steps)
+        self._shown_position = None
+        self._soft_failure_reported = False
+        self._record(snapshot)
+
+    def _change_data(self, data, continue_from_parameters: bool):
+        before = self.dataset
+        self._install_data(data, continue_from_parameters)
+        self.data_history.edited(before)
+
+    def _install_data(self, data, continue_from_parameters: bool):
+        """A new run on ``data`` (a new run_id); SessionError leaves everything as it was."""
+        from gmm_viz.data import DataError
+        from gmm_viz.engine import ConfigError
+
+        config = self.config
+        if continue_from_parameters and self.engine is not None:
+            shown = self._shown_parameters()
+            config = config.with_changes(
+                weights_init=np.array(shown.weights), means_init=np.array(shown.means),
+                precisions_init=precisions_init_for(shown.covariances,
+                                                    config.covariance_type))
+        waiting = self._waiting
+        try:
+            engine = self._engine_or_waiting(data, config)
+        except (ConfigError, DataError, ValueError) as exc:
+            self._waiting = waiting
+            raise SessionError(f"Cannot fit the changed data: {exc}", pause=False) from None
+        except MemoryError:
+            self._waiting = waiting
+            raise SessionError("Not enough memory for the changed data.") from None
+        self.engine = engine
+        self._waiting_config = config
+        self.run = RunInfo(self.run.run_id + 1, self.run.token, data,
+                           config if engine is None else engine.config)
+        if engine is None:
+            self.history.clear()
+            self._labels_cache.clear()
+            self._agreement_cache.clear()
+            self._unsent_events.clear()
+            self._position = start_position(self.half_steps)
+            self._shown_position = None
+        else:
+            self._start_history(engine.snapshot)
+
+    def _shown_parameters(self):
+        """The snapshot whose parameters are drawn now (a detected frame: its iteration's
+        re-placed state)."""
+        iteration = self._edit_iteration()
+        if iteration == self.engine.iteration:
+            return self.engine.snapshot
+        return self.history[iteration]
 
     # ------------------------------------------------------------------ internals
     def _next(self) -> Position:
@@ -674,9 +1193,10 @@ class RunSession:
         events = tuple(e for e in self._unsent_events if self._reached(e))
         if events:
             self._unsent_events = [e for e in self._unsent_events if not self._reached(e)]
-        replacements = detections = ()
+        replacements = detections = user_edits = ()
         if position.phase in (M_STEP, FULL):
             replacements = snapshot.replacements
+            user_edits = tuple(getattr(snapshot, "user_edits", ()))
         elif position.phase == DETECTED:
             detections = self.history[position.iteration].replacements
         return Frame(
@@ -695,7 +1215,15 @@ class RunSession:
             detections=detections,
             identical_components=identical_components(snapshot),
             agreement=self._agreement_of(source, snapshot),
+            user_edits=user_edits,
         )
+
+    def _waiting_frame(self, playing: bool) -> Frame:
+        """The frame while waiting for points: the points, no model, the sentence."""
+        return Frame(run=self.run, snapshot=None, point_colors=None,
+                     history=self.history.curve(), config=self.config, finished=False,
+                     playing=False, phase=self._position.phase, last_iteration=-1,
+                     iteration=0, waiting=self._waiting)
 
     def _agreement_of(self, source, snapshot) -> str:
         """The agreement sentence of the labels of iteration ``source`` (cached: the
