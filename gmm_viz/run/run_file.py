@@ -1,8 +1,11 @@
 """A run as a file: save it as JSON, open it again and replay it exactly.
 
 The JSON holds the settings, where the data came from (a generator and its arguments, or
-the points themselves for data loaded from a file), the parameters and log-likelihood of
-every kept iteration, and every singularity event. Replaying re-creates the engine from the
+the points themselves for data loaded from a file or drawn by hand), the parameters and
+log-likelihood of every kept iteration, every singularity event, and every change made
+by hand to a state (a :class:`~gmm_viz.engine.snapshot.UserEdit`, in its iteration's
+``user_edits``; a start placed or dragged by hand is the settings' ``means_init`` /
+``precisions_init``). Replaying re-creates the engine from the
 same data and settings; the engine is deterministic, so the replay retraces the saved run.
 
 The kept iterations start at 0 and strictly increase; they need not be consecutive (a long
@@ -32,7 +35,8 @@ from gmm_viz import bulk, json_stream, limits
 from gmm_viz.engine import EMConfig, EMEngine, SingularityEvent, Snapshot
 from gmm_viz.engine.config import RECOVERIES, SINGLE_RULES
 from gmm_viz.engine.covariance import from_sklearn_precisions
-from gmm_viz.engine.snapshot import frozen_copy
+from gmm_viz.engine.covariance_edit import CovarianceEditError, checked_covariance
+from gmm_viz.engine.snapshot import USER_EDIT_KINDS, UserEdit, as_edit_value, frozen_copy
 from gmm_viz.files import FileCheckError, atomic_output, clip_message, path_label, read_input_bytes
 from gmm_viz.progress import report
 
@@ -40,9 +44,12 @@ FORMAT = "gmm-viz run"
 #: The version this code writes. Version 2 adds an iteration's optional ``detected``
 #: state (the state a rule caught before re-placing components); version 1 files have
 #: none and open as before (their re-placements are shown without the detected frame).
-VERSION = 2
+#: Version 3 adds an iteration's optional ``user_edits`` (changes made by hand: a mean
+#: dragged, a covariance set); older files have none. A version 2 reader would call the
+#: new field damaged, so the version says it needs a newer gmm-viz instead.
+VERSION = 3
 #: The versions this code reads.
-READABLE_VERSIONS = (1, 2)
+READABLE_VERSIONS = (1, 2, 3)
 #: Highest iteration number a run file may hold: the largest ``max_iter`` EMConfig accepts.
 MAX_ITERATION = 10_000_000
 #: Longest ``reason`` of an event (the engine's are a few words; it is shown in the status bar).
@@ -73,8 +80,10 @@ _POINTS_FIELDS = ("kind", "label", "feature_names")
 _ITERATION_FIELDS = ("iteration", "weights", "means", "covariances", "log_likelihood",
                      "mean_log_likelihood", "nk", "det", "min_eigenvalue", "condition_number",
                      "flagged", "converged", "events")
-#: Optional fields of an iteration (version 2).
-_OPTIONAL_ITERATION_FIELDS = ("detected",)
+#: Optional fields of an iteration (version 2: detected; version 3: user_edits).
+_OPTIONAL_ITERATION_FIELDS = ("detected", "user_edits")
+_USER_EDIT_FIELDS = ("iteration", "kind", "component", "old", "new",
+                     "log_likelihood_before")
 #: Fields of a detected state: a snapshot of the same iteration without its own
 #: iteration number, convergence or events.
 _DETECTED_FIELDS = ("weights", "means", "covariances", "log_likelihood",
@@ -147,11 +156,25 @@ class RunRecord:
         """
         engine = EMEngine(self.X, self.config)
         snaps = [engine.snapshot]
+        # Changes by hand are applied where they were made: at their iteration, after its
+        # EM step, in the order made (never thinned, so every one is among the saved).
+        edits = {int(s.iteration): s.user_edits for s in self.snapshots if s.user_edits}
         for iteration in self.iterations[1:]:
             while engine.iteration < iteration - 1:
-                engine.step()
-            snaps.append(engine.step())
+                _apply_edits(engine, engine.step(), edits)
+            snaps.append(_apply_edits(engine, engine.step(), edits))
         return snaps
+
+
+def _apply_edits(engine, snapshot, edits):
+    """``snapshot`` after the user edits saved for its iteration (applied to ``engine``)."""
+    done = []
+    for edit in edits.get(int(snapshot.iteration), ()):
+        done.append(edit)
+        change = ({"mean": edit.new_array} if edit.kind == "move_mean"
+                  else {"covariance": edit.new_array})
+        snapshot = engine.edit_component(edit.component, user_edits=tuple(done), **change)
+    return snapshot
 
 
 def generator_source(name, n_samples=None, random_state=None, noise=None) -> dict:
@@ -193,6 +216,8 @@ def _snapshot_to_json(s: Snapshot) -> dict:
     if s.detected is not None:
         detected = _state_to_json(s.detected)
         out["detected"] = {name: detected[name] for name in _DETECTED_FIELDS}
+    if getattr(s, "user_edits", ()):
+        out["user_edits"] = [_user_edit_to_json(e) for e in s.user_edits]
     return out
 
 
@@ -212,6 +237,13 @@ def _state_to_json(s: Snapshot) -> dict:
         "converged": bool(s.converged),
         "events": [_event_to_json(e) for e in s.events],
     }
+
+
+def _user_edit_to_json(edit: UserEdit) -> dict:
+    return {"iteration": int(edit.iteration), "kind": edit.kind,
+            "component": int(edit.component), "old": edit.old_array.tolist(),
+            "new": edit.new_array.tolist(),
+            "log_likelihood_before": float(edit.log_likelihood_before)}
 
 
 def run_to_dict(config: EMConfig, data_source: dict, snapshots, X=None, curve=None) -> dict:
@@ -839,12 +871,51 @@ def _snapshot_from_json(item, number, shapes, k, d) -> Snapshot:
         _check_fields(state, f"{where}: detected", _DETECTED_FIELDS)
         detected = _snapshot_from_json({**state, "converged": False, "events": []},
                                        number, shapes, k, d)
+    user_edits = item.get("user_edits") or []
+    if not isinstance(user_edits, list):
+        raise _Damaged(f"{where}: user_edits should be a list, not {_kind(user_edits)}")
+    if user_edits and number == 0:
+        raise _Damaged(f"{where}: a change by hand at iteration 0 is a new start (the "
+                       "settings' means_init or precisions_init), not a user edit")
     return Snapshot(
         iteration=number, labels=None, flagged=frozen_copy(np.array(flagged, dtype=bool)),
         events=tuple(_event_from_json(e, f"{where}: event {i}", number, k, d)
                      for i, e in enumerate(events)),
-        converged=item["converged"], detected=detected, **values, **arrays,
+        converged=item["converged"], detected=detected,
+        user_edits=tuple(_user_edit_from_json(e, f"{where}: user edit {i}", number, k, d)
+                         for i, e in enumerate(user_edits)),
+        **values, **arrays,
     )
+
+
+def _user_edit_from_json(e, where, iteration, k, d) -> UserEdit:
+    """One change by hand, every field checked (it is replayed and shown)."""
+    _check_fields(e, where, _USER_EDIT_FIELDS)
+    if not _is_int(e["iteration"]) or e["iteration"] != iteration:
+        raise _Damaged(f"{where}: iteration {_shown(e['iteration'])} is not the iteration "
+                       f"it is saved in ({iteration})")
+    if e["kind"] not in USER_EDIT_KINDS:
+        raise _Damaged(f"{where}: kind must be one of {', '.join(USER_EDIT_KINDS)}; got "
+                       f"{_shown(e['kind'])}")
+    component = e["component"]
+    if not _is_int(component) or not 0 <= component < k:
+        raise _Damaged(f"{where}: component {_shown(component)} is not a component of "
+                       f"this run (k = {k})")
+    shape = (d,) if e["kind"] == "move_mean" else (d, d)
+    values = {}
+    for name in ("old", "new"):
+        value = _number_array(e[name], where, name, shape)
+        if not np.isfinite(value).all():
+            raise _Damaged(f"{where}: {name} holds values that are not finite")
+        if len(shape) == 2:
+            try:
+                checked_covariance(value, d)
+            except CovarianceEditError as exc:
+                raise _Damaged(f"{where}: {name}: {exc}") from None
+        values[name] = as_edit_value(value)
+    before = _finite_number(e["log_likelihood_before"], where, "log_likelihood_before")
+    return UserEdit(iteration=iteration, kind=e["kind"], component=component,
+                    log_likelihood_before=before, **values)
 
 
 def _finite_number(value, where, name, *, non_negative=False) -> float:

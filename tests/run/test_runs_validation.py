@@ -250,7 +250,7 @@ def test_settings_schema_covers_every_config_field():
 
 @pytest.mark.parametrize("version, words", [
     (0, "version 0"),
-    (3, "newer gmm-viz"),
+    (4, "newer gmm-viz"),
     ("banana", "version 'banana'"),
     (True, "version True"),
     (1.0, "version 1.0"),
@@ -626,7 +626,7 @@ def test_the_detected_state_is_saved_and_opens_again(tmp_path, collapse_run):
     caught = [s for s in snaps if s.detected is not None]
     assert caught, "the collapse scenario re-places a component early on"
     document = _document(tmp_path, collapse_run)
-    assert document["version"] == 2
+    assert document["version"] == 3  # version 2 added the detected state
     record = load_run(_write(tmp_path, document))
     for saved, original in zip(record.snapshots, snaps, strict=True):
         assert (saved.detected is None) == (original.detected is None)
@@ -637,6 +637,15 @@ def test_the_detected_state_is_saved_and_opens_again(tmp_path, collapse_run):
                                           getattr(original.detected, name))
         assert saved.detected.log_likelihood == original.detected.log_likelihood
         assert saved.detected.iteration == saved.iteration
+
+
+def test_a_version_2_file_opens_as_before(tmp_path, collapse_run):
+    # Version 3 only adds the optional user_edits of an iteration.
+    document = _document(tmp_path, collapse_run)
+    document["version"] = 2
+    record = load_run(_write(tmp_path, document))
+    assert any(s.detected is not None for s in record.snapshots)
+    assert all(s.user_edits == () for s in record.snapshots)
 
 
 def test_a_version_1_file_without_detected_states_still_opens(tmp_path, collapse_run):
