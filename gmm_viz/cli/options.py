@@ -164,10 +164,12 @@ def add_app_arguments(parser, suppress_defaults=False, include_play=True):
     help) only mean something in the app.
     """
     from gmm_viz.data import dataset_names
-    from gmm_viz.engine.config import COVARIANCE_TYPES, INITIALISATIONS, RULES
+    from gmm_viz.engine.config import COVARIANCE_TYPES, INITIALISATIONS, RULES, EMConfig
     from gmm_viz.scenarios import scenario_names
 
     default = {"default": argparse.SUPPRESS} if suppress_defaults else {}
+    # The help states the app's defaults from their one source, EMConfig.
+    app = EMConfig()
     datasets = tuple(dataset_names())
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--dataset", metavar="NAME", type=choice("data set", datasets),
@@ -177,21 +179,26 @@ def add_app_arguments(parser, suppress_defaults=False, include_play=True):
                         help="load points from a CSV file (all numeric columns are used)",
                         **default)
     parser.add_argument("--k", metavar="N", type=whole_number("k", 1, MAX_K),
-                        help=f"number of components, 1 to {MAX_K} (default 5)", **default)
+                        help=f"number of components, 1 to {MAX_K} (default "
+                             + (f"{app.n_components})" if include_play
+                                else "the data set's own, 5 for blobs)"), **default)
     parser.add_argument("--init", metavar="NAME", type=choice("initialisation",
                                                               INITIALISATIONS),
                         help=f"initialisation: {', '.join(INITIALISATIONS)} "
-                             "(default random_range)", **default)
+                             f"(default {app.init}; the study's is random_range)", **default)
     parser.add_argument("--covariance", metavar="TYPE",
                         type=choice("covariance type", COVARIANCE_TYPES),
-                        help=f"covariance type: {', '.join(COVARIANCE_TYPES)} (default full)",
+                        help=f"covariance type: {', '.join(COVARIANCE_TYPES)} "
+                             f"(default {app.covariance_type})",
                         **default)
     parser.add_argument("--rule", metavar="NAME", type=choice("singularity rule", RULES),
-                        help=f"singularity rule: {', '.join(RULES)} (default det)", **default)
+                        help=f"singularity rule: {', '.join(RULES)} (default "
+                             f"{app.rule}, scale-free; the study's is det)", **default)
     parser.add_argument("--threshold", metavar="X", type=_threshold,
                         help="singularity threshold of the det rules, "
                              f"{THRESHOLD_RANGE[0]:g} to {THRESHOLD_RANGE[1]:g} "
-                             "(default 1e-2, the study's)", **default)
+                             f"(default {app.threshold:g}; the study's det rule used 1e-2)",
+                        **default)
     parser.add_argument("--seed", metavar="N", type=whole_number("the seed", 0, MAX_SEED),
                         help="random seed of the run (initialisation, recoveries)", **default)
     if include_play:
@@ -208,7 +215,7 @@ def add_app_arguments(parser, suppress_defaults=False, include_play=True):
 
 def add_run_arguments(parser):
     """Data and model options shared by ``fit`` and ``render``."""
-    from gmm_viz.engine.config import RECOVERIES
+    from gmm_viz.engine.config import RECOVERIES, EMConfig
 
     # Suppressed defaults: options given before the command name are kept.
     add_app_arguments(parser, suppress_defaults=True, include_play=False)
@@ -223,7 +230,8 @@ def add_run_arguments(parser):
     parser.add_argument("--max-iter", metavar="N", type=whole_number("max-iter", 0, 100_000),
                         help="stop after this many iterations (default 300)")
     parser.add_argument("--tol", metavar="X", type=non_negative_number,
-                        help="convergence tolerance on the mean log-likelihood (default 1e-3)")
+                        help="convergence tolerance on the change of the mean per-point "
+                             f"log-likelihood (default {EMConfig().tol:g})")
 
 
 def config_changes(args) -> dict:

@@ -74,8 +74,8 @@ class EMConfig:
         ``"same_point"`` (every mean at one point), or scikit-learn's ``"kmeans"``,
         ``"k-means++"``, ``"random"``, ``"random_from_data"``.
     init_covariance : {"identity", "data"}
-        For ``random_range``/``same_point``: start covariances at the identity (the study)
-        or at the data's covariance.
+        Covariance of ``random_range``/``same_point`` starts and of components a rule
+        re-places: the identity (the study) or the data's covariance.
     same_point_location : {"origin", "centroid"}
         Where ``same_point`` puts the means.
     perturb : bool
@@ -113,9 +113,24 @@ class EMConfig:
         Compute hard labels in every snapshot (the app needs them; a plain fit does not).
     """
 
+    # The app's defaults: they must give a finished, sensible fit on any data, whatever
+    # its units (tests/test_defaults.py runs every built-in data set with them, also
+    # multiplied by 1e-3 and 1e4). The study's own settings (random start, identity
+    # covariances, |det| < 1e-2, reg_covar 1e-6) are pinned in gmm_viz.scenarios.
     n_components: int = 5
     covariance_type: str = "full"
-    init: str = "random_range"
+    # scikit-learn's default start: k-means labels, the same whatever the units. The
+    # study's random start in the data's box leaves a Gaussian with no points (blobs,
+    # seed 0) or stacks two on a saddle (circles), and on the 4-D iris data most of the
+    # box is empty; "k-means++" makes one huge shared covariance with "tied".
+    init: str = "kmeans"
+    # Covariances of random_range/same_point starts and of re-placed components. The
+    # identity is not scale-free (a dot on data in the thousands, a blanket over data in
+    # thousandths), but "data" is not yet usable as a default: the data's full
+    # covariance is not made diagonal/spherical for those covariance types (a diag run
+    # starts above its own optimum and the likelihood falls), and a zero data covariance
+    # (all points equal) is not floored. With the kmeans start it only matters when a
+    # rule re-places a component.
     init_covariance: str = "identity"
     same_point_location: str = "origin"
     perturb: bool = True
@@ -123,11 +138,32 @@ class EMConfig:
     weights_init: object = None
     means_init: object = None
     precisions_init: object = None
-    reg_covar: float = 1e-6
-    tol: float = 1e-3
-    max_iter: int = 100
-    rule: str = "det"
-    threshold: float = 1e-2
+    # reg_covar is added in the data's units, so it is not scale-free: scikit-learn's
+    # 1e-6 is larger than the variances of the moons measured in thousands (x 1e-3:
+    # 2.4e-7 and 7.5e-7) and stacks every Gaussian on the others. The engine already floors every covariance
+    # eigenvalue at 1e-12 of the data's variance (no NaN, whatever the units); 1e-12
+    # (the control's smallest value) adds next to nothing on top.
+    reg_covar: float = 1e-12
+    # The stop test (EMEngine.step) is |change of the mean per-point log-likelihood|
+    # < tol, an iteration without a re-placement. Per point and a difference of logs, it
+    # is free of the data's size and units. EM crawls across saddles and plateaus: a
+    # nearly symmetric state changes by 1e-6 to 1e-4 per point for dozens of iterations
+    # before it moves on (the moons scenario: 60 iterations; with 1e-3, moons k=2
+    # stopped at iteration 2, diag k=3 at 23 while still rising). 1e-6 carries every built-in data set through its
+    # plateaus to the fit scikit-learn's best of five starts finds (within 0.05 per
+    # point at each data set's own k).
+    tol: float = 1e-6
+    # The slowest built-in runs with these defaults need ~440 iterations (circles,
+    # spherical, k=3): 1000 lets every one finish by converging.
+    max_iter: int = 1000
+    # Scale-free: det(cov_k) / det(data covariance). The study's absolute |det| < 1e-2
+    # fires on every component of iris (cm, 4-D: det ~1e-6) at every iteration. Healthy
+    # fits of the built-in data go down to ~4e-6 (a small Gaussian on a few outliers of
+    # aniso, k=4); a Gaussian collapsed on two points of blobs is ~1e-9, on one point
+    # (det = reg_covar**2) ~1e-16. The ratio shrinks like r**(2 D) for components r times the data's
+    # spread in D dimensions, so with many columns it may need lowering.
+    rule: str = "relative_det"
+    threshold: float = 1e-8
     condition_limit: float = 1e4
     recovery: str = "random_range"
     recovery_weight: float = 0.5
