@@ -354,6 +354,12 @@ def open_run(request: RunRequest, run_id: int, *, half_steps: bool = False,
         raise RunRefused(f"Could not start the run: {exc}") from None
 
 
+def _initial_settings(config) -> dict:
+    """The explicit initial parameters of ``config`` (None where the initialiser starts)."""
+    return {name: getattr(config, name)
+            for name in ("weights_init", "means_init", "precisions_init")}
+
+
 class RunSession:
     """One run: data, configuration, engine and history, and the position shown.
 
@@ -392,6 +398,9 @@ class RunSession:
         self._truncation = None  # (iteration, dropped) of the last resume, until taken
         self._waiting = ""  # why EM cannot run yet (too few points), or ""
         self._waiting_config = config
+        # The run's own start (a placed or dragged one, or none), which a data edit
+        # restarts from; a run continued from parameters only borrows them.
+        self._own_start = _initial_settings(config)
         if history or not is_edited(dataset):
             engine = self._new_engine(dataset, config)
         else:
@@ -772,7 +781,8 @@ class RunSession:
             Every feature of each point.
         continue_from_parameters : bool
             False (default): the run starts again on the new data from its
-            initialisation (``init``, and the hand-placed means if any). True: the new
+            initialisation (``init``, and the hand-placed means if any; not the
+            parameters an earlier continued edit started from). True: the new
             run starts from the parameters drawn now (its iteration 0 is them: the
             config's ``weights_init``, ``means_init`` and ``precisions_init``), to watch
             EM adapt to the new points.
@@ -1043,6 +1053,7 @@ class RunSession:
         except ConfigError as exc:
             raise SessionError(f"Cannot start from there: {exc}") from None
         self.run = replace(self.run, config=self.engine.config)
+        self._own_start = _initial_settings(self.engine.config)
         self._start_history(snapshot)
 
     def _start_history(self, snapshot):
@@ -1066,7 +1077,7 @@ class RunSession:
         from gmm_viz.data import DataError
         from gmm_viz.engine import ConfigError
 
-        config = self.config
+        config = self.config.with_changes(**self._own_start)
         if continue_from_parameters and self.engine is not None:
             shown = self._shown_parameters()
             config = config.with_changes(

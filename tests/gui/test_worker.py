@@ -323,3 +323,112 @@ def test_frames_are_built_in_the_worker_thread(qtbot, controller, blobs):
     controller.pause()
     barrier(qtbot, controller)
     assert threads and threading.main_thread() not in threads
+
+
+# ------------------------------------------------------------------ changes by hand
+def test_a_drag_while_playing_pauses_and_play_continues_from_the_changed_state(
+        qtbot, controller, blobs):
+    controller.set_speed(MAX_SPEED)
+    start(qtbot, controller, blobs, endless(n_components=3, random_state=1))
+    worker = controller.worker
+    controller.play()
+    qtbot.waitUntil(lambda: worker.iteration >= 5, timeout=TIMEOUT)
+    with qtbot.waitSignal(controller.sigPlayingChanged, timeout=TIMEOUT,
+                          check_params_cb=lambda playing: not playing):
+        controller.move_mean(0, [2.0, 3.0])
+    frame = take_next(qtbot, controller, lambda f: f.user_edits)
+    assert not frame.playing
+    edited = frame.iteration
+    assert frame.history.user_edits == [edited]
+    np.testing.assert_allclose(frame.snapshot.means[0], [2.0, 3.0], rtol=1e-14)
+    barrier(qtbot, controller)
+    assert worker.iteration == edited  # paused: nothing ran after the edit
+    controller.play()
+    later = take_next(qtbot, controller, lambda f: f.iteration >= edited + 3)
+    controller.pause()
+    assert later.history.user_edits == [edited]
+    np.testing.assert_array_equal(later.history.log_likelihood[edited],
+                                  frame.snapshot.log_likelihood)
+
+
+def test_the_moves_of_one_drag_are_applied_newest_first(qtbot, controller, blobs):
+    start(qtbot, controller, blobs, endless(n_components=3, random_state=1))
+    controller.step()
+    take_next(qtbot, controller, lambda f: f.iteration == 1)
+    for x in np.linspace(0.0, 5.0, 30):
+        controller.move_mean(1, [x, 1.0])
+    controller.set_covariance(2, [[2.0, 0.0], [0.0, 1.0]])
+    barrier(qtbot, controller)
+    frame = take_next(qtbot, controller, lambda f: len(f.user_edits) == 2)
+    move, cov = frame.user_edits
+    assert move.new == (5.0, 1.0)  # the newest move, whatever was coalesced
+    np.testing.assert_allclose(frame.snapshot.means[1], [5.0, 1.0], rtol=1e-14)
+    np.testing.assert_allclose(frame.snapshot.covariances[2], [[2.0, 0.0], [0.0, 1.0]])
+    assert cov.kind == "set_covariance"
+
+
+def test_a_drag_at_iteration_0_restarts_from_the_dragged_start(qtbot, controller, blobs):
+    start(qtbot, controller, blobs, endless(n_components=3, init="random_range"))
+    controller.place_means([[0.0, 0.0], [5.0, 5.0], [-5.0, 5.0]])
+    frame = take_next(qtbot, controller,
+                      lambda f: f.config.means_init is not None)
+    np.testing.assert_array_equal(frame.config.means_init[1], [5.0, 5.0])
+    controller.move_mean(2, [1.0, -1.0])
+    frame = take_next(qtbot, controller, lambda f: f.config.means_init[2][0] == 1.0)
+    assert frame.last_iteration == 0 and frame.user_edits == ()
+    np.testing.assert_allclose(frame.snapshot.means[2], [1.0, -1.0], rtol=1e-15)
+
+
+def test_data_edits_start_new_runs_and_undo_restores_the_data(qtbot, controller, blobs):
+    first = start(qtbot, controller, blobs, endless(n_components=3))
+    n = len(blobs.X)
+    with qtbot.waitSignal(controller.sigRunStarted, timeout=TIMEOUT) as blocker:
+        controller.add_points([[40.0, 40.0], [41.0, 40.0]])
+    assert blocker.args[0].run_id > first.run.run_id
+    frame = take_next(qtbot, controller, lambda f: f.run.dataset.X.shape[0] == n + 2)
+    assert frame.run.run_id == blocker.args[0].run_id
+    controller.remove_points(np.arange(n - 2))
+    frame = take_next(qtbot, controller, lambda f: f.run.dataset.X.shape[0] == 4)
+    assert frame.snapshot is not None  # 4 points: enough for k = 3
+    controller.clear_points()
+    frame = take_next(qtbot, controller, lambda f: f.waiting != "")
+    assert frame.snapshot is None and frame.waiting.startswith("k = 3 needs at least 4")
+    # Play on an empty canvas does nothing and says it stopped.
+    with qtbot.waitSignal(controller.sigPlayingChanged, timeout=TIMEOUT,
+                          check_params_cb=lambda playing: not playing):
+        controller.play()
+    for size in (4, n + 2, n):
+        controller.undo_data()
+        frame = take_next(qtbot, controller,
+                          lambda f, size=size: f.run.dataset.X.shape[0] == size)
+    assert frame.run.dataset is blobs
+    controller.redo_data(continue_from_parameters=True)
+    frame = take_next(qtbot, controller, lambda f: f.run.dataset.X.shape[0] == n + 2)
+    # A later run request gets a run_id above every data edit's.
+    with qtbot.waitSignal(controller.sigRunStarted, timeout=TIMEOUT) as blocker:
+        controller.request_run(endless(n_components=2), dataset=blobs)
+    assert blocker.args[0].run_id > frame.run.run_id
+
+
+def test_a_bad_edit_becomes_a_message(qtbot, controller, blobs):
+    start(qtbot, controller, blobs, endless(n_components=3))
+    with qtbot.waitSignal(controller.sigError, timeout=TIMEOUT) as blocker:
+        controller.set_covariance(0, [[1.0, 2.0], [2.0, 1.0]])
+    assert "positive definite" in blocker.args[0]
+    with qtbot.waitSignal(controller.sigError, timeout=TIMEOUT) as blocker:
+        controller.undo_data()
+    assert blocker.args[0].startswith("Nothing to undo")
+
+
+def test_an_edit_from_the_past_reports_the_dropped_iterations(qtbot, controller, blobs):
+    start(qtbot, controller, blobs, endless(n_components=3, random_state=2))
+    for _ in range(6):
+        controller.step()
+    take_next(qtbot, controller, lambda f: f.iteration == 6)
+    controller.seek(2)
+    take_next(qtbot, controller, lambda f: f.iteration == 2)
+    with qtbot.waitSignal(controller.sigHistoryTruncated, timeout=TIMEOUT) as blocker:
+        controller.move_mean(0, [1.0, 1.0])
+    assert blocker.args == [2, 4]
+    frame = take_next(qtbot, controller, lambda f: f.user_edits)
+    assert frame.last_iteration == 2

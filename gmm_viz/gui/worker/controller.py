@@ -6,8 +6,10 @@ Nothing here blocks on computation, except :meth:`EMController.shutdown`, which 
 
 from __future__ import annotations
 
+import threading
 import weakref
 
+import numpy as np
 from PyQt6.QtCore import QObject, Qt, QThread, pyqtSignal
 
 from gmm_viz.gui.worker.em_worker import MAX_SPEED, EMWorker
@@ -47,6 +49,11 @@ class EMController(QObject):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        # The newest value of each drag (mean or covariance of a component) not applied
+        # yet: a drag's moves replace each other here, so at a million points (an E-step
+        # per move) the worker applies the newest one instead of a queue of old ones.
+        self._pending_edits = {}
+        self._edit_lock = threading.Lock()
         self._token = 0
         self._stopped = False
         self.thread = QThread()
@@ -172,6 +179,60 @@ class EMController(QObject):
         if not self._stopped:
             self._sigViewOption.emit("truth_colours", bool(truth))
 
+    # ------------------------------------------------------------------ changing the run by hand
+    # Each pauses the run (a hand on the model or the data stops the play, so the change
+    # can be seen) and publishes a frame of the changed state; Play continues from it.
+    # Failures (a bad value) arrive in sigError, with the session's message.
+    def move_mean(self, component: int, mean):
+        """Move a mean (see :meth:`RunSession.move_mean`): at iteration 0 a new start,
+        later a change EM continues from. Moves of one drag that the worker has not
+        applied yet are replaced by the newest one."""
+        mean = np.array(mean, dtype=float)
+        self._coalesced(("move_mean", int(component)), mean,
+                        lambda session, value: session.move_mean(int(component), value))
+
+    def set_covariance(self, component: int, covariance):
+        """Set a covariance (see :meth:`RunSession.set_covariance`); coalesced as
+        :meth:`move_mean`."""
+        covariance = np.array(covariance, dtype=float)
+        self._coalesced(("set_covariance", int(component)), covariance,
+                        lambda session, value: session.set_covariance(int(component), value))
+
+    def place_means(self, means):
+        """Start from initial means placed by hand (see :meth:`RunSession.place_means`)."""
+        means = np.array(means, dtype=float)
+        self._session_call(lambda session: session.place_means(means), pause=True,
+                           force=True)
+
+    def add_points(self, points, continue_from_parameters: bool = False):
+        """Add points (see :meth:`RunSession.add_points`): a new run (new ``run_id``)."""
+        points = np.array(points, dtype=float)
+        self._session_call(lambda session: session.add_points(
+            points, continue_from_parameters=continue_from_parameters), pause=True,
+            force=True)
+
+    def remove_points(self, indices, continue_from_parameters: bool = False):
+        """Remove points by index (see :meth:`RunSession.remove_points`)."""
+        indices = np.array(indices).copy()
+        self._session_call(lambda session: session.remove_points(
+            indices, continue_from_parameters=continue_from_parameters), pause=True,
+            force=True)
+
+    def clear_points(self):
+        """Remove every point: the run waits for points (see
+        :meth:`RunSession.clear_points`)."""
+        self._session_call(lambda session: session.clear_points(), pause=True, force=True)
+
+    def undo_data(self, continue_from_parameters: bool = False):
+        """Undo the last data edit (see :meth:`RunSession.undo`)."""
+        self._session_call(lambda session: session.undo(
+            continue_from_parameters=continue_from_parameters), pause=True, force=True)
+
+    def redo_data(self, continue_from_parameters: bool = False):
+        """Redo the last undone data edit (see :meth:`RunSession.redo`)."""
+        self._session_call(lambda session: session.redo(
+            continue_from_parameters=continue_from_parameters), pause=True, force=True)
+
     # ------------------------------------------------------------------ closing
     def shutdown(self, timeout_ms: int | None = None) -> bool:
         """Stop the timer in the worker thread, end the thread and wait for it, briefly.
@@ -202,6 +263,25 @@ class EMController(QObject):
         if pause:
             self.worker.play_requested = False
         self._sigSessionCall.emit(operation, pause, force)
+
+    def _coalesced(self, key, value, apply):
+        """Queue ``apply(session, value)`` unless a call for ``key`` is queued already;
+        then that call applies the newest value."""
+        if self._stopped:
+            return
+        with self._edit_lock:
+            queued = key in self._pending_edits
+            self._pending_edits[key] = value
+        if queued:
+            self.worker.play_requested = False
+            return
+
+        def operation(session):
+            with self._edit_lock:
+                newest = self._pending_edits.pop(key)
+            apply(session, newest)
+
+        self._session_call(operation, pause=True, force=True)
 
     def _job(self, function, reads_run: bool) -> int:
         self._token += 1

@@ -32,7 +32,8 @@ class EMWorker(QObject):
     sigFrameReady()
         A new frame can be taken with :meth:`take_frame`. Never more than one in flight.
     sigRunStarted(RunInfo)
-        A run request succeeded; its first frame follows.
+        A run request succeeded, or a data edit (points added, removed, undone...) made
+        a new run on the new data; its first frame follows.
     sigRunFailed(int, str)
         The request with this token failed (bad data, bad config); the previous run goes on.
     sigPlayingChanged(bool)
@@ -170,16 +171,34 @@ class EMWorker(QObject):
 
         ``pause`` stops playing first (stepping and scrubbing are the user's hand on the
         run); ``force`` replaces a frame still waiting instead of only marking it stale.
+        Changes by hand (a mean dragged, points drawn) pause too: the run continues from
+        the changed state when Play is pressed again. A data edit's new run is
+        announced with :attr:`sigRunStarted`; an edit from the past that dropped later
+        iterations with :attr:`sigHistoryTruncated`.
         """
         if self._stopped or self.session is None:
             return
         if pause:
             self._set_playing(False)
+        session = self.session
         try:
-            operation(self.session)
+            operation(session)
+            failure = None
         except SessionError as exc:
-            self._fail(exc)
-            return
+            failure = exc
+        truncation = session.take_truncation()
+        if truncation is not None:
+            # An edit from a past iteration dropped the later ones, as Play from there.
+            self.sigHistoryTruncated.emit(*truncation)
+        if failure is not None:
+            self._fail(failure)
+            if truncation is None:
+                return
+        if session.run.run_id > self._run_count:
+            # A data edit made a new run on the new data (its run_id counts on from this
+            # worker's runs, so the next request gets a higher one).
+            self._run_count = session.run.run_id
+            self.sigRunStarted.emit(session.run)
         self._publish(force=force)
 
     @pyqtSlot(str, bool)
