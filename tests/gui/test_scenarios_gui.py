@@ -4,11 +4,11 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from gui_helpers import TIMEOUT, make_window, settle
+from gui_helpers import TIMEOUT, history_of, make_window, settle
 
 from gmm_viz.gui.main_window import LaunchOptions
 from gmm_viz.gui.panels.scenario_actions import menu_label
-from gmm_viz.scenarios import get_scenario, scenario_names
+from gmm_viz.scenarios import get_scenario, run_scenario, scenario_names
 
 
 @pytest.fixture
@@ -47,6 +47,56 @@ def test_choosing_a_scenario_loads_plays_and_explains_it(qtbot, window, key):
         assert "Show the remedy" not in text
     # The message bar does not repeat the data set's own description.
     assert window.message_bar.level != "error"
+
+
+def _played_to_the_end(qtbot, window, config):
+    """Wait until the window's run with ``config`` has finished; its history."""
+    qtbot.waitUntil(lambda: window.config == config, timeout=TIMEOUT)
+
+    def finished():
+        frame = window.last_frame
+        assert frame is not None and frame.config == config and frame.finished, (
+            None if frame is None else (frame.iteration, frame.finished, window.playing))
+
+    qtbot.waitUntil(finished, timeout=60_000)
+    return history_of(qtbot, window)
+
+
+def _events(snapshots):
+    return [(e.iteration, e.component, e.rule, e.reason) for s in snapshots
+            for e in s.events]
+
+
+@pytest.mark.parametrize("key", scenario_names())
+def test_the_window_plays_the_run_its_text_describes(qtbot, window, key):
+    # tests/test_scenarios.py checks every sentence against run_scenario's run: the
+    # window must play that very run to its end, and show that text beside it.
+    scenario = get_scenario(key)
+    window.panel.speed_slider.setValue(window.panel.speed_slider.maximum())  # fastest
+    window.scenarios.actions[key].trigger()
+    played = _played_to_the_end(qtbot, window, scenario.config)
+    _, expected = run_scenario(scenario)
+    assert played[-1].iteration == expected[-1].iteration
+    assert played[-1].converged == expected[-1].converged
+    assert played[-1].log_likelihood == pytest.approx(expected[-1].log_likelihood, abs=1e-8)
+    assert _events(played) == _events(expected)
+    assert scenario.explanation in window.scenarios.panel.explanation_text()
+
+
+@pytest.mark.parametrize("key", ["needle", "local-optimum"])
+def test_the_window_plays_the_remedy_its_text_describes(qtbot, window, key):
+    scenario = get_scenario(key)
+    window.panel.speed_slider.setValue(window.panel.speed_slider.maximum())
+    window.scenarios.choose(key)
+    qtbot.waitUntil(lambda: window.config == scenario.config, timeout=TIMEOUT)
+    remedied = scenario.remedied()
+    window.scenarios.panel.remedy_button.click()
+    played = _played_to_the_end(qtbot, window, remedied.config)
+    _, expected = run_scenario(remedied)
+    assert played[-1].iteration == expected[-1].iteration
+    assert played[-1].log_likelihood == pytest.approx(expected[-1].log_likelihood, abs=1e-8)
+    assert _events(played) == _events(expected)
+    assert remedied.explanation in window.scenarios.panel.explanation_text()
 
 
 @pytest.mark.parametrize("key", ["local-optimum", "collapse"])
