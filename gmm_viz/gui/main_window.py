@@ -145,6 +145,11 @@ class MainWindow(QMainWindow):
         from gmm_viz.gui.analysis import install_analysis
 
         install_analysis(self)  # the Analyse menu: Starts side by side…, Model selection…
+        from gmm_viz.gui.inspection import Inspection
+
+        #: Hover, pin and select, and the Inspect panel's E-step and M-step.
+        self.inspection = Inspection(self)
+        self._view_menu.addAction(self.inspection.dock.toggleViewAction())
         self._restore(options)
 
     # ------------------------------------------------------------------ building
@@ -214,6 +219,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.dock.toggleViewAction())
         view_menu.addAction(self.scenarios.dock.toggleViewAction())
+        self._view_menu = view_menu
         # Window-wide shortcuts, whatever widget has the focus.
         self.addActions([panel.action_open, panel.action_play, panel.action_step,
                          timeline.action_step_back, panel.action_reset,
@@ -492,6 +498,7 @@ class MainWindow(QMainWindow):
         self.timeline.show_position(int(frame.iteration), frame.last_iteration,
                                     frame.phase, kept=history.kept)
         self.status_readout.show(frame)
+        self.inspection.show_frame(frame)
         self._show_first_look_hint(frame)
         if (frame.in_past or frame.phase == "detected") and self.message_bar.level != "error":
             # Looking back, or a caught state: say what happened in the state shown, not
@@ -540,6 +547,7 @@ class MainWindow(QMainWindow):
             self.panel.set_features(names, self._axes)
             self.panel.set_true_labels_available(
                 getattr(run.dataset, "labels", None) is not None)
+            self.inspection.set_data(run.dataset, self._axes)
             self.table.set_axes(*self._axes)
             self.canvas.fit_view()
             title = run.dataset.name or "data"
@@ -667,6 +675,7 @@ class MainWindow(QMainWindow):
         self._axes = (i, j)
         self.canvas.set_axes(i, j)
         self.table.set_axes(i, j)
+        self.inspection.set_axes((i, j))
         if self._last_frame is not None:
             self.show_frame(self._last_frame)
         self.canvas.fit_view()
@@ -719,6 +728,7 @@ class MainWindow(QMainWindow):
         if not self._closed:
             self._closed = True
             self.frame_pacer.stop()
+            self.analysis.close_views()  # the Starts and Model selection windows
             self.save_settings()
             # A computation is left to finish on its own, but a file being written is
             # waited for: the process ends right after, and the save must not be lost.

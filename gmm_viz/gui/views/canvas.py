@@ -549,6 +549,17 @@ class MixtureCanvas(pg.PlotWidget):
     def axes(self) -> tuple[int, int]:
         return self._axes
 
+    def shown_points(self) -> np.ndarray:
+        """The points on the two shown axes, shape (n_samples, 2) (a view of the data)."""
+        return self._X[:, list(self._axes)]
+
+    def model_2d(self):
+        """``(weights, means, covariances)`` of the state drawn on the shown axes (shapes
+        (k,), (k, 2), (k, 2, 2)), or None while no model of these data is drawn."""
+        if self._snapshot is None or not self._model_fits_data():
+            return None
+        return self._model_2d()
+
     @property
     def sigma_levels(self) -> tuple[int, ...]:
         return self._sigma_levels

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QBrush, QColor
 from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
@@ -29,7 +29,14 @@ class ComponentTable(QTableWidget):
     """Shows one row per component; items are created once per k, then only their text.
 
     Call :meth:`show_snapshot` with each new frame.
+
+    Signals
+    -------
+    sigRowClicked(int)
+        The user clicked the row of a component (to select it).
     """
+
+    sigRowClicked = pyqtSignal(int)
 
     def __init__(self, parent=None):
         super().__init__(0, len(COLUMNS), parent)
@@ -45,11 +52,27 @@ class ComponentTable(QTableWidget):
         # The number is in the colour swatch: no row header taking width.
         self.verticalHeader().hide()
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        # A click selects a component (the window highlights it on the canvas too); the
+        # selection is only ever set by select_component, so it always names the one shown.
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.cellClicked.connect(lambda row, _column: self.sigRowClicked.emit(row))
         self.setToolTip("The components of the mixture at the shown iteration")
         self._colors = None
         self._axes = (0, 1)
+
+    def select_component(self, k: int):
+        """Highlight component ``k``'s row (-1: none)."""
+        if 0 <= k < self.rowCount():
+            self.selectRow(k)
+        else:
+            self.clearSelection()
+
+    def selected_component(self) -> int:
+        """The highlighted row, or -1."""
+        rows = self.selectionModel().selectedRows()
+        return rows[0].row() if rows else -1
 
     def set_axes(self, i: int, j: int):
         """Show the mean's coordinates on features ``i`` and ``j``."""
