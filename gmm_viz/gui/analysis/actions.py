@@ -19,7 +19,7 @@ Both refuse, with a message, when the window's data changed since the view compu
 from __future__ import annotations
 
 import numpy as np
-from PyQt6.QtCore import QEvent, QObject
+from PyQt6.QtCore import QObject
 from PyQt6.QtGui import QAction
 
 from gmm_viz.gui.analysis.selection_view import GRID_INIT, ModelSelectionView
@@ -60,13 +60,8 @@ class AnalysisActions(QObject):
         self.action_selection.setToolTip("BIC and AIC against k for each covariance type")
         self.action_selection.triggered.connect(lambda _checked=False: self.open_selection())
         window.sigFrameShown.connect(self._on_frame_shown)
-        # The views are windows of their own: they close (and stop) with the main window.
-        window.installEventFilter(self)
-
-    def eventFilter(self, watched, event):  # Qt naming
-        if watched is self._window and event.type() == QEvent.Type.Close:
-            self.close_views()
-        return False
+        # The views are windows of their own: the main window closes them (and so stops
+        # their computations) when it closes (MainWindow.closeEvent calls close_views).
 
     def add_menu(self, menu_bar):
         """Add the Analyse menu to ``menu_bar``; returns the menu."""

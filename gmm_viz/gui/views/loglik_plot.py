@@ -299,6 +299,10 @@ class LogLikelihoodPlot(pg.PlotWidget):
         super().__init__(parent=parent, background=BACKGROUND,
                          axisItems={"bottom": IterationAxis("bottom")})
         self._plot = self.getPlotItem()
+        # pyqtgraph parents the axes it makes itself, not one handed in: give this one its
+        # plot as parent, so that Qt owns it (owned by its Python wrapper alone, it was
+        # deleted with the wrapper while the scene still painted it: a crash).
+        self._plot.getAxis("bottom").setParentItem(self._plot)
         self._vb = self._plot.getViewBox()
         self._style_axes()
         self._vb.setDefaultPadding(0.04)  # room for the end markers (star, ring)
