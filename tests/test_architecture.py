@@ -15,7 +15,7 @@ QT_FREE = ["gmm_viz.engine", "gmm_viz.data", "gmm_viz.run.session", "gmm_viz.run
            "gmm_viz.run.describe", "gmm_viz.run.run_file", "gmm_viz.scenarios",
            "gmm_viz.palette", "gmm_viz.files", "gmm_viz.limits", "gmm_viz.progress",
            "gmm_viz.bulk", "gmm_viz.json_stream", "gmm_viz.selection", "gmm_viz.colour_vision",
-           "gmm_viz.run.agreement"]
+           "gmm_viz.run.agreement", "gmm_viz.inspect"]
 
 # Imports every Qt-free part and uses each the way the headless commands do (a run played
 # and saved, opened again, a scenario made), then lists the Qt modules that got loaded.
