@@ -95,7 +95,8 @@ def e_step_text(numbers, *, index=None, html: bool = False, digits: int = 4) -> 
     def gauss(k):
         return (f"N({w.sub('x', i)} | {w.sub('μ', k)}, {w.sub('Σ', k)})")
 
-    w.add(w.sub("γ", f"{i}k"), " = ", w.sub("π", "k"), " ", gauss("k"), " / ",
+    w.add(w.sub("γ", f"{i}k" if index is None else f"{i},k"), " = ", w.sub("π", "k"), " ",
+          gauss("k"), " / ",
           w.sub("Σ", "j"), " ", w.sub("π", "j"), " ", gauss("j"))
     in_logs = numbers.p == 0 or not np.isfinite(numbers.p)
     for k in range(K):
@@ -118,7 +119,8 @@ def e_step_text(numbers, *, index=None, html: bool = False, digits: int = 4) -> 
                  if K <= MAX_TERMS else w.text(f"the sum of the {K} terms above"))
         w.add(p_name, " = ", terms, " = ", number(numbers.p, digits))
     for k in range(K):
-        gamma = w.sub("γ", f"{i}{k}" if K <= 10 else f"{i},{k}")
+        # With a row number the two subscripts need a comma: γ_{120,0}, never γ_1200.
+        gamma = w.sub("γ", f"{i},{k}" if index is not None or K > 10 else f"{i}{k}")
         term = numbers.weighted[k]
         if numbers.weights[k] == 0:
             w.add(gamma, " = 0")

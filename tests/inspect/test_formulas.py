@@ -47,14 +47,14 @@ def test_e_step_text_prints_each_term_the_sum_and_each_gamma(run):
     X, _, snapshot, _ = run
     numbers = e_step_numbers(snapshot, X[42])
     text = e_step_text(numbers, index=42)
-    assert text.splitlines()[0] == ("γ_42k = π_k N(x_42 | μ_k, Σ_k) / "
+    assert text.splitlines()[0] == ("γ_42,k = π_k N(x_42 | μ_k, Σ_k) / "
                                     "Σ_j π_j N(x_42 | μ_j, Σ_j)")
     for k in range(3):
         pi, density, term = floats(line_starting(text, f"π_{k} N(x_42").split("=", 1)[1])
         assert pi == pytest.approx(numbers.weights[k], rel=1e-3)
         assert density == pytest.approx(numbers.density[k], rel=1e-3)
         assert term == pytest.approx(numbers.weighted[k], rel=1e-3)
-        top, bottom, gamma = floats(line_starting(text, f"γ_42{k} =").split("=", 1)[1])
+        top, bottom, gamma = floats(line_starting(text, f"γ_42,{k} =").split("=", 1)[1])
         assert top == pytest.approx(numbers.weighted[k], rel=1e-3)
         assert bottom == pytest.approx(numbers.p, rel=1e-3)
         assert gamma == pytest.approx(numbers.resp[k], rel=1e-3)
@@ -79,7 +79,7 @@ def test_html_has_subscripts_and_the_same_numbers(run):
     X, _, snapshot, _ = run
     numbers = e_step_numbers(snapshot, X[7])
     html = e_step_text(numbers, index=7, html=True)
-    assert "γ<sub>70</sub>" in html and "<br>" in html
+    assert "γ<sub>7,0</sub>" in html and "<br>" in html
     assert number(numbers.resp[0]) in html and number(numbers.p) in html
 
 
