@@ -22,6 +22,8 @@ from gmm_viz.gui.views.inspector import InspectorPanel
 def _build_index(X, axes):
     from gmm_viz.inspect import PointIndex, data_facts
 
+    if len(X) == 0:  # an empty canvas: nothing to point at yet
+        return None
     return PointIndex(X[:, list(axes)]), data_facts(X)
 
 

@@ -150,6 +150,12 @@ class MainWindow(QMainWindow):
         #: Hover, pin and select, and the Inspect panel's E-step and M-step.
         self.inspection = Inspection(self)
         self._view_menu.addAction(self.inspection.dock.toggleViewAction())
+        from gmm_viz.gui.editing import Editing
+
+        #: Drag means, place means by hand, draw and erase points (the Edit menu).
+        self.editing = Editing(self)
+        edit_menu = self.editing.add_menu(self.menuBar())
+        self.menuBar().insertMenu(self._run_menu.menuAction(), edit_menu)
         self._restore(options)
 
     # ------------------------------------------------------------------ building
@@ -202,7 +208,7 @@ class MainWindow(QMainWindow):
                 file_menu.addAction(act)
         file_menu.addSeparator()
         file_menu.addAction(self.action_quit)
-        run_menu = self.menuBar().addMenu("&Run")
+        run_menu = self._run_menu = self.menuBar().addMenu("&Run")
         timeline = self.timeline
         for act in (panel.action_play, panel.action_step, timeline.action_step_back,
                     panel.action_reset, panel.action_new_seed):
@@ -420,6 +426,17 @@ class MainWindow(QMainWindow):
         """Where the shown data comes from, for a run file (:mod:`gmm_viz.run.run_file`)."""
         return self.run_controller.data_source()
 
+    def _show_waiting(self, frame):
+        """Too few points to run EM (all erased, or an empty canvas to draw on): the
+        points there are, and the sentence that says how many more to draw."""
+        self.canvas.clear_model()
+        self.canvas.set_hint(getattr(frame, "waiting", "") or "Draw points to fit.")
+        self.loglik_plot.reset()
+        self.table.setRowCount(0)
+        self.status_readout.show(None)
+        self.editing.show_frame(frame)
+        self.sigFrameShown.emit(frame)
+
     def first_look_hint(self) -> str:
         """What the canvas says before EM first runs: how to start, and where the
         scenarios are (the Scenario panel where it is, else the menu)."""
@@ -475,6 +492,9 @@ class MainWindow(QMainWindow):
                 return
         runs.record_config(frame.config)
         self._last_frame = frame
+        if frame.snapshot is None:
+            self._show_waiting(frame)
+            return
         snapshot = frame.snapshot
         colors = (frame.point_colors
                   if self._display.soft_colors or self._display.truth_colors else None)
@@ -499,6 +519,7 @@ class MainWindow(QMainWindow):
                                     frame.phase, kept=history.kept)
         self.status_readout.show(frame)
         self.inspection.show_frame(frame)
+        self.editing.show_frame(frame)
         self._show_first_look_hint(frame)
         if (frame.in_past or frame.phase == "detected") and self.message_bar.level != "error":
             # Looking back, or a caught state: say what happened in the state shown, not
@@ -527,15 +548,22 @@ class MainWindow(QMainWindow):
         is put back and the previous run, data and config stay committed.
         """
         from gmm_viz.palette import component_colors
+        from gmm_viz.run.data_edits import is_edited
 
         shown = self.run_controller.run
         new_data = shown is None or run.dataset is not shown.dataset
+        # Points drawn or erased by hand: the same data, edited; the view and the axes stay
+        # where the user is drawing.
+        edited = (new_data and shown is not None and is_edited(run.dataset)
+                  and run.dataset.X.shape[1] == shown.dataset.X.shape[1])
+        axes = self._axes if edited else (0, 1)
         colors = component_colors(run.config.n_components)
         if new_data:
             names = run.dataset.feature_names or [f"x{i}" for i in range(run.dataset.X.shape[1])]
             try:
-                self.canvas.set_points(run.dataset.X, feature_names=tuple(names))
-                self.canvas.set_axes(0, 1)
+                self.canvas.set_points(run.dataset.X, feature_names=tuple(names),
+                                       fit=not edited)
+                self.canvas.set_axes(*axes, fit=not edited)
             except Exception:
                 self._restore_canvas()
                 raise
@@ -543,13 +571,14 @@ class MainWindow(QMainWindow):
         applied = self.run_controller.commit_run(run)
         if new_data:
             d = run.dataset.X.shape[1]
-            self._axes = (0, 1)
+            self._axes = axes
             self.panel.set_features(names, self._axes)
             self.panel.set_true_labels_available(
                 getattr(run.dataset, "labels", None) is not None)
             self.inspection.set_data(run.dataset, self._axes)
             self.table.set_axes(*self._axes)
-            self.canvas.fit_view()
+            if not edited:
+                self.canvas.fit_view()
             title = run.dataset.name or "data"
             self.setWindowTitle(f"gmm-viz: {title} ({run.dataset.X.shape[0]:,} points, "
                                 f"{d} features)")

@@ -120,8 +120,13 @@ class RunController:
 
     def data_source(self) -> dict:
         """Where the shown data comes from, for a run file (:mod:`gmm_viz.run.run_file`)."""
+        from gmm_viz.run.data_edits import is_edited
         from gmm_viz.run.run_file import generator_source, points_source
 
+        if self._run is not None and is_edited(self._run.dataset):
+            # Points drawn or erased by hand: the generator would not give them back.
+            dataset = self._run.dataset
+            return points_source(dataset.name, dataset.feature_names)
         if _kind(self._source) == "named":
             s = self._source
             return generator_source(s.name, s.n_samples, s.random_state, s.noise)

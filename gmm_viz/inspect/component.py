@@ -42,6 +42,8 @@ class DataFacts:
 def data_facts(X) -> DataFacts:
     """:class:`DataFacts` of ``X`` (array-like of shape (n_samples, n_features))."""
     X = np.asarray(X, dtype=np.float64)
+    if X.shape[0] < 2:  # (points being drawn one by one) no covariance yet
+        return DataFacts(int(X.shape[0]), int(X.shape[1]), 0.0)
     cov = np.atleast_2d(np.cov(X, rowvar=False))
     sign, log_det = np.linalg.slogdet(cov)
     usable = sign > 0 and np.isfinite(log_det)

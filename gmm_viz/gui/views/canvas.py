@@ -367,8 +367,10 @@ class MixtureCanvas(pg.PlotWidget):
         self._update_axis_labels()
 
     # ----------------------------------------------------------------------- public API
-    def set_points(self, X: np.ndarray, feature_names: tuple[str, ...] = ()) -> None:
-        """Show a new data set (columns of the current axes) and fit the view to it.
+    def set_points(self, X: np.ndarray, feature_names: tuple[str, ...] = (),
+                   fit: bool = True) -> None:
+        """Show a new data set (columns of the current axes) and fit the view to it
+        (unless ``fit`` is False: points drawn by hand keep the view).
 
         Parameters
         ----------
@@ -389,10 +391,12 @@ class MixtureCanvas(pg.PlotWidget):
         self._points.set_points(X[:, list(self._axes)])
         self.clear_model()
         self._update_axis_labels()
-        self.fit_view()
+        if fit:
+            self.fit_view()
 
-    def set_axes(self, i: int, j: int) -> None:
-        """Show features ``i`` (x) and ``j`` (y); the model is drawn as its marginal."""
+    def set_axes(self, i: int, j: int, fit: bool = True) -> None:
+        """Show features ``i`` (x) and ``j`` (y); the model is drawn as its marginal.
+        The view is fitted to the points on new axes unless ``fit`` is False."""
         d = self._X.shape[1]
         i, j = int(i), int(j)
         if not (0 <= i < d and 0 <= j < d) or i == j:
@@ -408,7 +412,8 @@ class MixtureCanvas(pg.PlotWidget):
             self._redraw()
         else:
             self._points.set_uniform(UNASSIGNED)
-        self.fit_view()
+        if fit:
+            self.fit_view()
 
     def set_feature_names(self, names: tuple[str, ...]) -> None:
         """Axis labels for the features (one name per feature)."""

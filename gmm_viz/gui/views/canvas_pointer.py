@@ -51,6 +51,7 @@ class CanvasPointer(QtCore.QObject):
         self._hovered = -1
         self._pinned = -1
         self._selected = -1
+        self._enabled = True
         self._hover_ring = pg.ScatterPlotItem(pxMode=True, symbol="o", size=16,
                                               pen=pg.mkPen(20, 20, 20, 230, width=2),
                                               brush=pg.mkBrush(0, 0, 0, 0))
@@ -67,6 +68,15 @@ class CanvasPointer(QtCore.QObject):
         canvas.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
     # ------------------------------------------------------------------ state
+    def set_enabled(self, enabled: bool) -> None:
+        """Answer the mouse (hover, pin, select) only when enabled: not while the user
+        draws points or places means."""
+        self._enabled = bool(enabled)
+        if not self._enabled and self._hovered >= 0:
+            self._hovered = -1
+            self.refresh()
+            self.sigPointHovered.emit(-1)
+
     def set_index(self, index) -> None:
         """The point index of the shown axes (None while none is ready)."""
         self._index = index
@@ -185,6 +195,8 @@ class CanvasPointer(QtCore.QObject):
         return best
 
     def _on_mouse_moved(self, scene_pos):
+        if not self._enabled:
+            return
         position = self._view_position(scene_pos)
         found = -1 if position is None else self.point_at(*position)
         if found != self._hovered:
@@ -193,7 +205,8 @@ class CanvasPointer(QtCore.QObject):
             self.sigPointHovered.emit(found)
 
     def _on_mouse_clicked(self, event):
-        if event.button() != QtCore.Qt.MouseButton.LeftButton or event.double():
+        if (not self._enabled or event.button() != QtCore.Qt.MouseButton.LeftButton
+                or event.double()):
             return
         position = self._view_position(event.scenePos())
         if position is None:

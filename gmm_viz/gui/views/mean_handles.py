@@ -1,0 +1,93 @@
+"""Grips on the means: drag a mean to move it (the run takes the new mean).
+
+One pyqtgraph ``TargetItem`` per component sits on its mean, invisible until the mouse is
+over it; dragging it emits where it is, so the window can hand the move to the run (at
+iteration 0 a new start, later a change EM continues from). The grips follow the means
+drawn, except the one being dragged, which follows the mouse.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph.Qt import QtCore
+
+
+class MeanHandles(QtCore.QObject):
+    """Draggable grips on the means of a :class:`~gmm_viz.gui.views.canvas.MixtureCanvas`.
+
+    Signals
+    -------
+    sigDragged(int, float, float)
+        Component and its new mean on the two shown axes, while a drag goes on.
+    sigDropped(int, float, float)
+        The same when the drag ends.
+    """
+
+    sigDragged = QtCore.Signal(int, float, float)
+    sigDropped = QtCore.Signal(int, float, float)
+
+    def __init__(self, canvas):
+        super().__init__(canvas)
+        self._plot = canvas.getPlotItem()
+        self._grips: list[pg.TargetItem] = []
+        self._enabled = True
+
+    def set_enabled(self, enabled: bool) -> None:
+        """Grips answer the mouse only when enabled (not while drawing points)."""
+        self._enabled = bool(enabled)
+        for grip in self._grips:
+            grip.setVisible(self._enabled and grip.property("placed") is True)
+
+    @property
+    def dragging(self) -> int:
+        """The component being dragged, or -1."""
+        for c, grip in enumerate(self._grips):
+            if grip.moving:
+                return c
+        return -1
+
+    def show_means(self, means2d) -> None:
+        """Put a grip on each of ``means2d`` (shape (k, 2)); non-finite ones get none."""
+        means2d = np.asarray(means2d, dtype=float)
+        while len(self._grips) < len(means2d):
+            self._grips.append(self._new_grip(len(self._grips)))
+        for c, grip in enumerate(self._grips):
+            placed = c < len(means2d) and bool(np.isfinite(means2d[c]).all())
+            grip.setProperty("placed", placed)
+            if placed and not grip.moving:
+                grip.blockSignals(True)
+                grip.setPos(float(means2d[c, 0]), float(means2d[c, 1]))
+                grip.blockSignals(False)
+            grip.setVisible(self._enabled and placed)
+
+    def hide(self) -> None:
+        for grip in self._grips:
+            grip.setProperty("placed", False)
+            grip.hide()
+
+    def grip(self, c: int):
+        """The grip of component ``c`` (tests drag it)."""
+        return self._grips[c]
+
+    def _new_grip(self, c: int) -> pg.TargetItem:
+        grip = pg.TargetItem(size=22, symbol="o", movable=True,
+                             pen=pg.mkPen(0, 0, 0, 0), brush=pg.mkBrush(0, 0, 0, 0),
+                             hoverPen=pg.mkPen(20, 20, 20, 200, width=2),
+                             hoverBrush=pg.mkBrush(255, 255, 255, 60))
+        grip.setToolTip(f"Drag to move mean {c}: at iteration 0 a new start, later a "
+                        "change EM continues from")
+        grip.setZValue(60)
+        self._plot.addItem(grip, ignoreBounds=True)
+        grip.sigPositionChanged.connect(lambda item, c=c: self._on_moved(c, item))
+        grip.sigPositionChangeFinished.connect(lambda item, c=c: self._on_finished(c, item))
+        return grip
+
+    def _on_moved(self, c, grip):
+        if grip.moving:
+            pos = grip.pos()
+            self.sigDragged.emit(c, float(pos.x()), float(pos.y()))
+
+    def _on_finished(self, c, grip):
+        pos = grip.pos()
+        self.sigDropped.emit(c, float(pos.x()), float(pos.y()))
