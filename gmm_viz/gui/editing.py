@@ -81,8 +81,12 @@ class Editing(QObject):
         self.action_cancel = action("Cancel placing means", "Esc", "Stop placing the "
                                     "means by hand; the run stays as it was",
                                     self._cancel_placing)
+        self.action_save_points = action(
+            "Save points as CSV…", None, "Write the points (drawn or edited ones too) to a "
+            "CSV file that Open CSV reads back", self.ask_and_save_points)
         self.actions = [self.action_draw, self.action_place, None, self.action_undo,
-                        self.action_redo, self.action_clear, None, self.action_keep_fit]
+                        self.action_redo, self.action_clear, None, self.action_keep_fit,
+                        None, self.action_save_points]
         w.addActions([a for a in self.actions if a is not None] + [self.action_cancel])
 
     def _make_brush_bar(self):
@@ -116,6 +120,32 @@ class Editing(QObject):
             else:
                 menu.addAction(act)
         return menu
+
+    # ------------------------------------------------------------------ saving points
+    def ask_and_save_points(self):
+        from PyQt6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getSaveFileName(self._window, "Save points as CSV",
+                                              "points.csv", "CSV files (*.csv)")
+        if path:
+            self.save_points(path)
+
+    def save_points(self, path) -> bool:
+        """Write the shown data's points to ``path`` as CSV; says so or why not."""
+        from gmm_viz.data.csv_writer import save_points_csv
+        from gmm_viz.files import FileCheckError
+
+        dataset = self._window.dataset
+        if dataset is None:
+            return False
+        try:
+            save_points_csv(path, dataset.X, dataset.feature_names)
+        except (FileCheckError, OSError, ValueError) as exc:
+            self._window.show_error(str(exc))
+            return False
+        self._window.show_info(f"Saved {len(dataset.X):,} points to {path}; Open CSV reads "
+                               "them back.")
+        return True
 
     # ------------------------------------------------------------------ frames
     def show_frame(self, frame) -> None:

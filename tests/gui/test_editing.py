@@ -171,3 +171,18 @@ def test_erasing_every_point_waits_for_points_and_drawing_them_runs_again(qtbot,
     window.editing.action_draw.setChecked(False)
     step(qtbot, window, 2)
     assert window.shown_iteration == 2
+
+
+def test_drawn_points_saved_as_csv_reopen_as_the_same_points(qtbot, window, tmp_path):
+    canvas = window.canvas
+    window.editing.action_draw.setChecked(True)
+    drag(qtbot, canvas.viewport(), QPoint(250, 300), QPoint(350, 320), steps=4)
+    qtbot.waitUntil(lambda: len(window.dataset.X) > 500, timeout=TIMEOUT)
+    settle(qtbot, window)
+    drawn = window.dataset.X.copy()
+    path = tmp_path / "drawn.csv"
+    assert window.editing.save_points(str(path))
+    window.open_csv(str(path))
+    qtbot.waitUntil(lambda: "drawn.csv" in window.panel.dataset_combo.currentText(),
+                    timeout=TIMEOUT)
+    np.testing.assert_array_equal(window.dataset.X, drawn)
