@@ -41,6 +41,8 @@ class Editing(QObject):
         self.handles.sigDropped.connect(self._on_mean_dragged)
         self._placing: list | None = None  # means clicked so far while placing
         self._stroke = None  # ("add", [points]) or ("erase", set of indices)
+        self._outline = None  # a press on an outline: (component, data position, pixel)
+        self._outline_drag = None  # while an outline is dragged: what the drag scales
         self._rng = np.random.default_rng()
         self._preview = pg.ScatterPlotItem(pxMode=True, size=6, symbol="o",
                                            pen=pg.mkPen(30, 30, 30, 200),
@@ -251,7 +253,7 @@ class Editing(QObject):
                 self._place_at(*position)
             return True
         if not self.drawing:
-            return False
+            return self._outline_event(kind, event)
         if kind == QEvent.Type.MouseButtonPress:
             erase = (event.button() == Qt.MouseButton.RightButton
                      or event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
@@ -267,6 +269,74 @@ class Editing(QObject):
             self._finish_stroke()
             return True
         return False
+
+    # ------------------------------------------------------------------ dragging outlines
+    def _outline_event(self, kind, event) -> bool:
+        """Drag an ellipse's outline to stretch or shrink the Gaussian along the direction
+        it was held in (the mean stays); the run takes the new covariance as it takes a
+        moved mean. Returns True for the events it uses."""
+        pointer = self._window.inspection.pointer
+        if kind == QEvent.Type.MouseButtonPress:
+            self._outline = None
+            if (event.button() == Qt.MouseButton.LeftButton
+                    and event.modifiers() == Qt.KeyboardModifier.NoModifier
+                    and self.handles.dragging < 0):
+                position = self._data_position(event.position())
+                if position is not None:
+                    c = pointer.outline_at(*position)
+                    if c >= 0:
+                        self._outline = (c, position, event.position())
+            return False
+        if kind == QEvent.Type.MouseMove and self._outline is not None:
+            if not event.buttons() & Qt.MouseButton.LeftButton:
+                self._outline = None
+                return False
+            if self._outline_drag is None:
+                moved = event.position() - self._outline[2]
+                if abs(moved.x()) + abs(moved.y()) < 4:
+                    return False
+                if not self._start_outline_drag():
+                    self._outline = None
+                    return False
+            position = self._data_position(event.position())
+            if position is not None:
+                self._drag_outline_to(position)
+            return True
+        if kind == QEvent.Type.MouseButtonRelease and self._outline is not None:
+            dragged = self._outline_drag is not None
+            self._outline = self._outline_drag = None
+            if dragged:
+                pointer.ignore_next_click()
+            return False
+        return False
+
+    def _start_outline_drag(self) -> bool:
+        frame = self._window.last_frame
+        c, (x, y), _ = self._outline
+        if frame is None or frame.snapshot is None or c >= frame.snapshot.n_components:
+            return False
+        i, j = self._window.canvas.axes
+        mean = np.asarray(frame.snapshot.means[c], dtype=float)
+        held = np.array([x - mean[i], y - mean[j]])
+        length = float(np.hypot(*held))
+        if not length > 0:
+            return False
+        direction = np.zeros(len(mean))
+        direction[[i, j]] = held / length
+        self._outline_drag = (c, mean, direction, length,
+                              np.array(frame.snapshot.covariances[c], dtype=float))
+        self._window.pause()
+        return True
+
+    def _drag_outline_to(self, position):
+        c, mean, direction, length, covariance = self._outline_drag
+        i, j = self._window.canvas.axes
+        reach = (position[0] - mean[i]) * direction[i] + (position[1] - mean[j]) * direction[j]
+        factor = float(np.clip(reach / length, 0.05, 20.0))
+        # Scale along the held direction only: S Σ S with S = I + (f - 1) u uᵀ keeps the
+        # covariance symmetric positive definite, and the outline passes under the mouse.
+        scale = np.eye(len(mean)) + (factor - 1.0) * np.outer(direction, direction)
+        self._window.controller.set_covariance(c, scale @ covariance @ scale)
 
     def _data_position(self, pixel):
         canvas = self._window.canvas

@@ -186,3 +186,31 @@ def test_drawn_points_saved_as_csv_reopen_as_the_same_points(qtbot, window, tmp_
     qtbot.waitUntil(lambda: "drawn.csv" in window.panel.dataset_combo.currentText(),
                     timeout=TIMEOUT)
     np.testing.assert_array_equal(window.dataset.X, drawn)
+
+
+def test_dragging_an_outline_stretches_the_gaussian_along_the_direction_held(qtbot, window):
+    step(qtbot, window, 3)
+    canvas = window.canvas
+    snapshot = window.last_frame.snapshot
+    c = 2
+    mean = np.array(snapshot.means[c, :2], dtype=float)
+    cov = np.array(snapshot.covariances[c], dtype=float)
+    values, vectors = np.linalg.eigh(cov[:2, :2])
+    axis = vectors[:, 1]
+    on_outline = mean + np.sqrt(values[1]) * axis  # the 1-sigma outline, major axis
+    start = _pixel_of(canvas, *on_outline)
+    farther = _pixel_of(canvas, *(mean + 1.6 * np.sqrt(values[1]) * axis))
+    drag(qtbot, canvas.viewport(), start, farther, steps=6)
+    qtbot.waitUntil(lambda: not np.allclose(window.last_frame.snapshot.covariances[c], cov),
+                    timeout=TIMEOUT)
+    settle(qtbot, window)
+    new = np.array(window.last_frame.snapshot.covariances[c], dtype=float)
+    # Along the held direction the spread grew ~1.6 times; across it, unchanged.
+    along = np.sqrt(axis @ new[:2, :2] @ axis) / np.sqrt(axis @ cov[:2, :2] @ axis)
+    assert along == pytest.approx(1.6, rel=0.08)
+    across = vectors[:, 0]
+    assert np.sqrt(across @ new[:2, :2] @ across) == pytest.approx(
+        np.sqrt(across @ cov[:2, :2] @ across), rel=0.1)
+    np.testing.assert_allclose(window.last_frame.snapshot.means[c], snapshot.means[c],
+                               atol=1e-9)  # the mean stays
+    assert window.inspection.pointer.pinned == -1  # the drag was not a click

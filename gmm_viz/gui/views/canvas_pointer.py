@@ -52,6 +52,7 @@ class CanvasPointer(QtCore.QObject):
         self._pinned = -1
         self._selected = -1
         self._enabled = True
+        self._ignore_click = False  # the click that ends an outline drag is not a click
         self._hover_ring = pg.ScatterPlotItem(pxMode=True, symbol="o", size=16,
                                               pen=pg.mkPen(20, 20, 20, 230, width=2),
                                               brush=pg.mkBrush(0, 0, 0, 0))
@@ -76,6 +77,10 @@ class CanvasPointer(QtCore.QObject):
             self._hovered = -1
             self.refresh()
             self.sigPointHovered.emit(-1)
+
+    def ignore_next_click(self) -> None:
+        """The press and release the scene will see were a drag (of an outline)."""
+        self._ignore_click = True
 
     def set_index(self, index) -> None:
         """The point index of the shown axes (None while none is ready)."""
@@ -162,6 +167,20 @@ class CanvasPointer(QtCore.QObject):
         found = self._index.nearest(x, y, POINT_REACH_PX, x_per_pixel=x_px, y_per_pixel=y_px)
         return -1 if found is None else int(found)
 
+    def outline_at(self, x, y) -> int:
+        """The component whose drawn outline (not its mean) is within reach of ``(x, y)``;
+        -1 for none."""
+        model = self._canvas.model_2d()
+        if model is None:
+            return -1
+        _, means, _ = model
+        c = self.component_at(x, y)
+        if c < 0:
+            return -1
+        x_px, y_px = self._pixel_size()
+        on_mean = np.hypot((x - means[c, 0]) / x_px, (y - means[c, 1]) / y_px) <= MEAN_REACH_PX
+        return -1 if on_mean else c
+
     def component_at(self, x, y) -> int:
         """The component whose mean, or else whose drawn outline, is within reach of
         ``(x, y)``; -1 for none."""
@@ -205,6 +224,9 @@ class CanvasPointer(QtCore.QObject):
             self.sigPointHovered.emit(found)
 
     def _on_mouse_clicked(self, event):
+        if self._ignore_click:
+            self._ignore_click = False
+            return
         if (not self._enabled or event.button() != QtCore.Qt.MouseButton.LeftButton
                 or event.double()):
             return
