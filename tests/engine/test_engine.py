@@ -123,11 +123,13 @@ def test_every_initialisation_and_covariance_type_runs_and_improves(init, covari
 
 def test_random_range_means_start_inside_the_data_box_with_identity_covariances():
     X = study_blobs()
-    snap = EMEngine(X, EMConfig(n_components=5, init="random_range")).snapshot
+    snap = EMEngine(X, EMConfig(n_components=5, init="random_range",
+                                init_covariance="identity")).snapshot
     assert (snap.means >= X.min(axis=0)).all() and (snap.means <= X.max(axis=0)).all()
     np.testing.assert_allclose(snap.covariances, np.broadcast_to(np.eye(2), (5, 2, 2)))
     np.testing.assert_allclose(snap.weights, 0.2)
-    data_scaled = EMEngine(X, EMConfig(n_components=5, init_covariance="data")).snapshot
+    data_scaled = EMEngine(X, EMConfig(n_components=5, init="random_range",
+                                       init_covariance="data")).snapshot
     np.testing.assert_allclose(data_scaled.covariances[0], np.cov(X, rowvar=False))
 
 

@@ -50,13 +50,19 @@ def visible_ellipse_components(canvas):
     return sum(any(curve.isVisible() for curve in row) for row in canvas.ellipse_curves())
 
 
-def test_window_opens_with_the_study_default(window):
+def test_window_opens_on_the_blobs_with_the_app_defaults(window):
+    """The app's defaults (EMConfig's; tests/test_defaults.py checks they fit every data
+    set well), not the study's own settings, which its scenarios keep."""
+    from gmm_viz.engine import EMConfig
+
+    defaults = EMConfig()
     assert window.isVisible()
     assert window.shown_iteration == 0
     assert window.dataset.name == "blobs"
     assert window.config.n_components == 5
-    assert window.config.init == "random_range"
-    assert window.config.rule == "det" and window.config.threshold == 1e-2
+    assert window.config.init == defaults.init == "kmeans"
+    assert window.config.rule == defaults.rule == "relative_det"
+    assert window.config.threshold == defaults.threshold
     assert not window.playing
     assert visible_ellipse_components(window.canvas) == 5
     assert window.table.rowCount() == 5
@@ -300,7 +306,7 @@ def test_data_that_cannot_be_drawn_keeps_the_previous_run(qtbot, window):
     blobs, run = window.dataset, window._run
     original = window.canvas.set_points
 
-    def set_points(X, feature_names=()):
+    def set_points(X, feature_names=(), fit=True):
         if X is not blobs.X:
             raise MemoryError("simulated: no memory for the points")
         original(X, feature_names=feature_names)
@@ -325,6 +331,7 @@ def test_data_that_cannot_be_drawn_keeps_the_previous_run(qtbot, window):
 def test_typed_text_that_is_not_a_number_in_range_is_refused(qtbot, window, text):
     """Enter with such text puts the value in force back, with a message."""
     slider = window.panel.threshold_slider
+    in_force, shown = slider.value(), slider.edit.text()
     changed = []
     slider.sigValueChanged.connect(changed.append)
     edit = slider.edit
@@ -336,14 +343,15 @@ def test_typed_text_that_is_not_a_number_in_range_is_refused(qtbot, window, text
     with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT) as blocker:
         qtbot.keyClick(edit, Qt.Key.Key_Return)
     assert repr(text) in blocker.args[0] and "threshold" in blocker.args[0]
-    assert edit.text() == "0.01" and slider.value() == 0.01
+    assert edit.text() == shown and slider.value() == in_force
     assert changed == []
-    assert window.config.threshold == 1e-2
+    assert window.config.threshold == in_force
 
 
 def test_typed_text_is_refused_when_the_field_loses_the_focus(qtbot, window):
     slider = window.panel.reg_covar_slider
     edit = slider.edit
+    in_force, shown = slider.value(), edit.text()
     edit.setFocus()
     qtbot.waitUntil(edit.hasFocus, timeout=TIMEOUT)
     edit.selectAll()
@@ -351,7 +359,7 @@ def test_typed_text_is_refused_when_the_field_loses_the_focus(qtbot, window):
     with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT) as blocker:
         window.panel.k_spin.setFocus()
     assert "reg_covar" in blocker.args[0] and "'nan'" in blocker.args[0]
-    assert edit.text() == "1e-06" and slider.value() == 1e-6
+    assert edit.text() == shown and slider.value() == in_force
     # A number in range typed the same way is taken.
     edit.setFocus()
     edit.selectAll()
@@ -362,11 +370,12 @@ def test_typed_text_is_refused_when_the_field_loses_the_focus(qtbot, window):
 
 
 def test_invalid_typed_value_shows_a_message(qtbot, window):
+    in_force = window.config.threshold
     with qtbot.waitSignal(window.sigMessageShown, timeout=TIMEOUT) as blocker:
         window.panel.threshold_slider.edit.setText("1e9")
         window.panel.threshold_slider.edit.editingFinished.emit()
     assert "threshold" in blocker.args[0]
-    assert window.config.threshold == 1e-2
+    assert window.config.threshold == in_force
 
 
 def test_launch_options_preconfigure_the_window(qtbot):

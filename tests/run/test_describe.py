@@ -18,7 +18,8 @@ STEADY = EMConfig(n_components=3, rule="none", tol=0.0, max_iter=100_000, random
 CROWDED = EMConfig(n_components=6, rule="det", threshold=1e2, max_iter=30, random_state=1)
 #: One re-placement, at iteration 1, then none.
 ONE_RECOVERY = EMConfig(n_components=4, rule="det", threshold=1e-2, max_iter=30,
-                        random_state=1)
+                        random_state=1, init="random_range", init_covariance="identity",
+                        reg_covar=1e-6)  # the study's start, pinned: not the app's defaults
 
 #: A singularity event's description (see SingularityEvent.describe).
 EVENT = r"iteration {i}: component \d re-placed by the det rule \(\|det\(cov\)\| = \S+, " \
