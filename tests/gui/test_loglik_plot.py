@@ -302,3 +302,15 @@ def test_a_caught_state_off_the_curve_is_ringed_and_read_out_at_its_own_value(pl
     plot.show_history(iterations[:5], values[:5], [4], None, 4)  # the re-placed state
     assert "-3,488.60" in plot.full_readout_text()
     np.testing.assert_allclose(plot._current_dot.data["y"], [-3488.6])
+
+
+def test_a_short_run_leaves_its_far_start_out_of_the_range_as_it_grows(plot):
+    """Shown frame by frame, the range fitted while the run had two iterations (the start
+    at -28,000 and the next at -3,100) must not stay: five iterations in, the start is
+    left out and the rest fills the plot."""
+    values = np.array([-28_496.0, -3_135.2, -3_132.8, -3_130.8, -3_488.6])
+    for n in range(1, 6):
+        plot.show_history(np.arange(float(n)), values[:n].copy(), [4] if n == 5 else [],
+                          None, n - 1)
+    y0, y1 = plot.getViewBox().viewRange()[1]
+    assert y0 > -5_000 and y0 < -3_488.6 and y1 > -3_130.8

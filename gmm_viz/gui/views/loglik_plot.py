@@ -75,6 +75,9 @@ FOLLOW_STEP_MIN = 8.0
 #: values it is fitted to) and is at most this many times as tall as the fit (else it is
 #: refitted).
 FOLLOW_LOOSEST = 1.25
+#: Histories up to this long have their y-range refitted every frame (cheap, and their
+#: leading values decide what the range leaves out).
+SHORT_HISTORY = 12
 _WIDE_PEN = pg.mkPen(*_CURVE_COLOR, width=2)
 _THIN_PEN = pg.mkPen(*_CURVE_COLOR, width=1, cosmetic=True)
 
@@ -581,7 +584,11 @@ class LogLikelihoodPlot(pg.PlotWidget):
         new = new[finite]
         if float(iterations[seen:][finite][-1]) > right:
             self._frame_curve(iterations, values, ahead=True)
-        elif float(new.min()) < y_low or float(new.max()) > y_high:
+        elif (float(new.min()) < y_low or float(new.max()) > y_high
+              or len(values) <= SHORT_HISTORY):
+            # (A short history is refitted whatever its new values: its first iterations,
+            # often far below the rest, are left out of the range only once there are a
+            # few more, and the range fitted to them would flatten the rest.)
             self._frame_curve(iterations, values, ahead=True, x_too=False)
 
     def _frame_curve(self, iterations, values, ahead, x_too=True):
