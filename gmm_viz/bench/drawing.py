@@ -188,7 +188,8 @@ def real_run_frames(n_points: int, n_components: int = 8, n_frames: int = 200,
 
     dataset = make_dataset("blobs", n_samples=n_points)
     config = EMConfig(n_components=n_components, tol=0.0, max_iter=n_frames + 10,
-                      random_state=seed)
+                      random_state=seed, init="random_range", init_covariance="identity",
+                      rule="det", threshold=1e-2, reg_covar=1e-6)  # the study's, pinned
     session = RunSession(dataset, config)
     frames = []
     for _ in range(n_frames):

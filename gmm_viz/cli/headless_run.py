@@ -69,7 +69,8 @@ def build_run(args):
         if means is not None:
             changes.update(means_changes(means, dataset, changes.get("n_components")))
         changes.setdefault("n_components", dataset.suggested_k)
-        changes["max_iter"] = args.max_iter if args.max_iter is not None else 300
+        if args.max_iter is not None:  # else the app's default, as in the window
+            changes["max_iter"] = args.max_iter
         for option, field in (("tol", "tol"), ("recovery", "recovery")):
             if getattr(args, option) is not None:
                 changes[field] = getattr(args, option)

@@ -228,7 +228,8 @@ def add_run_arguments(parser):
     parser.add_argument("--recovery", metavar="NAME", type=choice("recovery", RECOVERIES),
                         help=f"what a rule does to a caught component: {', '.join(RECOVERIES)}")
     parser.add_argument("--max-iter", metavar="N", type=whole_number("max-iter", 0, 100_000),
-                        help="stop after this many iterations (default 300)")
+                        help="stop after this many iterations (default "
+                             f"{EMConfig().max_iter})")
     parser.add_argument("--tol", metavar="X", type=non_negative_number,
                         help="convergence tolerance on the change of the mean per-point "
                              f"log-likelihood (default {EMConfig().tol:g})")

@@ -575,3 +575,36 @@ def test_colouring_by_true_labels_and_the_agreement_they_show(qtbot, tmp_path, m
     settle(qtbot, window)
     assert combo.currentData() == "hard" and not combo.model().item(truth).isEnabled()
     assert not window.status_labels["agreement"].isVisible()
+
+
+def test_choosing_the_study_det_rule_brings_its_threshold(qtbot, window):
+    """The scale-free rule's default (1e-8) would make the absolute det rule blind; the
+    study's |det| < 1e-2 is one choice away."""
+    combo = window.panel.rule_combo
+    combo.setCurrentIndex(combo.findData("det"))
+    qtbot.waitUntil(lambda: window.config.rule == "det", timeout=TIMEOUT)
+    assert window.config.threshold == 1e-2
+    assert window.panel.threshold_slider.edit.text() == "0.01"
+    combo.setCurrentIndex(combo.findData("relative_det"))
+    qtbot.waitUntil(lambda: window.config.rule == "relative_det", timeout=TIMEOUT)
+    assert window.config.threshold == 1e-8
+    # A threshold the user chose stays when the rule changes.
+    window.panel.threshold_slider.edit.setText("1e-05")
+    window.panel.threshold_slider.edit.editingFinished.emit()
+    qtbot.waitUntil(lambda: window.config.threshold == 1e-5, timeout=TIMEOUT)
+    combo.setCurrentIndex(combo.findData("det"))
+    qtbot.waitUntil(lambda: window.config.rule == "det", timeout=TIMEOUT)
+    assert window.config.threshold == 1e-5
+
+
+def test_model_settings_saved_under_the_old_defaults_are_not_brought_back(qtbot):
+    from gmm_viz.engine import EMConfig
+
+    first = make_window(qtbot)
+    state = first.panel.state()
+    old = dict(state, rule="det", threshold=0.01, tol=0.001, init="random_range", k=7)
+    old.pop("defaults")
+    first.panel.restore_state(old)
+    assert first.config.rule == EMConfig().rule and first.config.n_components == 5
+    first.panel.restore_state(dict(old, defaults=state["defaults"]))
+    assert first.panel.config().rule == "det" and first.panel.config().n_components == 7

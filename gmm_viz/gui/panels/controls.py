@@ -87,6 +87,14 @@ def _format_value(value: float) -> str:
     return f"{value:.3g}"
 
 
+#: Bumped when the app's default model settings change (saved ones from before are not
+#: restored; see ControlPanel.restore_state).
+DEFAULTS_VERSION = 2
+
+#: Each det rule's default threshold: the study's absolute one, and the app's scale-free one.
+RULE_THRESHOLDS = {"det": 1e-2, "relative_det": EMConfig().threshold}
+
+
 class LogSlider(QWidget):
     """A slider over decades with an editable numeric readout.
 
@@ -514,6 +522,7 @@ class ControlPanel(QWidget):
         for widget in (self.points_spin, self.data_seed_spin, self.k_spin, self.seed_spin,
                        self.max_iter_spin):
             widget.sigRefused.connect(self.sigMessage)
+        self.rule_combo.currentIndexChanged.connect(self._on_rule_changed)
         for combo in (self.covariance_combo, self.init_combo, self.rule_combo,
                       self.recovery_combo):
             combo.currentIndexChanged.connect(self._on_config_changed)
@@ -699,6 +708,7 @@ class ControlPanel(QWidget):
         """Plain values of every setting, for QSettings."""
         request = self.data_request()
         state = {
+            "defaults": DEFAULTS_VERSION,
             "k": self.k_spin.value(),
             "covariance": self.covariance_combo.currentData(),
             "init": self.init_combo.currentData(),
@@ -732,8 +742,11 @@ class ControlPanel(QWidget):
                  "recovery": "recovery", "seed": "random_state", "tol": "tol",
                  "max_iter": "max_iter"}
         config = self._base
+        # Model settings saved under older app defaults (the study's det rule, tol 1e-3,
+        # a random start) would bring those defaults back: they are not restored.
+        current = state.get("defaults") == DEFAULTS_VERSION
         for key, field_name in names.items():
-            if key not in state:
+            if key not in state or not current:
                 continue
             try:
                 config = config.with_changes(**{field_name: state[key]})
@@ -799,6 +812,21 @@ class ControlPanel(QWidget):
 
     def _on_axes_changed(self, _index):
         self.sigAxesChanged.emit(*self.axes())
+
+    def _on_rule_changed(self, *_args):
+        """The absolute det rule and the relative one measure det on scales 10^6 apart:
+        when the threshold is still the other rule's default, it becomes this rule's (the
+        study's |det| < 1e-2 is then one choice away, not 1e-8 under an absolute rule)."""
+        rule = self.rule_combo.currentData() or ""
+        base = "relative_det" if "relative_det" in rule else "det" if "det" in rule else None
+        if base is None:
+            return
+        wanted = RULE_THRESHOLDS[base]
+        other = RULE_THRESHOLDS["det" if base == "relative_det" else "relative_det"]
+        if math.isclose(self.threshold_slider.value(), other, rel_tol=1e-9):
+            self.threshold_slider.blockSignals(True)
+            self.threshold_slider.setValue(wanted)
+            self.threshold_slider.blockSignals(False)
 
     def _on_config_changed(self, *_args):
         self._update_enabled()
