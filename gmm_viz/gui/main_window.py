@@ -638,7 +638,9 @@ class MainWindow(QMainWindow):
             self.controller.pause()
 
     def _on_worker_playing_changed(self, playing: bool):
-        if not playing and self._playing:
+        # A "stopped" sent before a newer Play (the previous run ended just as a new one was
+        # started and played) is stale: the worker's flag, set by that Play, says so.
+        if not playing and self._playing and not self.controller.worker.play_requested:
             self._playing = False
             self.panel.set_playing(False)
 
