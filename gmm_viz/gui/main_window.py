@@ -513,7 +513,8 @@ class MainWindow(QMainWindow):
                             else snapshot.log_likelihood)
         self.loglik_plot.show_history(history.iterations, values, history.recoveries,
                                       history.converged_at, int(snapshot.iteration),
-                                      finished=frame.finished, current_value=caught_value)
+                                      finished=frame.finished, current_value=caught_value,
+                                      edits=getattr(history, "user_edits", ()) or ())
         self.table.show_snapshot(snapshot, {e.component for e in frame.replacements})
         self.timeline.show_position(int(frame.iteration), frame.last_iteration,
                                     frame.phase, kept=history.kept)

@@ -95,6 +95,7 @@ def test_a_mid_run_drag_is_in_the_history_and_em_continues_from_it(qtbot, window
     edits = window.last_frame.history.user_edits if hasattr(
         window.last_frame.history, "user_edits") else None
     assert edits is not None and 4 in list(edits)
+    assert window.loglik_plot.edit_marks().tolist() == [4.0]  # a diamond on the curve
     step(qtbot, window, 2)
     assert window.shown_iteration == 6
 

@@ -48,14 +48,16 @@ _CURVE_COLOR = (0, 90, 160)
 _RECOVERY_COLOR = (230, 25, 75)
 _CONVERGED_COLOR = (0, 140, 80)
 _CURRENT_COLOR = (90, 90, 90)
+_EDIT_COLOR = (120, 60, 170)  # changes by hand (dragged means): a purple diamond
 #: The readout's font size, in points (scaled with the window's zoom).
 READOUT_POINT_SIZE = 9.5
 TICK_POINT_SIZE = 9.0
 LABEL_POINT_SIZE = 9.0
 #: What the plot's marks mean (its tooltip).
 TOOLTIP = ("Log-likelihood per iteration. Red triangles and dashed lines: singularity "
-           "recoveries; green star and dashed line: convergence; grey ring and line: the "
-           "iteration shown. Click to go to an iteration.")
+           "recoveries; purple diamonds: changes by hand (a dragged mean or outline); "
+           "green star and dashed line: convergence; grey ring and line: the iteration "
+           "shown. Click to go to an iteration.")
 #: Room kept around the curve for the markers drawn on it (the star is 20 px wide, the
 #: recovery triangles 11 px), in pixels: a marker at the newest or lowest point stays whole.
 MARKER_ROOM_PX = 12.0
@@ -334,6 +336,13 @@ class LogLikelihoodPlot(pg.PlotWidget):
             symbol="star", size=20, pen=pg.mkPen(0, 80, 40, width=1.2),
             brush=pg.mkBrush(*_CONVERGED_COLOR),
         )
+        self._edit_marks = pg.ScatterPlotItem(
+            symbol="d", size=12, pen=pg.mkPen(255, 255, 255, width=1),
+            brush=pg.mkBrush(*_EDIT_COLOR))
+        self._plot.addItem(self._edit_marks)
+        self._edit_marks.setZValue(12)
+        self._edit_marks.hide()
+        self._edits_shown = None
         self._current_dot = pg.ScatterPlotItem(
             size=10, pen=pg.mkPen(*_CURRENT_COLOR, width=1.5), brush=pg.mkBrush(255, 255, 255)
         )
@@ -422,6 +431,7 @@ class LogLikelihoodPlot(pg.PlotWidget):
         current: int | None = None,
         finished: bool = False,
         current_value: float | None = None,
+        edits=(),
     ) -> None:
         """Draw the whole history.
 
@@ -448,6 +458,9 @@ class LogLikelihoodPlot(pg.PlotWidget):
             The value of the state shown when it is not the curve's at ``current`` (the
             state a rule caught, before its re-placement): the ring is drawn there, off
             the curve, and the readout gives it and its change from the iteration before.
+        edits : sequence of int
+            Iterations where the user changed the model by hand (a dragged mean or
+            outline): a purple diamond on the curve at each.
         """
         iterations = np.asarray(iterations, dtype=np.float64).ravel()
         values = np.asarray(values, dtype=np.float64).ravel()
@@ -465,8 +478,10 @@ class LogLikelihoodPlot(pg.PlotWidget):
         n = len(iterations)
         if n == 0:
             for item in (self._curve, self._dots, self._recovery_marks, self._converged_star,
-                         self._current_dot, self._converged_line, self._current_line):
+                         self._current_dot, self._converged_line, self._current_line,
+                         self._edit_marks):
                 item.hide()
+            self._edits_shown = None
             self._show_recovery_lines(np.empty(0))
             self._show_recovery_marks(np.empty(0), np.empty(0))
             self._recoveries_shown = None
@@ -491,6 +506,7 @@ class LogLikelihoodPlot(pg.PlotWidget):
         self._current_shown = self._show_marker_at(
             current, self._current_line, self._current_dot, self._current_shown,
             value=current_value)
+        self._show_edits(edits)
         self._update_readout(current, current_value)
 
     # -------------------------------------------------------------- read-only accessors
@@ -771,6 +787,24 @@ class LogLikelihoodPlot(pg.PlotWidget):
         old_x, old_y = self._marks
         self._show_recovery_marks(np.concatenate([old_x, new[ok]]),
                                   np.concatenate([old_y, values[ok]]))
+
+    def _show_edits(self, edits):
+        key = (self._curve_id, tuple(int(e) for e in edits))
+        if key == self._edits_shown:
+            return
+        self._edits_shown = key
+        its = np.unique(np.asarray(key[1], dtype=np.float64))
+        values = self._value_at(its)
+        ok = np.isfinite(values)
+        if ok.any():
+            self._edit_marks.setData(its[ok], values[ok])
+        self._edit_marks.setVisible(bool(ok.any()))
+
+    def edit_marks(self) -> np.ndarray:
+        """Iterations marked as changed by hand (tests read them)."""
+        if not self._edit_marks.isVisible():
+            return np.empty(0)
+        return np.asarray(self._edit_marks.data["x"], dtype=float)
 
     def _show_marker_at(self, iteration, line, dot, shown, value=None):
         """A vertical line at ``iteration`` and a symbol on the curve there (None: hide).
