@@ -517,7 +517,8 @@ class MainWindow(QMainWindow):
                                       edits=getattr(history, "user_edits", ()) or ())
         self.table.show_snapshot(snapshot, {e.component for e in frame.replacements})
         self.timeline.show_position(int(frame.iteration), frame.last_iteration,
-                                    frame.phase, kept=history.kept)
+                                    frame.phase, kept=history.kept,
+                                    edits=getattr(history, "user_edits", ()) or ())
         self.status_readout.show(frame)
         self.inspection.show_frame(frame)
         self.editing.show_frame(frame)

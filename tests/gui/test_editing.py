@@ -96,6 +96,9 @@ def test_a_mid_run_drag_is_in_the_history_and_em_continues_from_it(qtbot, window
         window.last_frame.history, "user_edits") else None
     assert edits is not None and 4 in list(edits)
     assert window.loglik_plot.edit_marks().tolist() == [4.0]  # a diamond on the curve
+    strip = window.timeline.kept_strip
+    (tick,) = strip.edit_positions()  # and a tick under the timeline's slider at 4 of 4
+    assert tick == pytest.approx(strip.handle_centres()[1])
     step(qtbot, window, 2)
     assert window.shown_iteration == 6
 

@@ -125,6 +125,7 @@ class KeptStrip(QWidget):
         self._slider = slider
         self._kept = None  # sorted int array, or None: every iteration
         self._n_iterations = 0
+        self._edits = ()  # iterations changed by hand: a purple tick each
         self.setFixedHeight(STRIP_HEIGHT)
 
     @property
@@ -134,6 +135,19 @@ class KeptStrip(QWidget):
     def set_kept(self, kept, n_iterations: int):
         self._kept, self._n_iterations = kept, int(n_iterations)
         self.update()
+
+    def set_edits(self, edits) -> None:
+        """Mark the iterations the user changed by hand (dragged means or outlines)."""
+        edits = tuple(int(e) for e in edits)
+        if edits != self._edits:
+            self._edits = edits
+            self.update()
+
+    def edit_positions(self) -> list:
+        """x of each edit's tick in this widget (tests read them)."""
+        x0, x_last = self.handle_centres()
+        span = max(self._n_iterations - 1, 1)
+        return [x0 + (x_last - x0) * e / span for e in self._edits]
 
     def handle_centres(self) -> tuple:
         """x in this widget of the slider handle's centre at its minimum and maximum."""
@@ -161,9 +175,15 @@ class KeptStrip(QWidget):
 
     def paintEvent(self, event):
         fractions = self.fractions()
-        if fractions is None:
+        if fractions is None and not self._edits:
             return
         painter = QPainter(self)
+        for x in self.edit_positions():
+            painter.fillRect(QRect(round(x) - 1, 0, 3, self.height()),
+                             QColor(120, 60, 170))
+        if fractions is None:
+            painter.end()
+            return
         x0, x_last = self.handle_centres()
         baseline = QColor(*FOREGROUND, 40)
         painter.fillRect(QRect(int(x0), self.height() - 1, int(x_last - x0) + 1, 1), baseline)
@@ -270,7 +290,8 @@ class TimelineBar(QWidget):
         """True when the run's history no longer keeps every iteration."""
         return self._kept is not None
 
-    def show_position(self, iteration: int, last: int, phase: str = "full", kept=None):
+    def show_position(self, iteration: int, last: int, phase: str = "full", kept=None,
+                      edits=()):
         """Show iteration ``iteration`` of ``0 .. last`` without emitting.
 
         Parameters
@@ -282,6 +303,8 @@ class TimelineBar(QWidget):
         kept : ndarray of int, optional
             The kept iterations of a thinned history, sorted (``History.kept``); None or
             every iteration means nothing is thinned.
+        edits : sequence of int
+            Iterations changed by hand: a purple tick under the slider at each.
         """
         self._iteration, self._last, self._phase = int(iteration), int(last), phase
         n_iterations = max(int(last), 0) + 1
@@ -289,6 +312,7 @@ class TimelineBar(QWidget):
             kept = None  # every iteration is kept
         self._kept = None if kept is None else np.asarray(kept, dtype=np.int64)
         self.kept_strip.set_kept(self._kept, n_iterations)
+        self.kept_strip.set_edits(edits)
         self.slider.blockSignals(True)
         self.slider.setRange(0, max(int(last), 0))
         self.slider.setValue(int(iteration))
