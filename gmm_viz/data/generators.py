@@ -92,8 +92,8 @@ def blobs(n_samples=500, random_state=20):
         source=f"generator blobs(n_samples={n_samples}, random_state={random_state!r})",
         description=(
             "Five stretched clusters: the study's ideal case, which EM fits well with k = 5 "
-            "and a good start. With an unlucky random start one Gaussian spans two "
-            "clusters while another starves, and the log-likelihood stalls."
+            "and a good start. An unlucky random start can trap it, one Gaussian over "
+            "several clusters while others starve (the scenario \"Trapped by the start\")."
         ),
     )
 
