@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
         #: Drag means, place means by hand, draw and erase points (the Edit menu).
         self.editing = Editing(self)
         edit_menu = self.editing.add_menu(self.menuBar())
+        self.timeline.add_tool(self.editing.action_draw)  # Draw points: a toggle at hand
         self.menuBar().insertMenu(self._run_menu.menuAction(), edit_menu)
         self._restore(options)
 

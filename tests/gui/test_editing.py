@@ -125,8 +125,12 @@ def test_placing_the_means_by_clicks_starts_from_them(qtbot, window):
 def test_drawing_and_erasing_change_the_data_and_undo_restores_it_exactly(qtbot, window):
     canvas = window.canvas
     before = window.dataset.X.copy()
-    window.editing.action_draw.setChecked(True)
-    assert window.editing.brush_bar.isVisible()
+    from PyQt6.QtWidgets import QToolButton
+
+    toggle = next(b for b in window.timeline.findChildren(QToolButton)
+                  if b.defaultAction() is window.editing.action_draw)
+    qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)  # the Draw toggle under the canvas
+    assert window.editing.drawing and window.editing.brush_bar.isVisible()
     click = QPoint(200, 150)
     view = canvas.getViewBox().viewRange()
     clicked = _data_at(canvas, click)

@@ -276,6 +276,16 @@ class TimelineBar(QWidget):
         layout.addWidget(forward)
         layout.addWidget(self.label)
         layout.addWidget(self.half_check)
+        self._layout = layout
+
+    def add_tool(self, action) -> None:
+        """A button for ``action`` at the end of the bar (the window's Draw toggle)."""
+        from PyQt6.QtWidgets import QToolButton
+
+        button = QToolButton()
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self._layout.addWidget(button)
         self.slider.valueChanged.connect(self._on_slider_changed)
         self._iteration, self._last, self._phase = 0, 0, "full"
         self._kept = None  # sorted kept iterations of a thinned history, else None
