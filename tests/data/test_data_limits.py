@@ -130,9 +130,11 @@ def test_a_sparse_file_beyond_the_real_limit_is_not_read(tmp_path):
     sparse = tmp_path / "big.csv"
     with open(sparse, "wb") as file:
         file.truncate(MAX_INPUT_FILE_BYTES + 1)  # nothing on disk: must not be read
-    with mock.patch.object(csv_loader, "_decode", side_effect=AssertionError("read")):
-        with pytest.raises(DataError, match="larger than") as info:
-            csv_loader.read_csv_table(sparse)
+    with (
+        mock.patch.object(csv_loader, "_decode", side_effect=AssertionError("read")),
+        pytest.raises(DataError, match="larger than") as info,
+    ):
+        csv_loader.read_csv_table(sparse)
     assert str(info.value).startswith(str(sparse))
 
 
@@ -150,18 +152,22 @@ def test_numbers_are_not_converted_beyond_the_row_limit(tmp_path, monkeypatch):
     monkeypatch.setattr(csv_loader, "MAX_POINTS", 100)
     monkeypatch.setattr(csv_loader, "_CHUNK_CHARS", 40)  # ~10 rows per piece
     path = write(tmp_path, header_and_rows(10_000))
-    with mock.patch.object(np, "loadtxt", wraps=np.loadtxt) as loadtxt:
-        with pytest.raises(DataError, match="at most 100 points"):
-            load_csv(path)
+    with (
+        mock.patch.object(np, "loadtxt", wraps=np.loadtxt) as loadtxt,
+        pytest.raises(DataError, match="at most 100 points"),
+    ):
+        load_csv(path)
     assert loadtxt.call_count < 20  # not the ~1,000 pieces of the whole file
 
 
 def test_the_cell_by_cell_path_counts_rows_before_splitting_cells(tmp_path, monkeypatch):
     monkeypatch.setattr(csv_loader, "MAX_POINTS", 100)
     path = write(tmp_path, "x,y,name\n" + "1,2,a\n" * 10_000)  # text: not the fast path
-    with mock.patch.object(csv_loader, "_split", wraps=csv_loader._split) as split:
-        with pytest.raises(DataError, match="at most 100 points"):
-            load_csv(path)
+    with (
+        mock.patch.object(csv_loader, "_split", wraps=csv_loader._split) as split,
+        pytest.raises(DataError, match="at most 100 points"),
+    ):
+        load_csv(path)
     assert all(len(call.args[0]) < 10_000 for call in split.call_args_list)  # samples only
 
 
@@ -193,9 +199,11 @@ def test_a_memory_error_while_loading_becomes_a_data_error(tmp_path):
                 assert str(info.value).startswith(str(path))
                 assert "smaller file" in str(info.value)
     table = csv_loader.read_csv_table(path)
-    with mock.patch.object(csv_loader, "_rows_to_array", side_effect=MemoryError):
-        with pytest.raises(DataError, match="not enough memory"):
-            table.dataset()
+    with (
+        mock.patch.object(csv_loader, "_rows_to_array", side_effect=MemoryError),
+        pytest.raises(DataError, match="not enough memory"),
+    ):
+        table.dataset()
 
 
 def test_validate_points_refuses_more_than_max_points():

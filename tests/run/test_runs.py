@@ -60,8 +60,8 @@ def test_points_are_embedded_for_loaded_data(tmp_path):
     ("{not json", "not a readable JSON"),
     ('{"a": 1}', "not a gmm-viz run"),
     ('{"format": "gmm-viz run", "version": 1, "settings": {}}', "damaged or incomplete"),
-    ('{"format": "gmm-viz run", "version": 1, "settings": [], "data_source": {}, '
-     '"iterations": []}', "'settings' should be a dict"),
+    (('{"format": "gmm-viz run", "version": 1, "settings": [], "data_source": {}, '
+     '"iterations": []}'), "'settings' should be a dict"),
 ])
 def test_bad_run_files_get_clear_messages(tmp_path, content, words):
     path = tmp_path / "bad.json"
