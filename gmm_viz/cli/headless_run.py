@@ -137,6 +137,18 @@ def run_to_end(dataset, config, max_iterations=None):
         raise UsageError(str(exc)) from None
 
 
+def check_png_out(path) -> None:
+    """Refuse an ``--out`` for a picture that is not a ``.png`` file name, or that cannot
+    be written (see :func:`check_out_path`); None (no ``--out``) passes."""
+    if path is None:
+        return
+    from pathlib import Path
+
+    if Path(path).suffix.lower() != ".png":
+        raise UsageError(f"{path}: the file name must end in .png.")
+    check_out_path(path, "PNG picture")
+
+
 def check_out_path(path, what: str):
     """Refuse an ``--out`` that is not a new or regular file (a folder, a FIFO, /dev/null).
 

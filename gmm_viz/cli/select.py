@@ -16,7 +16,7 @@ import math
 import sys
 from pathlib import Path
 
-from gmm_viz.cli.headless_run import UsageError, check_out_path, fail
+from gmm_viz.cli.headless_run import UsageError, check_png_out, fail
 from gmm_viz.cli.options import choice, frame_size, whole_number
 from gmm_viz.files import FileCheckError
 from gmm_viz.limits import MAX_POINTS, MAX_SEED
@@ -113,10 +113,7 @@ def run(args) -> int:
 
     out = Path(args.out) if args.out else None
     try:
-        if out is not None:
-            if out.suffix.lower() != ".png":
-                raise UsageError(f"{out}: the file name must end in .png.")
-            check_out_path(args.out, "PNG picture")
+        check_png_out(args.out)
         dataset = build_data(args)
         try:
             result = fit_grid(dataset.X, args.k, args.covariance, args.n_init,

@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from gmm_viz.cli.headless_run import UsageError, build_run, check_out_path, fail
+from gmm_viz.cli.headless_run import UsageError, build_run, check_png_out, fail
 from gmm_viz.cli.options import add_run_arguments, frame_size, whole_number
 from gmm_viz.files import FileCheckError
 
@@ -77,10 +77,7 @@ def run(args) -> int:
 
     out = Path(args.out) if args.out else None
     try:
-        if out is not None:
-            if out.suffix.lower() != ".png":
-                raise UsageError(f"{out}: the file name must end in .png.")
-            check_out_path(args.out, "PNG picture")
+        check_png_out(args.out)
         dataset, config, _, title, _ = build_run(args)
         try:
             race = StartRace(dataset, config, start_seeds(config.random_state or 0, args.n))

@@ -1058,14 +1058,18 @@ class RunSession:
 
     def _start_history(self, snapshot):
         """The history is the run's new iteration 0 alone, shown."""
+        self._forget_history()
+        self._soft_failure_reported = False
+        self._record(snapshot)
+
+    def _forget_history(self):
+        """No iteration left: the history, what was computed from it, what was shown."""
         self.history.clear()
         self._labels_cache.clear()
         self._agreement_cache.clear()
         self._unsent_events.clear()
         self._position = start_position(self.half_steps)
         self._shown_position = None
-        self._soft_failure_reported = False
-        self._record(snapshot)
 
     def _change_data(self, data, continue_from_parameters: bool):
         before = self.dataset
@@ -1098,12 +1102,7 @@ class RunSession:
         self.run = RunInfo(self.run.run_id + 1, self.run.token, data,
                            config if engine is None else engine.config)
         if engine is None:
-            self.history.clear()
-            self._labels_cache.clear()
-            self._agreement_cache.clear()
-            self._unsent_events.clear()
-            self._position = start_position(self.half_steps)
-            self._shown_position = None
+            self._forget_history()
         else:
             self._start_history(engine.snapshot)
 
