@@ -277,6 +277,10 @@ class TimelineBar(QWidget):
         layout.addWidget(self.label)
         layout.addWidget(self.half_check)
         self._layout = layout
+        self.slider.valueChanged.connect(self._on_slider_changed)
+        self._iteration, self._last, self._phase = 0, 0, "full"
+        self._kept = None  # sorted kept iterations of a thinned history, else None
+        self.show_position(0, 0)
 
     def add_tool(self, action) -> None:
         """A button for ``action`` at the end of the bar (the window's Draw toggle)."""
@@ -286,10 +290,6 @@ class TimelineBar(QWidget):
         button.setDefaultAction(action)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self._layout.addWidget(button)
-        self.slider.valueChanged.connect(self._on_slider_changed)
-        self._iteration, self._last, self._phase = 0, 0, "full"
-        self._kept = None  # sorted kept iterations of a thinned history, else None
-        self.show_position(0, 0)
 
     @property
     def half_steps(self) -> bool:
