@@ -74,19 +74,35 @@ def adjusted_rand_index(true_labels, fitted_labels) -> float:
     Returns
     -------
     float
-        :func:`sklearn.metrics.adjusted_rand_score` of the two; 1.0 for the same
-        grouping, about 0 for chance, at least -0.5.
+        :func:`sklearn.metrics.adjusted_rand_score` of the two (the same formula; the
+        tests compare them); 1.0 for the same grouping, about 0 for chance, at least -0.5.
 
     Raises
     ------
     ValueError
         If the two are not integer codes of the same length.
     """
-    from sklearn.metrics import adjusted_rand_score  # (sklearn.metrics takes ~0.3 s)
-
     truth = _labels(true_labels, "true_labels")
     fitted = _labels(fitted_labels, "fitted_labels", len(truth))
-    return float(adjusted_rand_score(truth, fitted))
+    n = len(truth)
+    if n == 0:
+        return 1.0
+    # scikit-learn's adjusted_rand_score, from its pair confusion matrix, but with the
+    # contingency table counted by one bincount of the dense codes: it finds the classes
+    # with np.unique and builds a sparse matrix first, 240 ms at a million points, where
+    # this takes a few (the window computes it for every iteration shown while playing).
+    classes, components = int(truth.max()) + 1, int(fitted.max()) + 1
+    table = np.bincount(truth * components + fitted,
+                        minlength=classes * components).reshape(classes, components)
+    n_c, n_k = table.sum(axis=1), table.sum(axis=0)
+    sum_squares = int((table.astype(np.int64) ** 2).sum())
+    tp = sum_squares - n
+    fp = int(table.dot(n_k).sum()) - sum_squares
+    fn = int(table.T.dot(n_c).sum()) - sum_squares
+    tn = n * n - fp - fn - sum_squares
+    if fn == 0 and fp == 0:  # the same grouping (also a single cluster on both sides)
+        return 1.0
+    return float(2.0 * (tp * tn - fn * fp) / ((tp + fn) * (fn + tn) + (tp + fp) * (fp + tn)))
 
 
 def _ari_shown(ari):
