@@ -53,6 +53,7 @@ class Inspection(QObject):
         self._facts = None
         self._index_job = None  # token of the job building the point index
         self._frame = None
+        self._showing_prompts = False  # the panel shows its prompts (nothing inspected)
         self.pointer.sigPointHovered.connect(self._on_hovered)
         self.pointer.sigPointClicked.connect(self._on_point_clicked)
         self.pointer.sigComponentClicked.connect(self.select_component)
@@ -130,6 +131,11 @@ class Inspection(QObject):
         from gmm_viz.inspect import closest_rule, e_step_numbers, m_step_numbers
 
         frame, dataset = self._frame, self._dataset
+        # Nothing inspected: the prompts, set once (this runs every frame while playing).
+        idle = self.pointer.hovered < 0 and self.pointer.pinned < 0 and self.pointer.selected < 0
+        if idle and self._showing_prompts:
+            return
+        self._showing_prompts = idle
         if frame is None or dataset is None or frame.run.dataset is not dataset:
             self.panel.show_point(None)
             self.panel.show_component(None)

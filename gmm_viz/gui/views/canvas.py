@@ -554,6 +554,10 @@ class MixtureCanvas(pg.PlotWidget):
     def axes(self) -> tuple[int, int]:
         return self._axes
 
+    def shown_data(self) -> np.ndarray:
+        """The data drawn, every feature (shape (n_samples, n_features); not a copy)."""
+        return self._X
+
     def shown_points(self) -> np.ndarray:
         """The points on the two shown axes, shape (n_samples, 2) (a view of the data)."""
         return self._X[:, list(self._axes)]

@@ -115,11 +115,19 @@ class CanvasPointer(QtCore.QObject):
         return self._selected
 
     def refresh(self) -> None:
-        """Redraw the markers for the canvas's current data, axes and model."""
-        points = self._canvas.shown_points()
+        """Redraw the markers for the canvas's current data, axes and model (nothing to do,
+        and nothing done, while no point is marked and no component selected: this runs
+        every frame)."""
+        if self._hovered < 0 and self._pinned < 0 and self._selected < 0:
+            for item in (self._hover_ring, self._pin_ring, self._halo):
+                if item.isVisible():
+                    item.hide()
+            return
+        X = self._canvas.shown_data()
+        i_axis, j_axis = self._canvas.axes
         for item, i in ((self._hover_ring, self._hovered), (self._pin_ring, self._pinned)):
-            if 0 <= i < len(points) and (item is self._pin_ring or i != self._pinned):
-                item.setData(pos=points[i:i + 1])
+            if 0 <= i < len(X) and (item is self._pin_ring or i != self._pinned):
+                item.setData(pos=X[i:i + 1][:, [i_axis, j_axis]])
                 item.show()
             else:
                 item.hide()

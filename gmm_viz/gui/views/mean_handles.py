@@ -32,10 +32,12 @@ class MeanHandles(QtCore.QObject):
         self._plot = canvas.getPlotItem()
         self._grips: list[pg.TargetItem] = []
         self._enabled = True
+        self._shown = None  # the means the grips sit on
 
     def set_enabled(self, enabled: bool) -> None:
         """Grips answer the mouse only when enabled (not while drawing points)."""
         self._enabled = bool(enabled)
+        self._shown = None
         for grip in self._grips:
             grip.setVisible(self._enabled and grip.property("placed") is True)
 
@@ -50,6 +52,9 @@ class MeanHandles(QtCore.QObject):
     def show_means(self, means2d) -> None:
         """Put a grip on each of ``means2d`` (shape (k, 2)); non-finite ones get none."""
         means2d = np.asarray(means2d, dtype=float)
+        if self._shown is not None and np.array_equal(self._shown, means2d):
+            return  # (every frame while paused: nothing moved)
+        self._shown = means2d.copy()
         while len(self._grips) < len(means2d):
             self._grips.append(self._new_grip(len(self._grips)))
         for c, grip in enumerate(self._grips):
@@ -62,6 +67,7 @@ class MeanHandles(QtCore.QObject):
             grip.setVisible(self._enabled and placed)
 
     def hide(self) -> None:
+        self._shown = None
         for grip in self._grips:
             grip.setProperty("placed", False)
             grip.hide()
@@ -89,5 +95,6 @@ class MeanHandles(QtCore.QObject):
             self.sigDragged.emit(c, float(pos.x()), float(pos.y()))
 
     def _on_finished(self, c, grip):
+        self._shown = None  # the next frame puts every grip back on its mean
         pos = grip.pos()
         self.sigDropped.emit(c, float(pos.x()), float(pos.y()))
