@@ -217,6 +217,25 @@ def _check_render_target(out, suffix: str, fps: float):
             raise UsageError(f"--fps: {exc}") from None
 
 
+def draw_picture(save, out) -> int:
+    """Run ``save()`` (which writes the picture ``out`` with Qt) in an offscreen
+    application; 0, or the exit status of a failure, told in one line."""
+    from gmm_viz.cli.headless_run import UsageError, fail
+    from gmm_viz.files import FileCheckError
+
+    app = _offscreen_application()
+    try:
+        save()
+    except FileCheckError as exc:
+        return fail(UsageError(str(exc)))
+    except OSError as exc:
+        return fail(UsageError(f"{out}: could not write the file "
+                               f"({exc.strerror or type(exc).__name__})."))
+    finally:
+        app.processEvents()
+    return 0
+
+
 def _offscreen_application():
     """A QApplication; offscreen when there is no display (set before Qt starts)."""
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from gmm_viz.cli.headless_run import UsageError, check_png_out, fail
 from gmm_viz.cli.options import choice, frame_size, whole_number
-from gmm_viz.files import FileCheckError
 from gmm_viz.limits import MAX_POINTS, MAX_SEED
 
 HELP = "BIC and AIC against k for each covariance type (JSON with --json)"
@@ -170,18 +169,11 @@ def run(args) -> int:
 
 
 def _draw(result, out, size, criterion, title) -> int:
-    from gmm_viz.cli.render import _offscreen_application
+    from gmm_viz.cli.render import draw_picture
 
-    app = _offscreen_application()
-    from gmm_viz.gui.analysis.pictures import save_selection_png
+    def save():
+        from gmm_viz.gui.analysis.pictures import save_selection_png
 
-    try:
         save_selection_png(result, out, criterion=criterion, title=title, size=size)
-    except FileCheckError as exc:
-        return fail(UsageError(str(exc)))
-    except OSError as exc:
-        return fail(UsageError(f"{out}: could not write the file "
-                               f"({exc.strerror or type(exc).__name__})."))
-    finally:
-        app.processEvents()
-    return 0
+
+    return draw_picture(save, out)

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from gmm_viz.cli.headless_run import UsageError, build_run, check_png_out, fail
 from gmm_viz.cli.options import add_run_arguments, frame_size, whole_number
-from gmm_viz.files import FileCheckError
 
 HELP = "run N starts side by side and compare where they end (JSON with --json)"
 
@@ -122,22 +121,16 @@ def _print_table(document, title, n_points, config, seeds):
 
 def _draw(race, out, size, title) -> int:
     """Draw the small multiples to ``out``; 0, or the exit status of a failure."""
-    from gmm_viz.cli.render import _offscreen_application
-
-    app = _offscreen_application()
-    from gmm_viz.gui.analysis.pictures import save_starts_png
+    from gmm_viz.cli.render import draw_picture
 
     config = race.config
     header = (f"{title}: {len(race)} starts of k = {config.n_components}, "
               f"{config.covariance_type} covariance, {config.init} initialisation, rule "
               f"{config.rule}; seeds {race.seeds[0]} to {race.seeds[-1]}")
-    try:
+
+    def save():
+        from gmm_viz.gui.analysis.pictures import save_starts_png
+
         save_starts_png(race.state(), race.dataset.X, out, header=header, size=size)
-    except FileCheckError as exc:
-        return fail(UsageError(str(exc)))
-    except OSError as exc:
-        return fail(UsageError(f"{out}: could not write the file "
-                               f"({exc.strerror or type(exc).__name__})."))
-    finally:
-        app.processEvents()
-    return 0
+
+    return draw_picture(save, out)
