@@ -15,13 +15,32 @@ nothing above 1e-304), replaces scikit-learn's ~10 passes over an (N, K) array.
 The data are standardised once (a shift and one scalar scale, which keeps full, tied,
 diagonal and spherical covariances of the same kind) so that raw second moments keep
 their precision. Everything in this module works in standardised coordinates.
+
+Two implementations of the E-step and the responsibilities: the numpy one here
+(:func:`_e_step_distinct_numpy`, :func:`responsibilities_numpy`: the reference the tests
+check against, and the fallback) and a fused numba one that holds no GIL
+(:mod:`gmm_viz.engine.fused_kernel`). The choice is made once, at import: the fused kernel
+whenever numba can be imported, unless ``GMM_VIZ_KERNEL=numpy`` is set. So every run, and
+every replay of it, in one process uses the same kernel (the two agree to ~1e-13, not to
+the bit). :data:`KERNEL` says which one is in use.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
+
+try:
+    if os.environ.get("GMM_VIZ_KERNEL", "").strip().lower() == "numpy":
+        raise ImportError("GMM_VIZ_KERNEL=numpy")
+    from gmm_viz.engine import fused_kernel as _fused
+except ImportError:  # numba missing (or the numpy kernel asked for): the numpy kernel
+    _fused = None
+
+#: The E-step in use in this process: ``"fused"`` (numba) or ``"numpy"``.
+KERNEL = "numpy" if _fused is None else "fused"
 
 #: ``exp(-700)`` is ~1e-304: the smallest contribution worth computing.
 _EXP_FLOOR = -700.0
@@ -49,11 +68,14 @@ def moment_features(Z: np.ndarray) -> np.ndarray:
 
     Returns
     -------
-    phi : ndarray of shape (n_samples, P), C-contiguous
+    phi : ndarray of shape (n_samples, P), column-major (Fortran order)
+        Column-major so that the fused kernel reads each feature of a block of points
+        contiguously, without a copy (BLAS takes either layout).
     """
     n_samples, n_features = Z.shape
     rows, cols = _upper_index(n_features)
-    phi = np.empty((n_samples, n_features_moments(n_features)), dtype=np.float64)
+    phi = np.empty((n_samples, n_features_moments(n_features)), dtype=np.float64,
+                   order="F")
     phi[:, 0] = 1.0
     phi[:, 1 : 1 + n_features] = Z
     np.multiply(Z[:, rows], Z[:, cols], out=phi[:, 1 + n_features :])
@@ -199,7 +221,23 @@ def e_step(phi: np.ndarray, C: np.ndarray, *, want_labels: bool = True,
 
 def _e_step_distinct(phi: np.ndarray, C: np.ndarray, *, want_labels: bool = True,
                      chunk: int | None = None) -> EStepResult:
-    """E-step for components with pairwise different coefficients."""
+    """E-step for components with pairwise different coefficients, by :data:`KERNEL`.
+
+    ``chunk`` only concerns the numpy kernel (the fused one works in its own blocks).
+    """
+    if _fused is None:
+        return _e_step_distinct_numpy(phi, C, want_labels=want_labels, chunk=chunk)
+    labels = np.empty(phi.shape[0], dtype=label_dtype(C.shape[0])) if want_labels else None
+    total, stats, worst_index = _fused.e_step_distinct(phi, C, labels)
+    return EStepResult(total, stats, labels, worst_index)
+
+
+def _e_step_distinct_numpy(phi: np.ndarray, C: np.ndarray, *, want_labels: bool = True,
+                           chunk: int | None = None) -> EStepResult:
+    """E-step for components with pairwise different coefficients, in numpy blocks.
+
+    The reference for the fused kernel, and the fallback without numba.
+    """
     n_samples = phi.shape[0]
     n_components = C.shape[0]
     if chunk is None:
@@ -239,7 +277,21 @@ def _e_step_distinct(phi: np.ndarray, C: np.ndarray, *, want_labels: bool = True
 
 
 def responsibilities(phi: np.ndarray, C: np.ndarray, *, chunk: int = DEFAULT_CHUNK):
-    """Posterior probabilities of every component for every point.
+    """Posterior probabilities of every component for every point, by :data:`KERNEL`.
+
+    ``chunk`` only concerns the numpy kernel.
+
+    Returns
+    -------
+    resp : ndarray of shape (n_samples, n_components)
+    """
+    if _fused is None:
+        return responsibilities_numpy(phi, C, chunk=chunk)
+    return _fused.responsibilities(phi, C)
+
+
+def responsibilities_numpy(phi: np.ndarray, C: np.ndarray, *, chunk: int = DEFAULT_CHUNK):
+    """:func:`responsibilities` in numpy blocks (the reference, and the fallback).
 
     Returns
     -------
@@ -256,6 +308,20 @@ def responsibilities(phi: np.ndarray, C: np.ndarray, *, chunk: int = DEFAULT_CHU
         L /= L.sum(axis=1, keepdims=True)
         resp[start:stop] = L
     return resp
+
+
+def warm_up() -> float:
+    """Compile (or load from numba's cache) the fused kernel; nothing for the numpy one.
+
+    Call it from the worker thread at its start: the first E-step otherwise compiles
+    (seconds) or loads the cache (~0.1 s) itself.
+
+    Returns
+    -------
+    seconds : float
+        Wall time of this call.
+    """
+    return 0.0 if _fused is None else _fused.warm_up()
 
 
 def unpack_moments(stats: np.ndarray, n_features: int):
