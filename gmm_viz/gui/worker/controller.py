@@ -10,7 +10,7 @@ import threading
 import weakref
 
 import numpy as np
-from PyQt6.QtCore import QObject, Qt, QThread, pyqtSignal
+from PyQt6.QtCore import QAbstractEventDispatcher, QObject, Qt, QThread, pyqtSignal
 
 from gmm_viz.gui.worker.em_worker import MAX_SPEED, EMWorker
 from gmm_viz.gui.worker.stopping import STOP_WAIT_MS, stop_thread
@@ -76,6 +76,11 @@ class EMController(QObject):
         # Whoever owns this controller, the thread is stopped before it can be destroyed
         # while running: on shutdown(), when the controller is garbage-collected, or at exit.
         self._finalizer = weakref.finalize(self, stop_thread, self.thread, worker)
+        # The drawing gate opens when this (the GUI) thread has drawn and painted a frame
+        # and waits for its next event (see drawing_gate).
+        dispatcher = QAbstractEventDispatcher.instance(QThread.currentThread())
+        if dispatcher is not None:
+            dispatcher.aboutToBlock.connect(worker.gate.idle, Qt.ConnectionType.DirectConnection)
         self.thread.start()
 
     @property

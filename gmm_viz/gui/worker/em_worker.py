@@ -12,6 +12,7 @@ import traceback
 
 from PyQt6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, pyqtSignal, pyqtSlot
 
+from gmm_viz.gui.worker.drawing_gate import DrawingGate
 from gmm_viz.gui.worker.mailbox import FrameMailbox
 from gmm_viz.run.session import NO_RUN, RunRefused, RunRequest, SessionError, open_run
 
@@ -78,6 +79,8 @@ class EMWorker(QObject):
         self._view_options = {"half_steps": False, "soft_colours": False,
                               "truth_colours": False}
         self.mailbox = FrameMailbox()
+        #: Closed by the GUI thread while it draws a frame; steps wait for it to open.
+        self.gate = DrawingGate()
         # Decorated slots (pyqtSlot) are connected without a PyQt proxy object, so these
         # queued calls run in whatever thread the worker lives in at emit time.
         self._sigRepublish.connect(self._on_republish_requested,
@@ -121,6 +124,8 @@ class EMWorker(QObject):
         frame, stale = self.mailbox.take()
         if stale:
             self._sigRepublish.emit()
+        if frame is not None:
+            self.gate.drawing()  # opened when the GUI thread's event loop goes idle
         return frame
 
     def set_pending_request(self, request: RunRequest):
@@ -283,6 +288,11 @@ class EMWorker(QObject):
             self._set_playing(False)
             return
         if not session.at_end:
+            if not self.gate.is_open:
+                self.gate.wait()
+                if self._stopped or not self.play_requested:
+                    self._set_playing(False)
+                    return
             try:
                 session.advance()
             except SessionError as exc:

@@ -1,0 +1,70 @@
+"""The worker steps while the GUI thread is not drawing a frame: the GUI comes first.
+
+Why: Python runs one thread at a time (the GIL), and PyQt holds the GIL inside Qt's
+C++ calls too, painting included (measured: a Python thread counting beside a thread
+that paints antialiased lines into a QImage got half its speed, and so did the painting).
+So the worker's Python (the engine's small numpy calls, the history, the frame) and the
+window's drawing share one interpreter however many cores there are. Measured in the
+window playing 2,000 points as fast as possible (``python -m gmm_viz.bench app``): the GUI
+thread used 59 % of a core and the worker 45 %, one core between them and the other one
+idle; each of them was preempted by the other every few milliseconds (the interpreter's
+switch interval), so a frame that takes 10 ms alone took 20 and the window drew 43
+frames/s with the GUI thread answering up to 100 ms late. With the gate, the worker starts
+its steps between two frames, while the GUI thread waits for its next event, and the
+frame is drawn in one go.
+
+The gate is a :class:`threading.Event`: the GUI thread closes it when it takes a frame to
+draw (:meth:`DrawingGate.drawing`) and opens it when its event loop is about to wait for
+the next event, that is, once the frame is drawn and painted
+(:meth:`DrawingGate.idle`, connected to the event dispatcher's ``aboutToBlock``). The
+worker waits (releasing the GIL) for it to open before a step, at most
+:attr:`DrawingGate.max_wait_s`, so a GUI thread that never goes idle slows EM down
+but never stops it.
+"""
+
+from __future__ import annotations
+
+import threading
+
+#: The longest a step waits for the GUI thread to finish drawing (about one frame at the
+#: slowest drawing the frame pacer allows for input, see ``frame_pacer``).
+MAX_WAIT_S = 0.05
+
+
+class DrawingGate:
+    """Open while the GUI thread is not drawing; the worker waits for it before a step.
+
+    Parameters
+    ----------
+    max_wait_s : float
+        The longest :meth:`wait` blocks.
+    """
+
+    def __init__(self, max_wait_s: float = MAX_WAIT_S):
+        self.max_wait_s = float(max_wait_s)
+        self._open = threading.Event()
+        self._open.set()
+
+    @property
+    def is_open(self) -> bool:
+        return self._open.is_set()
+
+    def drawing(self) -> None:
+        """GUI thread: a frame is being drawn (until :meth:`idle`)."""
+        self._open.clear()
+
+    def idle(self) -> None:
+        """GUI thread: the frame is drawn and painted, or the worker must not wait (a
+        request was sent to it)."""
+        if not self._open.is_set():
+            self._open.set()
+
+    def wait(self) -> bool:
+        """Worker thread: block until the gate is open, at most :attr:`max_wait_s`.
+
+        Returns
+        -------
+        bool
+            True if the gate opened, False if the wait timed out.
+        """
+        return self._open.wait(self.max_wait_s)
