@@ -193,10 +193,12 @@ class _Drawing:
         if not device:
             near[:] = False
         self.on_device = near & self.solid
-        _fill_segments(self.halo_device, pixels[near])
+        # In pixels, an outline needs only as many segments as keep it round to the eye.
+        strides = _strides(pixels, xy.shape[1])
+        _fill_segments(self.halo_device, [pixels[i, ::strides[i]] for i in np.flatnonzero(near)])
         _fill_segments(self.halo_data, xy[~near])
         for i in np.flatnonzero(self.on_device):
-            _fill_segments(self.device_lines[i], pixels[i:i + 1])
+            _fill_segments(self.device_lines[i], pixels[i:i + 1, ::strides[i]])
 
     def path(self, i: int) -> QtGui.QPainterPath:
         """The closed outline ``i`` in data units, as the curves drew it."""
@@ -209,15 +211,71 @@ class _Drawing:
         return self._paths[i]
 
 
-def _fill_segments(lines, xy: np.ndarray):
-    """Put the consecutive segments of each outline of ``xy`` (m, n_points, 2) into
-    ``lines`` (a PrimitiveArray of QLineF): m * (n_points - 1) segments."""
-    m, n_points = xy.shape[:2]
-    lines.resize(m * max(n_points - 1, 0))
-    if m and n_points > 1:
-        segments = lines.ndarray().reshape(m, n_points - 1, 4)
-        segments[:, :, 0:2] = xy[:, :-1]
-        segments[:, :, 2:4] = xy[:, 1:]
+#: Largest gap between an outline drawn with fewer segments and the true ellipse, px.
+_CHORD_TOLERANCE_PX = 0.25
+
+
+def _strides(pixels: np.ndarray, n_points: int) -> np.ndarray:
+    """Every how many outline points to draw a segment, per outline, in device pixels.
+
+    Antialiased wide lines cost Qt per segment (measured: an ellipse of radius 80 px
+    takes 0.074 ms in 120 segments, 0.040 in 48, 0.026 in 24), and a small ellipse needs
+    few. The outlines are sampled at equal steps of the angle parameter ``t`` (points
+    ``c + a cos t u + b sin t v``); a chord of a step ``dt`` is off the curve by at most
+    ``a dt^2 / 8``, ``a`` the largest radius, so the step is the largest divisor of the
+    ``n_points - 1`` steps (the outline stays closed) that keeps this under
+    :data:`_CHORD_TOLERANCE_PX`.
+
+    Parameters
+    ----------
+    pixels : ndarray of shape (m, n_points, 2)
+        Outlines in device pixels (closed: the last point is the first).
+    n_points : int
+
+    Returns
+    -------
+    ndarray of shape (m,), int
+    """
+    steps = n_points - 1
+    strides = np.ones(len(pixels), dtype=int)
+    if steps < 2 or len(pixels) == 0:
+        return strides
+    centre = pixels[:, :-1].mean(axis=1, keepdims=True)
+    radius = np.sqrt(((pixels - centre) ** 2).sum(axis=-1).max(axis=1))  # (m,)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        largest_dt = np.sqrt(8.0 * _CHORD_TOLERANCE_PX / radius)
+    largest = np.floor(np.nan_to_num(largest_dt, nan=0.0, posinf=steps)
+                       * steps / (2.0 * np.pi))
+    divisors = np.array([d for d in range(1, steps + 1) if steps % d == 0 and d <= steps // 8
+                         ] or [1])  # at least 8 segments
+    for i, most in enumerate(largest):
+        fitting = divisors[divisors <= most]
+        strides[i] = fitting[-1] if len(fitting) else 1
+    return strides
+
+
+def _fill_segments(lines, xy):
+    """Put the consecutive segments of each outline of ``xy`` into ``lines`` (a
+    PrimitiveArray of QLineF).
+
+    Parameters
+    ----------
+    lines : PrimitiveArray of QLineF
+    xy : ndarray of shape (m, n_points, 2), or a list of arrays of shape (n_i, 2)
+        Outlines; each gives ``n_points - 1`` segments.
+    """
+    if isinstance(xy, np.ndarray):
+        xy = list(xy)
+    counts = [max(len(outline) - 1, 0) for outline in xy]
+    lines.resize(sum(counts))
+    if not sum(counts):
+        return
+    segments = lines.ndarray().reshape(-1, 4)
+    start = 0
+    for outline, count in zip(xy, counts):
+        segments[start:start + count, 0:2] = outline[:-1]
+        segments[start:start + count, 2:4] = outline[1:]
+        start += count
 
 
 def _is_vector_device(painter) -> bool:
