@@ -7,7 +7,7 @@ are skipped, never queued; the pacer decides when the next one is taken and draw
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QElapsedTimer, QObject, QTimer
+from PyQt6.QtCore import QElapsedTimer, QObject, Qt, QTimer
 
 #: Minimum time between two drawn frames: the display rate (about 60 Hz).
 FRAME_INTERVAL_MS = 16
@@ -38,6 +38,9 @@ class FramePacer(QObject):
         self._interval = FRAME_INTERVAL_MS  # grows while frames are slow to draw
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
+        # A coarse timer may fire up to 5 % late (Qt's default), which alone would hold
+        # the window under 60 frames/s; the interval is the display's, so be on time.
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self.draw_latest)
 
     def frame_ready(self):
