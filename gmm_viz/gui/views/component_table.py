@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtCore import QEvent, Qt, pyqtSignal
 from PyQt6.QtGui import QBrush, QColor
 from PyQt6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
@@ -108,15 +108,26 @@ class ComponentTable(QTableWidget):
             Components re-placed since the previous shown frame.
         """
         k = snapshot.n_components
+        resized = self.rowCount() != k
         self._ensure_rows(k)
         # With the columns sized to their contents, each cell set re-measures its whole
         # column; sized once after all the cells (same widths), a frame costs a fraction.
+        # And sizing costs about a millisecond at display rate: it is redone only when a
+        # text changed its length (the digits of the table's font have one width, so
+        # values that only change their digits keep the widths).
         self._set_sizing(QHeaderView.ResizeMode.Fixed)
         try:
-            self._fill(snapshot, k, recovered)
+            resized |= self._fill(snapshot, k, recovered)
         finally:
+            if resized:
+                self._set_sizing(QHeaderView.ResizeMode.ResizeToContents)
+                self._keep_columns_in_view()
+
+    def changeEvent(self, event):  # Qt naming
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # (zoom): every text has a new width
             self._set_sizing(QHeaderView.ResizeMode.ResizeToContents)
-        self._keep_columns_in_view()
+            self._keep_columns_in_view()
 
     def _set_sizing(self, mode):
         """Size every column but the stretching last one by ``mode``."""
@@ -139,8 +150,10 @@ class ComponentTable(QTableWidget):
         if needed > self.minimumWidth():
             self.setMinimumWidth(needed)
 
-    def _fill(self, snapshot, k: int, recovered):
-        """Set the cells of ``k`` rows from ``snapshot`` (those that change)."""
+    def _fill(self, snapshot, k: int, recovered) -> bool:
+        """Set the cells of ``k`` rows from ``snapshot`` (those that change); True if a
+        text changed its length."""
+        lengths_changed = False
         recovered = set(recovered) | set(snapshot.recovered_components)
         i, j = self._axes
         means = np.asarray(snapshot.means)
@@ -178,14 +191,18 @@ class ComponentTable(QTableWidget):
                 item = self.item(row, column)
                 # Setting a cell repaints and re-measures it: only the ones that change (at
                 # display rate most do not, e.g. the flags, or a converged run's values).
-                if text is not None and item.text() != text:
-                    item.setText(text)
+                if text is not None:
+                    shown = item.text()
+                    if shown != text:
+                        lengths_changed |= len(shown) != len(text)
+                        item.setText(text)
             faded = QColor(150, 150, 150) if empty[row] else None
             for column in range(1, len(COLUMNS)):
                 item = self.item(row, column)
                 want = faded if faded is not None else self.palette().text().color()
                 if item.foreground().color() != want:
                     item.setForeground(QBrush(want))
+        return lengths_changed
 
 
 def _value(array, row):

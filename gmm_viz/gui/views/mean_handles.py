@@ -3,7 +3,10 @@
 One pyqtgraph ``TargetItem`` per component sits on its mean, invisible until the mouse is
 over it; dragging it emits where it is, so the window can hand the move to the run (at
 iteration 0 a new start, later a change EM continues from). The grips follow the means
-drawn, except the one being dragged, which follows the mouse.
+drawn, except the one being dragged, which follows the mouse. Moving eight pyqtgraph items
+costs about a millisecond of the GUI thread, so while the mouse is not over the canvas
+(no grip can be hovered or grabbed) the newest means are only kept, and the grips are put
+on them when the mouse comes in.
 """
 
 from __future__ import annotations
@@ -11,6 +14,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.Qt import QtCore
+
+
+#: Events that show the mouse is over the canvas (a grip may be hovered or grabbed next).
+_POINTER_EVENTS = (QtCore.QEvent.Type.Enter, QtCore.QEvent.Type.MouseMove,
+                   QtCore.QEvent.Type.MouseButtonPress, QtCore.QEvent.Type.HoverEnter,
+                   QtCore.QEvent.Type.HoverMove)
 
 
 class MeanHandles(QtCore.QObject):
@@ -33,6 +42,9 @@ class MeanHandles(QtCore.QObject):
         self._grips: list[pg.TargetItem] = []
         self._enabled = True
         self._shown = None  # the means the grips sit on
+        self._waiting = None  # the newest means, while the mouse is away from the canvas
+        self._viewport = canvas.viewport()
+        self._viewport.installEventFilter(self)
 
     def set_enabled(self, enabled: bool) -> None:
         """Grips answer the mouse only when enabled (not while drawing points)."""
@@ -52,6 +64,13 @@ class MeanHandles(QtCore.QObject):
     def show_means(self, means2d) -> None:
         """Put a grip on each of ``means2d`` (shape (k, 2)); non-finite ones get none."""
         means2d = np.asarray(means2d, dtype=float)
+        if self.dragging < 0 and not self._viewport.underMouse():
+            self._waiting = means2d
+            return
+        self._waiting = None
+        self._place(means2d)
+
+    def _place(self, means2d) -> None:
         if self._shown is not None and np.array_equal(self._shown, means2d):
             return  # (every frame while paused: nothing moved)
         self._shown = means2d.copy()
@@ -66,8 +85,16 @@ class MeanHandles(QtCore.QObject):
                 grip.blockSignals(False)
             grip.setVisible(self._enabled and placed)
 
+    def eventFilter(self, watched, event):  # Qt naming
+        # (Before the view hands the event to the scene: a press finds the grip in place.)
+        if event.type() in _POINTER_EVENTS and self._waiting is not None:
+            means, self._waiting = self._waiting, None
+            self._place(means)
+        return False
+
     def hide(self) -> None:
         self._shown = None
+        self._waiting = None
         for grip in self._grips:
             grip.setProperty("placed", False)
             grip.hide()
