@@ -3,6 +3,8 @@ quarter pixel of the ellipse: small ones with few, large ones with all."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -31,8 +33,7 @@ def _largest_gap(outline, stride):
         normal = np.array([-seg[1], seg[0]]) / length
         i0 = int(np.argmin(np.hypot(*(outline - p).T)))
         between = outline[i0:i0 + stride + 1]
-        fine = np.concatenate([np.linspace(u, v, 20) for u, v in zip(between[:-1],
-                                                                       between[1:])])
+        fine = np.concatenate([np.linspace(u, v, 20) for u, v in itertools.pairwise(between)])
         worst = max(worst, float(np.abs((fine - p) @ normal).max()))
     return worst
 

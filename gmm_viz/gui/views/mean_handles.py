@@ -15,7 +15,6 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.Qt import QtCore
 
-
 #: Events that show the mouse is over the canvas (a grip may be hovered or grabbed next).
 _POINTER_EVENTS = (QtCore.QEvent.Type.Enter, QtCore.QEvent.Type.MouseMove,
                    QtCore.QEvent.Type.MouseButtonPress, QtCore.QEvent.Type.HoverEnter,
