@@ -24,8 +24,14 @@ but never stops it.
 
 from __future__ import annotations
 
+import os
 import threading
 
+#: Steps of runs with at least this many points do not wait (unless an environment
+#: variable says otherwise, for measuring): most of such a step is the E-step's compiled
+#: loop, which holds no GIL and runs beside the drawing on the other core, so waiting
+#: would only leave that core idle. Chosen by ``python -m gmm_viz.bench app``.
+GATED_BELOW_POINTS = int(os.environ.get("GMM_VIZ_GATED_BELOW_POINTS", 20_000))
 #: The longest a step waits for the GUI thread to finish drawing (about one frame at the
 #: slowest drawing the frame pacer allows for input, see ``frame_pacer``).
 MAX_WAIT_S = 0.05
@@ -38,16 +44,24 @@ class DrawingGate:
     ----------
     max_wait_s : float
         The longest :meth:`wait` blocks.
+    gated_below_points : int
+        Only steps of runs with fewer points wait (:meth:`holds`).
     """
 
-    def __init__(self, max_wait_s: float = MAX_WAIT_S):
+    def __init__(self, max_wait_s: float = MAX_WAIT_S,
+                 gated_below_points: int = GATED_BELOW_POINTS):
         self.max_wait_s = float(max_wait_s)
+        self.gated_below_points = int(gated_below_points)
         self._open = threading.Event()
         self._open.set()
 
     @property
     def is_open(self) -> bool:
         return self._open.is_set()
+
+    def holds(self, n_points: int) -> bool:
+        """Whether a step of a run of ``n_points`` points waits for the gate."""
+        return n_points < self.gated_below_points
 
     def drawing(self) -> None:
         """GUI thread: a frame is being drawn (until :meth:`idle`)."""

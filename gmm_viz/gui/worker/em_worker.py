@@ -20,6 +20,11 @@ from gmm_viz.run.session import NO_RUN, RunRefused, RunRequest, SessionError, op
 MAX_SPEED = 0
 
 
+def _n_points(session) -> int:
+    dataset = session.dataset
+    return 0 if dataset is None else len(dataset.X)
+
+
 class EMWorker(QObject):
     """Plays a :class:`~gmm_viz.run.session.RunSession` in a worker thread.
 
@@ -288,7 +293,7 @@ class EMWorker(QObject):
             self._set_playing(False)
             return
         if not session.at_end:
-            if not self.gate.is_open:
+            if not self.gate.is_open and self.gate.holds(_n_points(session)):
                 self.gate.wait()
                 if self._stopped or not self.play_requested:
                     self._set_playing(False)
