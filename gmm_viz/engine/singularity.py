@@ -69,11 +69,20 @@ def diagnostics(nk, eigenvalues_std, scale):
     clean = {"nan": _LARGEST, "posinf": _LARGEST, "neginf": -_LARGEST}
     return ComponentDiagnostics(
         nk=nk.copy(),
-        det=np.nan_to_num(det, nan=0.0, posinf=_LARGEST),
-        log_det=np.nan_to_num(log_det, nan=-_LARGEST, posinf=_LARGEST, neginf=-_LARGEST),
-        min_eigenvalue=np.nan_to_num(smallest, nan=0.0, posinf=_LARGEST),
-        condition_number=np.nan_to_num(cond, **clean),
+        det=_finite(det, nan=0.0, posinf=_LARGEST),
+        log_det=_finite(log_det, nan=-_LARGEST, posinf=_LARGEST, neginf=-_LARGEST),
+        min_eigenvalue=_finite(smallest, nan=0.0, posinf=_LARGEST),
+        condition_number=_finite(cond, **clean),
     )
+
+
+def _finite(values, **replacements):
+    """``np.nan_to_num(values, **replacements)``, skipped when all are finite already
+    (nan_to_num costs ~15 us a call in Python, a tenth of an EM step's checks at 2,000
+    points; the test costs ~2 us)."""
+    if np.isfinite(values).all():
+        return values
+    return np.nan_to_num(values, **replacements)
 
 
 @dataclass(frozen=True)
