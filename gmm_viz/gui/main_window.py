@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         # Not a child of the window: the controller's finalizer joins the worker thread
         # even if the window is deleted without being closed.
         self.controller = EMController()
+        self.controller.watch_painting(self)  # the worker steps between two paintings
         self.panel = ControlPanel(dataset_names(), NOISY_DATASETS,
                                   fixed_size_datasets=FIXED_SIZE_DATASETS)
         self.canvas = MixtureCanvas()

@@ -27,29 +27,44 @@ def test_a_closed_gate_holds_a_step_until_it_opens_and_never_for_ever():
     assert short.wait() is False  # a GUI thread that never goes idle only slows EM down
 
 
-def test_the_gui_threads_event_loop_opens_the_gate_when_it_waits(qtbot):
+def _controller_with_a_frame(qtbot, window):
+    from gmm_viz.data import make_dataset
+    from gmm_viz.engine import EMConfig
+
     controller = EMController()
+    controller.watch_painting(window)
+    controller.request_run(EMConfig(n_components=2, random_state=0),
+                           make_dataset("blobs", n_samples=200, random_state=0))
+    qtbot.waitUntil(lambda: controller.worker.frame_pending, timeout=TIMEOUT)
+    return controller
+
+
+def test_taking_a_frame_closes_the_gate_until_the_window_has_painted(qtbot):
+    from PyQt6.QtWidgets import QLabel
+
+    window = QLabel("frames")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    controller = _controller_with_a_frame(qtbot, window)
     try:
         gate = controller.worker.gate
-        gate.drawing()  # as when the window takes a frame to draw
-        assert not gate.is_open
+        assert controller.take_frame() is not None
+        assert not gate.is_open  # drawing: the worker waits before its next step
+        window.setText("frame 1")  # what drawing the frame does: the window repaints
         qtbot.waitUntil(lambda: gate.is_open, timeout=TIMEOUT)
     finally:
         controller.shutdown()
 
 
-def test_taking_a_frame_closes_the_gate_until_the_gui_is_idle_again(qtbot):
-    from gmm_viz.data import make_dataset
-    from gmm_viz.engine import EMConfig
+def test_a_window_off_screen_never_holds_the_worker(qtbot):
+    from PyQt6.QtWidgets import QLabel
 
-    controller = EMController()
+    window = QLabel("hidden")  # never shown: it paints nothing, so nothing may wait for it
+    qtbot.addWidget(window)
+    controller = _controller_with_a_frame(qtbot, window)
     try:
-        controller.request_run(EMConfig(n_components=2, random_state=0),
-                               make_dataset("blobs", n_samples=200, random_state=0))
-        gate = controller.worker.gate
-        qtbot.waitUntil(lambda: controller.worker.frame_pending, timeout=TIMEOUT)
         assert controller.take_frame() is not None
-        assert not gate.is_open  # drawing: the worker waits before its next step
-        qtbot.waitUntil(lambda: gate.is_open, timeout=TIMEOUT)
+        assert controller.worker.gate.is_open
     finally:
         controller.shutdown()

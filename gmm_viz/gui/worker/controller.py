@@ -10,7 +10,7 @@ import threading
 import weakref
 
 import numpy as np
-from PyQt6.QtCore import QAbstractEventDispatcher, QObject, Qt, QThread, pyqtSignal
+from PyQt6.QtCore import QEvent, QObject, Qt, QThread, QTimer, pyqtSignal
 
 from gmm_viz.gui.worker.em_worker import MAX_SPEED, EMWorker
 from gmm_viz.gui.worker.stopping import STOP_WAIT_MS, stop_thread
@@ -76,11 +76,7 @@ class EMController(QObject):
         # Whoever owns this controller, the thread is stopped before it can be destroyed
         # while running: on shutdown(), when the controller is garbage-collected, or at exit.
         self._finalizer = weakref.finalize(self, stop_thread, self.thread, worker)
-        # The drawing gate opens when this (the GUI) thread has drawn and painted a frame
-        # and waits for its next event (see drawing_gate).
-        dispatcher = QAbstractEventDispatcher.instance(QThread.currentThread())
-        if dispatcher is not None:
-            dispatcher.aboutToBlock.connect(worker.gate.idle, Qt.ConnectionType.DirectConnection)
+        self._painted_window = None  # see watch_painting
         self.thread.start()
 
     @property
@@ -122,8 +118,22 @@ class EMController(QObject):
         return self._job(function, reads_run=True)
 
     def take_frame(self):
-        """The newest frame, or None (see :meth:`EMWorker.take_frame`)."""
-        return self.worker.take_frame()
+        """The newest frame, or None (see :meth:`EMWorker.take_frame`).
+
+        While the watched window (:meth:`watch_painting`) is on screen, taking a frame
+        closes the worker's drawing gate until that window has painted.
+        """
+        frame = self.worker.take_frame()
+        window = self._painted_window
+        if frame is not None and window is not None and _on_screen(window):
+            self.worker.gate.drawing()
+        return frame
+
+    def watch_painting(self, window) -> None:
+        """Open the drawing gate each time ``window`` (the top-level widget that draws the
+        frames) has painted (see :mod:`~gmm_viz.gui.worker.drawing_gate`)."""
+        self._painted_window = window
+        self._paint_watcher = _PaintWatcher(self.worker.gate, window)
 
     # ------------------------------------------------------------------ playing
     def play(self):
@@ -293,3 +303,31 @@ class EMController(QObject):
         if not self._stopped:
             self._sigJob.emit(self._token, function, reads_run)
         return self._token
+
+
+def _on_screen(window) -> bool:
+    """Whether ``window`` paints what it is given (not hidden, minimised or covered)."""
+    handle = window.windowHandle()
+    return (window.isVisible() and not window.isMinimized()
+            and (handle is None or handle.isExposed()))
+
+
+class _PaintWatcher(QObject):
+    """Opens the gate once the window has painted a frame.
+
+    Qt paints a window's changed widgets in one go, when the window handles its
+    ``UpdateRequest`` event (posted at low priority after the frame's changes, so after
+    the scene's own queued updates too). A call queued while that event is handled runs
+    after the painting: it opens the gate. (The event loop's ``aboutToBlock`` comes
+    earlier: Qt emits it before every round of events, also the round that paints.)
+    """
+
+    def __init__(self, gate, window):
+        super().__init__(window)
+        self._gate = gate
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched, event):  # Qt naming
+        if event.type() == QEvent.Type.UpdateRequest and not self._gate.is_open:
+            QTimer.singleShot(0, self._gate.idle)
+        return False

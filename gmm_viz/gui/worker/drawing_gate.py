@@ -14,12 +14,13 @@ its steps between two frames, while the GUI thread waits for its next event, and
 frame is drawn in one go.
 
 The gate is a :class:`threading.Event`: the GUI thread closes it when it takes a frame to
-draw (:meth:`DrawingGate.drawing`) and opens it when its event loop is about to wait for
-the next event, that is, once the frame is drawn and painted
-(:meth:`DrawingGate.idle`, connected to the event dispatcher's ``aboutToBlock``). The
-worker waits (releasing the GIL) for it to open before a step, at most
-:attr:`DrawingGate.max_wait_s`, so a GUI thread that never goes idle slows EM down
-but never stops it.
+draw while the window is on screen (:meth:`DrawingGate.drawing`, from
+:meth:`EMController.take_frame <gmm_viz.gui.worker.controller.EMController.take_frame>`)
+and opens it once the window has painted that frame (:meth:`DrawingGate.idle`, from the
+controller's paint watcher). The worker waits (releasing the GIL) for it to open before
+a step, at most :attr:`DrawingGate.max_wait_s`, so a window that never finishes painting
+slows EM down but never stops it. Only runs of fewer than :data:`GATED_BELOW_POINTS`
+points wait: their steps are mostly Python.
 """
 
 from __future__ import annotations

@@ -129,8 +129,6 @@ class EMWorker(QObject):
         frame, stale = self.mailbox.take()
         if stale:
             self._sigRepublish.emit()
-        if frame is not None:
-            self.gate.drawing()  # opened when the GUI thread's event loop goes idle
         return frame
 
     def set_pending_request(self, request: RunRequest):
