@@ -32,7 +32,7 @@ import threading
 #: variable says otherwise, for measuring): most of such a step is the E-step's compiled
 #: loop, which holds no GIL and runs beside the drawing on the other core, so waiting
 #: would only leave that core idle. Chosen by ``python -m gmm_viz.bench app``.
-GATED_BELOW_POINTS = int(os.environ.get("GMM_VIZ_GATED_BELOW_POINTS", 20_000))
+GATED_BELOW_POINTS = int(os.environ.get("GMM_VIZ_GATED_BELOW_POINTS", "20000"))
 #: The longest a step waits for the GUI thread to finish drawing (about one frame at the
 #: slowest drawing the frame pacer allows for input, see ``frame_pacer``).
 MAX_WAIT_S = 0.05
