@@ -635,8 +635,17 @@ class MixtureCanvas(pg.PlotWidget):
     def _model_2d(self):
         snap = self._snapshot
         i, j = self._axes
+        # Asked for three times a frame (outlines, markers, grips); a snapshot's arrays
+        # are read-only, so the marginal of one snapshot on one pair of axes never changes.
+        cached = getattr(self, "_model_2d_cache", None)
+        if cached is not None and cached[0] is snap and cached[1] == (i, j):
+            return cached[2]
         means, covs = marginal(np.asarray(snap.means), np.asarray(snap.covariances), i, j)
-        return np.asarray(snap.weights, dtype=np.float64), means, covs
+        model = (np.asarray(snap.weights, dtype=np.float64), means, covs)
+        for array in model[1:]:
+            array.setflags(write=False)  # shared by the callers
+        self._model_2d_cache = (snap, (i, j), model)
+        return model
 
     def _model_fits_data(self) -> bool:
         snap = self._snapshot
