@@ -19,28 +19,113 @@ their precision. Everything in this module works in standardised coordinates.
 Two implementations of the E-step and the responsibilities: the numpy one here
 (:func:`_e_step_distinct_numpy`, :func:`responsibilities_numpy`: the reference the tests
 check against, and the fallback) and a fused numba one that holds no GIL
-(:mod:`gmm_viz.engine.fused_kernel`). The choice is made once, at import: the fused kernel
-whenever numba can be imported, unless ``GMM_VIZ_KERNEL=numpy`` is set. So every run, and
-every replay of it, in one process uses the same kernel (the two agree to ~1e-13, not to
-the bit). :data:`KERNEL` says which one is in use.
+(:mod:`gmm_viz.engine.fused_kernel`). The choice is made once per process and becomes final
+at the first E-step (or responsibilities): by default the fused kernel whenever numba can be
+imported, unless ``GMM_VIZ_KERNEL=numpy`` is set; :func:`choose_kernel` can choose before
+that. So every run, and every replay of it, in one process uses the same kernel (the two
+agree to ~1e-13, not to the bit). numba is imported only then, not with this module: it
+costs ~0.4 s, which a window's GUI thread should not pay before its first paint.
+:func:`kernel_name` (or :data:`KERNEL`) says which kernel is in use.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
-try:
-    if os.environ.get("GMM_VIZ_KERNEL", "").strip().lower() == "numpy":
-        raise ImportError("GMM_VIZ_KERNEL=numpy")
-    from gmm_viz.engine import fused_kernel as _fused
-except ImportError:  # numba missing (or the numpy kernel asked for): the numpy kernel
-    _fused = None
+#: The kernels' names.
+KERNELS = ("fused", "numpy")
+_choice_lock = threading.RLock()
+_chosen: str | None = None  # set by choose_kernel() or at the first use
+_final = False  # True once an E-step has run: the choice can no longer change
+_fused = None  # the fused_kernel module, once imported
 
-#: The E-step in use in this process: ``"fused"`` (numba) or ``"numpy"``.
-KERNEL = "numpy" if _fused is None else "fused"
+
+def fused_available() -> bool:
+    """Whether the fused kernel may be used by default: numba is installed and
+    ``GMM_VIZ_KERNEL=numpy`` is not set. Cheap: imports nothing."""
+    if os.environ.get("GMM_VIZ_KERNEL", "").strip().lower() == "numpy":
+        return False
+    return importlib.util.find_spec("numba") is not None
+
+
+def choose_kernel(name: str) -> str:
+    """Choose this process's E-step kernel, ``"fused"`` or ``"numpy"``; returns the name.
+
+    Allowed until the first E-step; then only the kernel in use may be "chosen" again
+    (a run and its replays never change kernel). Choosing ``"fused"`` imports numba.
+
+    Raises
+    ------
+    ValueError
+        An unknown name.
+    ImportError
+        ``"fused"`` without numba.
+    RuntimeError
+        Another kernel than the one already used by an E-step.
+    """
+    global _chosen, _fused
+    if name not in KERNELS:
+        raise ValueError(f"unknown kernel {name!r}: one of {', '.join(KERNELS)}")
+    with _choice_lock:
+        if _final and name != _chosen:
+            raise RuntimeError(f"the {_chosen} kernel is in use; it cannot change now")
+        if name == "fused" and _fused is None:
+            from gmm_viz.engine import fused_kernel
+
+            _fused = fused_kernel
+        _chosen = name
+        return name
+
+
+def kernel_name(chosen_only: bool = False) -> str | None:
+    """The E-step kernel of this process: ``"fused"`` or ``"numpy"``.
+
+    Parameters
+    ----------
+    chosen_only : bool
+        True: None while nothing has chosen yet (nothing is imported or decided). False:
+        decide now if needed, by the default rule (the fused kernel if numba imports).
+    """
+    with _choice_lock:
+        if _chosen is None and not chosen_only:
+            _choose_default()
+        return _chosen
+
+
+def _choose_default() -> None:
+    """The fused kernel when available and importable, else the numpy one."""
+    if fused_available():
+        try:
+            choose_kernel("fused")
+            return
+        except ImportError:  # a broken numba installation: the numpy kernel
+            pass
+    choose_kernel("numpy")
+
+
+def _kernel_for_use():
+    """The fused_kernel module, or None for the numpy kernel; makes the choice final."""
+    global _final
+    if not _final:
+        with _choice_lock:
+            if _chosen is None:
+                _choose_default()
+            _final = True
+    return _fused if _chosen == "fused" else None
+
+
+def __getattr__(name: str):
+    """``KERNEL``: the kernel in use, decided at the first read (PEP 562)."""
+    if name == "KERNEL":
+        return kernel_name()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: ``exp(-700)`` is ~1e-304: the smallest contribution worth computing.
 _EXP_FLOOR = -700.0
@@ -225,10 +310,11 @@ def _e_step_distinct(phi: np.ndarray, C: np.ndarray, *, want_labels: bool = True
 
     ``chunk`` only concerns the numpy kernel (the fused one works in its own blocks).
     """
-    if _fused is None:
+    fused = _kernel_for_use()
+    if fused is None:
         return _e_step_distinct_numpy(phi, C, want_labels=want_labels, chunk=chunk)
     labels = np.empty(phi.shape[0], dtype=label_dtype(C.shape[0])) if want_labels else None
-    total, stats, worst_index = _fused.e_step_distinct(phi, C, labels)
+    total, stats, worst_index = fused.e_step_distinct(phi, C, labels)
     return EStepResult(total, stats, labels, worst_index)
 
 
@@ -285,9 +371,10 @@ def responsibilities(phi: np.ndarray, C: np.ndarray, *, chunk: int = DEFAULT_CHU
     -------
     resp : ndarray of shape (n_samples, n_components)
     """
-    if _fused is None:
+    fused = _kernel_for_use()
+    if fused is None:
         return responsibilities_numpy(phi, C, chunk=chunk)
-    return _fused.responsibilities(phi, C)
+    return fused.responsibilities(phi, C)
 
 
 def responsibilities_numpy(phi: np.ndarray, C: np.ndarray, *, chunk: int = DEFAULT_CHUNK):
@@ -311,17 +398,22 @@ def responsibilities_numpy(phi: np.ndarray, C: np.ndarray, *, chunk: int = DEFAU
 
 
 def warm_up() -> float:
-    """Compile (or load from numba's cache) the fused kernel; nothing for the numpy one.
+    """Decide the kernel if nothing has (see :func:`kernel_name`), and compile (or load
+    from numba's cache) the fused one; nothing to do for the numpy one.
 
-    Call it from the worker thread at its start: the first E-step otherwise compiles
-    (seconds) or loads the cache (~0.1 s) itself.
+    Call it from the worker thread at its start: the first E-step otherwise imports numba
+    (~0.4 s) and compiles (seconds) or loads the cache (~0.1 s) itself. It does not make
+    the choice final: a failure here still lets :func:`choose_kernel` pick numpy.
 
     Returns
     -------
     seconds : float
         Wall time of this call.
     """
-    return 0.0 if _fused is None else _fused.warm_up()
+    begin = time.perf_counter()
+    if kernel_name() == "fused":
+        _fused.warm_up()
+    return time.perf_counter() - begin
 
 
 def unpack_moments(stats: np.ndarray, n_features: int):

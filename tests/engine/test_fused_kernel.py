@@ -1,5 +1,7 @@
 """The fused (numba) E-step gives the numpy kernel's numbers: statistics and
-log-likelihood to ~1e-12, the same labels (first maximum on ties) and the same worst point.
+log-likelihood to ~1e-12 (it sums in another order), the same labels (first maximum on
+exact ties) and the same worst point; it gives the same bits on every call; and numba is
+imported only when an E-step needs it.
 """
 
 import numpy as np
@@ -38,7 +40,8 @@ def assert_same_e_step(phi, C, want_labels=True):
     magnitude = np.abs(np.log(np.exp(L - top).sum(axis=0)) + top).sum()
     assert abs(total - ref.log_likelihood) <= 1e-12 * max(1.0, magnitude)
     # Each statistic, relative to the sum of the magnitudes it is made of (a first moment
-    # can cancel to ~0); the 1e-300 per point is the clamp (see fused_kernel).
+    # can cancel to ~0); the 1e-300 per point keeps the bound strict where a statistic is
+    # exactly 0.
     scale = ref_magnitudes(phi, C)
     np.testing.assert_array_less(np.abs(stats - ref.stats), 1e-12 * scale + 1e-300 * len(phi))
     if want_labels:
@@ -63,7 +66,9 @@ def test_fused_e_step_equals_numpy_on_random_mixtures(seed, n_features, n_compon
     assert_same_e_step(phi, C)
 
 
-@pytest.mark.parametrize("n_samples", [1, 255, 256, 257, 511, 512, 513, 8193, 20000])
+@pytest.mark.parametrize("n_samples", [1, 255, 256, 257, 511, 512, 513, 8193, 20000,
+                                       fused_kernel.SEGMENT - 1, fused_kernel.SEGMENT + 1,
+                                       3 * fused_kernel.SEGMENT + 300])
 @pytest.mark.parametrize("n_components", [1, 8, 50, 51, 60])
 def test_block_boundaries(n_samples, n_components):
     rng = np.random.default_rng(n_samples * 100 + n_components)
@@ -108,20 +113,36 @@ def test_exact_ties_give_the_first_maximum():
     assert worst in (0, 1)  # the first of the equal points (either kind)
 
 
-def test_worst_point_ties_keep_the_first_index():
+@pytest.mark.parametrize("places", [(300, 700), (fused_kernel.SEGMENT - 5,
+                                               2 * fused_kernel.SEGMENT + 7)])
+def test_worst_point_ties_keep_the_first_index(places):
+    # the same far point twice, in different blocks (or different segments)
     rng = np.random.default_rng(5)
-    Z = rng.normal(size=(1000, 2))
-    Z[[300, 700]] = [9.0, 9.0]  # the same far point twice, in different blocks
+    Z = rng.normal(size=(max(places) + 500, 2))
+    Z[list(places)] = [9.0, 9.0]
     phi, (_, C) = kernel.moment_features(Z), random_problem(rng, 1, 2, 4)
-    assert assert_same_e_step(phi, C)[3] == 300
+    assert assert_same_e_step(phi, C)[3] == places[0]
+
+
+def test_no_points_give_zero_statistics():
+    _, C = random_problem(np.random.default_rng(9), 1, 2, 3)
+    total, stats, worst = fused_kernel.e_step_distinct(kernel.moment_features(
+        np.empty((0, 2))), C, np.empty(0, dtype=np.uint8))
+    assert total == 0.0 and worst == 0 and not stats.any() and stats.shape == C.shape
+
+
+def test_features_need_at_least_three_columns():
+    with pytest.raises(ValueError, match="P >= 3"):
+        fused_kernel.e_step_distinct(np.ones((4, 2)), np.zeros((2, 2)), None)
 
 
 def test_repeated_calls_are_bit_identical():
     rng = np.random.default_rng(6)
-    phi, C = random_problem(rng, 5000, 3, 12)
-    first = fused_kernel.e_step_distinct(phi, C, np.empty(5000, dtype=np.uint8))
+    n_samples = 2 * fused_kernel.SEGMENT + 1000  # several segments
+    phi, C = random_problem(rng, n_samples, 3, 12)
+    first = fused_kernel.e_step_distinct(phi, C, np.empty(n_samples, dtype=np.uint8))
     for _ in range(3):
-        labels = np.empty(5000, dtype=np.uint8)
+        labels = np.empty(n_samples, dtype=np.uint8)
         again = fused_kernel.e_step_distinct(phi, C, labels)
         assert again[0] == first[0] and again[2] == first[2]
         assert np.array_equal(again[1], first[1])
@@ -160,21 +181,62 @@ def test_vectorised_exp_is_within_one_ulp_of_the_c_library():
 
 def test_the_engine_uses_the_fused_kernel_and_warm_up_is_cheap_the_second_time():
     assert kernel.KERNEL == "fused"
+    assert kernel.kernel_name() == "fused" and kernel.fused_available()
     kernel.warm_up()
     assert kernel.warm_up() < 1.0
 
 
-def test_the_numpy_kernel_can_be_chosen_and_the_engine_runs_on_it():
+def run_python(code, **env):
+    import os
     import subprocess
     import sys
 
-    code = ("from gmm_viz.engine import kernel, EMEngine, EMConfig;"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, **env}, check=False, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_numba_is_imported_at_the_first_e_step_not_with_the_engine():
+    code = ("import sys; from gmm_viz.engine import kernel, EMEngine, EMConfig;"
             "from gmm_viz.data import make_dataset;"
-            "assert kernel.KERNEL == 'numpy', kernel.KERNEL;"
+            "import gmm_viz.engine.em, gmm_viz.engine.estimator;"
+            "assert 'numba' not in sys.modules, 'numba imported with the engine';"
+            "assert kernel.kernel_name(chosen_only=True) is None;"
+            "d = make_dataset('blobs', n_samples=300, random_state=0);"
+            "EMEngine(d.X, EMConfig(n_components=3, random_state=0)).step();"
+            "assert 'numba' in sys.modules and kernel.KERNEL == 'fused';"
+            "print('ok')")
+    assert run_python(code).strip() == "ok"
+
+
+def test_the_kernel_is_chosen_once_and_never_changes_after_the_first_e_step():
+    code = """
+import numpy as np
+from gmm_viz.engine import kernel
+assert kernel.choose_kernel("numpy") == "numpy"
+assert kernel.choose_kernel("fused") == "fused"  # still free to change
+phi = kernel.moment_features(np.arange(8.0).reshape(4, 2))
+kernel.e_step(phi, np.arange(12.0).reshape(2, 6) / 100)
+assert kernel.choose_kernel("fused") == "fused"
+try:
+    kernel.choose_kernel("numpy")
+except RuntimeError:
+    print("refused")
+assert kernel.kernel_name() == "fused"
+"""
+    assert run_python(code).strip() == "refused"
+    with pytest.raises(ValueError, match="unknown kernel"):
+        kernel.choose_kernel("cuda")
+
+
+def test_the_numpy_kernel_can_be_chosen_and_the_engine_runs_on_it():
+    code = ("import sys; from gmm_viz.engine import kernel, EMEngine, EMConfig;"
+            "from gmm_viz.data import make_dataset;"
+            "assert not kernel.fused_available();"
             "d = make_dataset('blobs', n_samples=300, random_state=0);"
             "e = EMEngine(d.X, EMConfig(n_components=3, random_state=0));"
-            "print(e.step().log_likelihood)")
-    env = {**__import__("os").environ, "GMM_VIZ_KERNEL": "numpy"}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env=env, check=False, timeout=300)
-    assert result.returncode == 0, result.stderr
+            "print(e.step().log_likelihood);"
+            "assert kernel.KERNEL == 'numpy', kernel.KERNEL;"
+            "assert 'numba' not in sys.modules")
+    float(run_python(code, GMM_VIZ_KERNEL="numpy"))
