@@ -47,6 +47,9 @@ def run_app(options: LaunchOptions | None = None) -> int:
     from gmm_viz.gui.main_window import MainWindow
 
     app = create_application()
+    from gmm_viz.gui.worker import em_worker
+
+    em_worker.prepare_window_kernel = True  # the first run never waits for a compiler
     window = MainWindow(options)
     window.show()
     # What the imports and the window made lives as long as the process: leave it out of

@@ -276,6 +276,9 @@ def _open(dataset, config, snapshots, block):
         block = not event_loop_running()
     # Every field, so the run is exactly this config, whatever the controls remembered.
     changes = {f.name: getattr(config, f.name) for f in fields(config)}
+    from gmm_viz.gui.worker import em_worker
+
+    em_worker.prepare_window_kernel = True  # the first run never waits for a compiler
     window = MainWindow(LaunchOptions(csv_dataset=dataset, config_changes=changes))
     label = f"{dataset.name} ({dataset.X.shape[0]:,} x {dataset.X.shape[1]})"
     if snapshots is None:

@@ -133,7 +133,7 @@ class EMController(QObject):
         """Open the drawing gate each time ``window`` (the top-level widget that draws the
         frames) has painted (see :mod:`~gmm_viz.gui.worker.drawing_gate`)."""
         self._painted_window = window
-        self._paint_watcher = _PaintWatcher(self.worker.gate, window)
+        self._paint_watcher = _PaintWatcher(self.worker.gate, window, self.worker.first_painted)
 
     # ------------------------------------------------------------------ playing
     def play(self):
@@ -322,12 +322,16 @@ class _PaintWatcher(QObject):
     earlier: Qt emits it before every round of events, also the round that paints.)
     """
 
-    def __init__(self, gate, window):
+    def __init__(self, gate, window, first_painted):
         super().__init__(window)
         self._gate = gate
+        self._first_painted = first_painted
         window.installEventFilter(self)
 
     def eventFilter(self, watched, event):  # Qt naming
-        if event.type() == QEvent.Type.UpdateRequest and not self._gate.is_open:
-            QTimer.singleShot(0, self._gate.idle)
+        if event.type() == QEvent.Type.UpdateRequest:
+            if not self._gate.is_open:
+                QTimer.singleShot(0, self._gate.idle)
+            if not self._first_painted.is_set():
+                QTimer.singleShot(0, self._first_painted.set)
         return False

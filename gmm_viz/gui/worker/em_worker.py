@@ -18,6 +18,14 @@ from gmm_viz.run.session import NO_RUN, RunRefused, RunRequest, SessionError, op
 
 #: Iterations per second that count as "as fast as possible" (timer interval 0).
 MAX_SPEED = 0
+#: Set by the app's start (``run_app``, ``gmm_viz.show``): the worker chooses the E-step
+#: kernel for a window, whose first run must not wait for numba's compiler
+#: (:func:`~gmm_viz.engine.kernel_warmup.prepare_window_kernel`). Elsewhere (tests, the
+#: library) the first E-step chooses, and compiles if it must.
+prepare_window_kernel = False
+#: How long the worker waits for the window's first painting before it loads the kernel
+#: (importing numba and loading its cache holds the GIL for a few tenths of a second).
+FIRST_PAINT_WAIT_S = 2.0
 
 
 def _n_points(session) -> int:
@@ -86,6 +94,8 @@ class EMWorker(QObject):
         self.mailbox = FrameMailbox()
         #: Closed by the GUI thread while it draws a frame; steps wait for it to open.
         self.gate = DrawingGate()
+        #: Set once the window has painted for the first time (see prepare_window_kernel).
+        self.first_painted = threading.Event()
         # Decorated slots (pyqtSlot) are connected without a PyQt proxy object, so these
         # queued calls run in whatever thread the worker lives in at emit time.
         self._sigRepublish.connect(self._on_republish_requested,
@@ -144,6 +154,11 @@ class EMWorker(QObject):
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(self._interval_ms)
         self._timer.timeout.connect(self._on_tick)
+        if prepare_window_kernel:
+            from gmm_viz.engine.kernel_warmup import prepare_window_kernel as prepare
+
+            self.first_painted.wait(FIRST_PAINT_WAIT_S)
+            prepare()
 
     @pyqtSlot()
     def _on_republish_requested(self):
