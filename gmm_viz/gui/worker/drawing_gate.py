@@ -10,8 +10,8 @@ thread used 59 % of a core and the worker 45 %, one core between them and the ot
 idle; each of them was preempted by the other every few milliseconds (the interpreter's
 switch interval), so a frame that takes 10 ms alone took 20 and the window drew 43
 frames/s with the GUI thread answering up to 100 ms late. With the gate, the worker starts
-its steps between two frames, while the GUI thread waits for its next event, and the
-frame is drawn in one go.
+its steps between two frames, once the window has painted, and a frame is drawn in one
+go.
 
 The gate is a :class:`threading.Event`: the GUI thread closes it when it takes a frame to
 draw while the window is on screen (:meth:`DrawingGate.drawing`, from
@@ -19,20 +19,21 @@ draw while the window is on screen (:meth:`DrawingGate.drawing`, from
 and opens it once the window has painted that frame (:meth:`DrawingGate.idle`, from the
 controller's paint watcher). The worker waits (releasing the GIL) for it to open before
 a step, at most :attr:`DrawingGate.max_wait_s`, so a window that never finishes painting
-slows EM down but never stops it. Only runs of fewer than :data:`GATED_BELOW_POINTS`
-points wait: their steps are mostly Python.
+slows EM down but never stops it.
+
+Every run waits, however large: at 100,000 and 1,000,000 points most of a step is the
+compiled E-step that holds no GIL, but the step's Python before and after it still took
+the GIL from the drawing several times a frame. Measured with ``python -m gmm_viz.bench
+app`` (medians of 2, a shared machine): ungated at 100,000 points 29.9 frames/s, 120 EM
+iterations/s and the GUI thread up to 87 ms late (p99); gated 43.0 frames/s, 88 it/s and
+46 ms. At 1,000,000 points 18.3 frames/s and 65 ms ungated, 22.7 and 32 ms gated (EM
+iterations/s equal to the frames/s in both).
 """
 
 from __future__ import annotations
 
-import os
 import threading
 
-#: Steps of runs with at least this many points do not wait (unless an environment
-#: variable says otherwise, for measuring): most of such a step is the E-step's compiled
-#: loop, which holds no GIL and runs beside the drawing on the other core, so waiting
-#: would only leave that core idle. Chosen by ``python -m gmm_viz.bench app``.
-GATED_BELOW_POINTS = int(os.environ.get("GMM_VIZ_GATED_BELOW_POINTS", "20000"))
 #: The longest a step waits for the GUI thread to finish drawing (about one frame at the
 #: slowest drawing the frame pacer allows for input, see ``frame_pacer``).
 MAX_WAIT_S = 0.05
@@ -45,24 +46,16 @@ class DrawingGate:
     ----------
     max_wait_s : float
         The longest :meth:`wait` blocks.
-    gated_below_points : int
-        Only steps of runs with fewer points wait (:meth:`holds`).
     """
 
-    def __init__(self, max_wait_s: float = MAX_WAIT_S,
-                 gated_below_points: int = GATED_BELOW_POINTS):
+    def __init__(self, max_wait_s: float = MAX_WAIT_S):
         self.max_wait_s = float(max_wait_s)
-        self.gated_below_points = int(gated_below_points)
         self._open = threading.Event()
         self._open.set()
 
     @property
     def is_open(self) -> bool:
         return self._open.is_set()
-
-    def holds(self, n_points: int) -> bool:
-        """Whether a step of a run of ``n_points`` points waits for the gate."""
-        return n_points < self.gated_below_points
 
     def drawing(self) -> None:
         """GUI thread: a frame is being drawn (until :meth:`idle`)."""

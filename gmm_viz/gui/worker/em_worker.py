@@ -28,11 +28,6 @@ prepare_window_kernel = False
 FIRST_PAINT_WAIT_S = 2.0
 
 
-def _n_points(session) -> int:
-    dataset = session.dataset
-    return 0 if dataset is None else len(dataset.X)
-
-
 class EMWorker(QObject):
     """Plays a :class:`~gmm_viz.run.session.RunSession` in a worker thread.
 
@@ -306,7 +301,7 @@ class EMWorker(QObject):
             self._set_playing(False)
             return
         if not session.at_end:
-            if not self.gate.is_open and self.gate.holds(_n_points(session)):
+            if not self.gate.is_open:
                 self.gate.wait()
                 if self._stopped or not self.play_requested:
                     self._set_playing(False)
