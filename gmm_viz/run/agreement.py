@@ -48,7 +48,7 @@ ARI_EXPLANATION = (
 
 
 def _labels(values, what, n=None):
-    """``values`` checked as an array of shape (n,) of integer codes >= 0, or a ValueError.
+    """``values`` checked as an array of shape (n,) of integer codes >= 0, or a ValueError."""
     arr = np.asarray(values)
     if arr.ndim != 1 or (n is not None and arr.shape != (n,)):
         shape = "(n_samples,)" if n is None else f"({n},)"
