@@ -24,7 +24,7 @@ at the first E-step (or responsibilities): by default the fused kernel whenever 
 imported, unless ``GMM_VIZ_KERNEL=numpy`` is set; :func:`choose_kernel` can choose before
 that. So every run, and every replay of it, in one process uses the same kernel (the two
 agree to ~1e-13, not to the bit). numba is imported only then, not with this module: it
-costs ~0.4 s, which a window's GUI thread should not pay before its first paint.
+costs ~0.25 s, which a window's GUI thread should not pay before its first paint.
 :func:`kernel_name` (or :data:`KERNEL`) says which kernel is in use.
 """
 
@@ -402,7 +402,7 @@ def warm_up() -> float:
     from numba's cache) the fused one; nothing to do for the numpy one.
 
     Call it from the worker thread at its start: the first E-step otherwise imports numba
-    (~0.4 s) and compiles (seconds) or loads the cache (~0.1 s) itself. It does not make
+    (~0.25 s) and compiles (seconds) or loads the cache (~0.1 s) itself. It does not make
     the choice final: a failure here still lets :func:`choose_kernel` pick numpy.
 
     Returns
