@@ -15,7 +15,6 @@ coordinates only when a snapshot is made.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.utils import check_random_state
 
 from gmm_viz.engine import covariance as cov_ops
 from gmm_viz.engine import kernel
@@ -156,6 +155,10 @@ class EMEngine:
             high=Z.max(axis=0),
             data_cov_std=data_cov,
         )
+        # Imported here: scikit-learn's import is ~1.4 s, which the window's start (which
+        # imports this module on its GUI thread) must not spend before its first paint.
+        from sklearn.utils import check_random_state
+
         self._random_state = check_random_state(
             config.random_state if random_state is None else random_state
         )

@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.cluster import KMeans, kmeans_plusplus
 
 
 @dataclass
@@ -78,12 +77,16 @@ def _one_hot(n_samples, labels_per_sample=None, samples_per_component=None, k=No
 
 def _kmeans(X, config, random_state):
     k = config.n_components
+    from sklearn.cluster import KMeans  # (scikit-learn's import takes ~1.4 s: only when used)
+
     labels = KMeans(n_clusters=k, n_init=1, random_state=random_state).fit(X).labels_
     return InitialState(resp=_one_hot(len(X), labels_per_sample=labels, k=k))
 
 
 def _kmeans_plusplus(X, config, random_state):
     k = config.n_components
+    from sklearn.cluster import kmeans_plusplus
+
     _, indices = kmeans_plusplus(X, k, random_state=random_state)
     return InitialState(resp=_one_hot(len(X), samples_per_component=indices, k=k))
 
