@@ -294,6 +294,7 @@ class MixtureCanvas(pg.PlotWidget):
         self._axes = (0, 1)
         self._feature_names: tuple[str, ...] = ()
         self._snapshot = None
+        self._model_2d_cache = None  # (snapshot, axes, its marginal model): see _model_2d
         self._point_colors = None
         self._sigma_levels = (1, 2)
         self._density_mode = "off"
@@ -637,7 +638,7 @@ class MixtureCanvas(pg.PlotWidget):
         i, j = self._axes
         # Asked for three times a frame (outlines, markers, grips); a snapshot's arrays
         # are read-only, so the marginal of one snapshot on one pair of axes never changes.
-        cached = getattr(self, "_model_2d_cache", None)
+        cached = self._model_2d_cache
         if cached is not None and cached[0] is snap and cached[1] == (i, j):
             return cached[2]
         means, covs = marginal(np.asarray(snap.means), np.asarray(snap.covariances), i, j)

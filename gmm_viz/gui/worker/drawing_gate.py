@@ -62,8 +62,7 @@ class DrawingGate:
         self._open.clear()
 
     def idle(self) -> None:
-        """GUI thread: the frame is drawn and painted, or the worker must not wait (a
-        request was sent to it)."""
+        """GUI thread: the frame is drawn and painted."""
         if not self._open.is_set():
             self._open.set()
 

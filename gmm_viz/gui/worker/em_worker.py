@@ -294,6 +294,8 @@ class EMWorker(QObject):
 
     @pyqtSlot()
     def _on_tick(self):
+        if not self.gate.is_open:
+            self.gate.wait()  # the window is drawing: step once it has painted
         session = self.session
         if self._stopped:
             return
@@ -301,11 +303,6 @@ class EMWorker(QObject):
             self._set_playing(False)
             return
         if not session.at_end:
-            if not self.gate.is_open:
-                self.gate.wait()
-                if self._stopped or not self.play_requested:
-                    self._set_playing(False)
-                    return
             try:
                 session.advance()
             except SessionError as exc:
