@@ -40,6 +40,12 @@ COLOUR_MODES = ("hard", "soft")
 SIGMA_LEVELS = (1, 2, 3)
 
 
+def _not_written(out, exc: OSError) -> UsageError:
+    """The one-line message of a file the system would not let us write."""
+    return UsageError(f"{out}: could not write the file "
+                      f"({exc.strerror or type(exc).__name__}).")
+
+
 def add_arguments(parser):
     """The options of ``render``: the run's, ``--means``, the file and the frames."""
     add_run_arguments(parser)
@@ -123,8 +129,7 @@ def run(args) -> int:
     except (FileCheckError, ValueError) as exc:  # messages that start with the path
         return fail(UsageError(str(exc)))
     except OSError as exc:
-        return fail(UsageError(f"{out}: could not write the file "
-                               f"({exc.strerror or type(exc).__name__})."))
+        return fail(_not_written(out, exc))
     finally:
         renderer.close()
         app.processEvents()
@@ -229,8 +234,7 @@ def draw_picture(save, out) -> int:
     except FileCheckError as exc:
         return fail(UsageError(str(exc)))
     except OSError as exc:
-        return fail(UsageError(f"{out}: could not write the file "
-                               f"({exc.strerror or type(exc).__name__})."))
+        return fail(_not_written(out, exc))
     finally:
         app.processEvents()
     return 0

@@ -49,6 +49,16 @@ def test_choosing_a_scenario_loads_plays_and_explains_it(qtbot, window, key):
     assert window.message_bar.level != "error"
 
 
+def _assert_played_as_run(window, played, scenario):
+    """The window played ``scenario`` as the headless run does, under its own text."""
+    _, expected = run_scenario(scenario)
+    assert played[-1].iteration == expected[-1].iteration
+    assert played[-1].converged == expected[-1].converged
+    assert played[-1].log_likelihood == pytest.approx(expected[-1].log_likelihood, abs=1e-8)
+    assert _events(played) == _events(expected)
+    assert scenario.explanation in window.scenarios.panel.explanation_text()
+
+
 def _played_to_the_end(qtbot, window, config):
     """Wait until the window's run with ``config`` has finished; its history."""
     qtbot.waitUntil(lambda: window.config == config, timeout=TIMEOUT)
@@ -75,12 +85,7 @@ def test_the_window_plays_the_run_its_text_describes(qtbot, window, key):
     window.panel.speed_slider.setValue(window.panel.speed_slider.maximum())  # fastest
     window.scenarios.actions[key].trigger()
     played = _played_to_the_end(qtbot, window, scenario.config)
-    _, expected = run_scenario(scenario)
-    assert played[-1].iteration == expected[-1].iteration
-    assert played[-1].converged == expected[-1].converged
-    assert played[-1].log_likelihood == pytest.approx(expected[-1].log_likelihood, abs=1e-8)
-    assert _events(played) == _events(expected)
-    assert scenario.explanation in window.scenarios.panel.explanation_text()
+    _assert_played_as_run(window, played, scenario)
 
 
 @pytest.mark.parametrize("key", ["needle", "local-optimum"])
@@ -95,11 +100,7 @@ def test_the_window_plays_the_remedy_its_text_describes(qtbot, window, key):
     remedied = scenario.remedied()
     window.scenarios.panel.remedy_button.click()
     played = _played_to_the_end(qtbot, window, remedied.config)
-    _, expected = run_scenario(remedied)
-    assert played[-1].iteration == expected[-1].iteration
-    assert played[-1].log_likelihood == pytest.approx(expected[-1].log_likelihood, abs=1e-8)
-    assert _events(played) == _events(expected)
-    assert remedied.explanation in window.scenarios.panel.explanation_text()
+    _assert_played_as_run(window, played, remedied)
 
 
 @pytest.mark.parametrize("key", ["local-optimum", "collapse"])
