@@ -35,7 +35,7 @@ from __future__ import annotations
 import threading
 
 #: The longest a step waits for the GUI thread to finish drawing (about one frame at the
-#: slowest drawing the frame pacer allows for input, see ``frame_pacer``).
+#: slowest drawing the frame pacer allows for input, see ``frame_cadence``).
 MAX_WAIT_S = 0.05
 
 
