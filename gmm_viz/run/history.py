@@ -56,6 +56,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gmm_viz.limits import HISTORY_BUDGET_BYTES
+from gmm_viz.run.stored_snapshot import restored, stored
 
 #: Phases of a :class:`Position` (see the module docstring).
 FULL, START, E_STEP, DETECTED, M_STEP = "full", "start", "E", "detected", "M"
@@ -66,11 +67,12 @@ PHASES = (FULL, START, E_STEP, DETECTED, M_STEP)
 #: stepping back a little from the end never lands on a thinned iteration.
 KEEP_RECENT = 100
 
-#: Bytes a snapshot costs beyond its arrays' data: the Snapshot object, its eight array
-#: headers, two float objects and its iteration's int. Measured with tracemalloc (Python
-#: 3.11, numpy 2): 1,192 bytes plus 28 for the int, rounded up;
-#: tests/test_history_budget.py checks the whole accounting against tracemalloc.
-SNAPSHOT_OVERHEAD_BYTES = 1232
+#: Bytes a kept snapshot costs beyond its arrays' data: its stored tuple
+#: (:mod:`gmm_viz.run.stored_snapshot`), its eight array headers, two float objects and
+#: its iteration's int. Measured with tracemalloc (Python 3.11, numpy 2): 1,189 bytes,
+#: rounded up; tests/run/test_history_budget.py checks the whole accounting against
+#: tracemalloc.
+SNAPSHOT_OVERHEAD_BYTES = 1192
 #: Bytes of one SingularityEvent beyond its two mean tuples (object, strings, floats and
 #: its slot in the snapshot's tuple); measured with tracemalloc: 240.
 EVENT_OVERHEAD_BYTES = 256
@@ -398,14 +400,14 @@ class RunHistory:
         if not 0 <= index < self._n:
             raise IndexError(f"iteration {iteration} is not in this run's history "
                              f"(iterations 0 to {self.last_iteration}).")
-        snapshot = self._kept.get(index)
-        if snapshot is None:
+        kept = self._kept.get(index)
+        if kept is None:
             nearest = self.nearest_kept(index)
             raise ThinnedIterationError(
                 f"iteration {index} is no longer kept: older iterations were thinned to "
                 f"keep the history within {_megabytes(self._budget)}. The nearest kept "
                 f"iteration is {nearest}.", index, nearest)
-        return snapshot
+        return restored(kept)
 
     @property
     def last_iteration(self) -> int:
@@ -418,7 +420,7 @@ class RunHistory:
 
         Every iteration while :attr:`thinned` is False.
         """
-        return tuple(self._kept.values())
+        return tuple(restored(kept) for kept in self._kept.values())
 
     @property
     def thinned(self) -> bool:
@@ -509,9 +511,9 @@ class RunHistory:
         :func:`iteration_frames`). Beyond the last iteration: the first frame it will
         have once computed (its detected state, if any, is not known yet)."""
         t = int(iteration)
-        snapshot = self._kept.get(t)
+        kept = self._kept.get(t)
         return iteration_frames(
-            t, half_steps, detected=snapshot is not None and snapshot.detected is not None,
+            t, half_steps, detected=kept is not None and restored(kept).detected is not None,
             previous_kept=t > self.last_iteration or (t - 1) in self._kept)
 
     def clamp(self, position: Position, half_steps: bool | None = None) -> Position:
@@ -589,7 +591,9 @@ class RunHistory:
         # is read every frame, and rebuilding it from snapshots cost O(iterations).
         self._values = np.empty((64, 2))  # total and mean log-likelihood per iteration
         self._order = np.empty(64, dtype=np.int64)  # kept iterations, sorted
-        self._kept = {}  # iteration -> snapshot, in increasing order (dicts keep order)
+        # iteration -> snapshot in its stored form (see stored_snapshot: no object the garbage
+        # collector tracks), in increasing order (dicts keep order)
+        self._kept = {}
         self._bytes = 0
         # Event iterations (recorded, kept or not), sorted: an event's position in it is
         # its ordinal, so that events, when they must be thinned, are thinned evenly too.
@@ -677,7 +681,7 @@ class RunHistory:
             self[iteration]  # raises ThinnedIterationError with its message
         n_kept = int(np.searchsorted(self._order[:len(self._kept)], iteration, side="right"))
         for later in self._order[n_kept:len(self._kept)].tolist():
-            self._bytes -= snapshot_nbytes(self._kept.pop(later))
+            self._forget(later)
         self._n_events = int(np.searchsorted(self._event_iterations[:self._n_events],
                                              iteration, side="right"))
         self._recoveries = [r for r in self._recoveries if r <= iteration]
@@ -702,7 +706,7 @@ class RunHistory:
             raise ValueError(f"replace_last expects iteration {last}; got "
                              f"{snapshot.iteration}.")
         # The newest iteration is always kept (the newest window is at least 1 long).
-        self._bytes -= snapshot_nbytes(self._kept.pop(last))
+        self._forget(last)
         if self._n_events and self._event_iterations[self._n_events - 1] == last:
             self._n_events -= 1
         if self._recoveries and self._recoveries[-1] == last:
@@ -720,7 +724,7 @@ class RunHistory:
     def _record(self, snapshot):
         """Store ``snapshot`` as iteration ``self._n`` (kept for now) and its curve value."""
         iteration = int(snapshot.iteration)
-        stored = snapshot.without_labels() if snapshot.labels is not None else snapshot
+        kept = snapshot.without_labels() if snapshot.labels is not None else snapshot
         self._grow_curve(iteration + 1)
         self._values[iteration] = (snapshot.log_likelihood, snapshot.mean_log_likelihood)
         if snapshot.recovered_components:
@@ -739,9 +743,13 @@ class RunHistory:
         if len(self._kept) == len(self._order):
             self._order = np.concatenate([self._order, np.empty_like(self._order)])
         self._order[len(self._kept)] = iteration
-        self._kept[iteration] = stored
-        self._bytes += snapshot_nbytes(stored)
+        self._kept[iteration] = stored(kept)
+        self._bytes += snapshot_nbytes(kept)
         self._n = iteration + 1
+
+    def _forget(self, iteration: int):
+        """Drop a kept iteration's snapshot (its place in the sorted index is the caller's)."""
+        self._bytes -= snapshot_nbytes(restored(self._kept.pop(iteration)))
 
     def _grow_curve(self, n: int):
         if n > len(self._values):
@@ -775,7 +783,7 @@ class RunHistory:
         order = self._order
         at = int(np.searchsorted(order[:n_kept], iteration))
         order[at:n_kept - 1] = order[at + 1:n_kept]
-        self._bytes -= snapshot_nbytes(self._kept.pop(iteration))
+        self._forget(iteration)
 
     def _sweep(self) -> tuple:
         """Drop every old iteration the strides no longer keep; compact the sorted index.
@@ -802,7 +810,7 @@ class RunHistory:
             keep |= np.isin(order, self._user_edits)
             old &= ~np.isin(order, self._user_edits)  # never thinned: not counted
         for iteration in order[~keep].tolist():
-            self._bytes -= snapshot_nbytes(self._kept.pop(iteration))
+            self._forget(iteration)
         kept = order[keep]
         self._order[:len(kept)] = kept
         return int(np.count_nonzero(old[keep] & ~event[keep])), int(

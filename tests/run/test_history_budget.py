@@ -5,6 +5,7 @@ every iteration. Run this file as a script to print what the real budget means a
 iterations (``python tests/test_history_budget.py``).
 """
 
+import gc
 import tracemalloc
 from dataclasses import replace
 
@@ -114,6 +115,7 @@ def test_byte_accounting_matches_tracemalloc(d):
                            detected=replace(templates[6], labels=None, events=()))
     n = 3000
     history = RunHistory(budget_bytes=1 << 40)  # nothing thinned
+    gc.collect()  # no garbage of an earlier test freed while measuring
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
@@ -173,6 +175,7 @@ def test_memory_stays_within_the_budget(long_run):
 def test_memory_of_a_thinned_history_measured_by_tracemalloc():
     """Measured, not only counted: all a thinned history holds apart from its curve and
     its list of event iterations (16 and 8 bytes per entry) is within the budget."""
+    gc.collect()  # no garbage of an earlier test freed while measuring
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
@@ -250,7 +253,11 @@ def test_every_iteration_is_kept_while_it_fits():
         history.append(s)
     assert not history.thinned and len(history) == 41 and history.last_iteration == 40
     np.testing.assert_array_equal(history.kept_iterations(), np.arange(41))
-    assert history[7] is history.snapshots[7] and history[-1].iteration == 40
+    assert history[-1].iteration == 40
+    for got in (history[7], history.snapshots[7]):  # the appended state, without labels
+        assert got.iteration == 7 and got.labels is None
+        np.testing.assert_array_equal(got.means, snaps[7].means)
+        assert got.log_likelihood == snaps[7].log_likelihood
     assert history.nearest_kept(17) == 17
     assert history.clamp(Position(50, M_STEP)) == Position(40, M_STEP)
     # Iteration 0 with half-steps is the start, before any E-step.
@@ -377,6 +384,7 @@ def measure(d, k=3, n=N_ITERATIONS, budget=HISTORY_BUDGET_BYTES):
     """Memory tracemalloc sees for a history of ``n`` real-shaped iterations."""
     template = engine_snapshots(d, k=k, steps=1)[-1]
     history = RunHistory(budget_bytes=budget)
+    gc.collect()  # no garbage of an earlier test freed while measuring
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
