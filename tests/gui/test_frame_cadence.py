@@ -1,6 +1,8 @@
 """The frame cadence: frames one interval apart from their due times, never drifting,
 never bursting, spaced out while drawing is slow. Explicit times: nothing here is timed."""
 
+from itertools import pairwise
+
 import pytest
 
 from gmm_viz.gui.frame_cadence import (
@@ -37,7 +39,7 @@ def test_late_timers_do_not_slow_the_rate():
 def test_frames_are_never_closer_than_the_interval_minus_the_lateness():
     cadence = FrameCadence()
     taken = _play(cadence, 50, late_by=0.004)
-    gaps = [b - a for a, b in zip(taken, taken[1:])]
+    gaps = [b - a for a, b in pairwise(taken)]
     assert min(gaps) == pytest.approx(FRAME_INTERVAL_S)  # no burst after a late frame
     assert cadence.wait(taken[-1]) == pytest.approx(FRAME_INTERVAL_S - 0.004)
 
