@@ -727,3 +727,90 @@ def test_the_sigma_legend_names_the_levels_drawn_and_their_share_of_a_gaussian(c
     r2 = (z ** 2).sum(axis=1)
     for level, share in ((1, 0.393), (2, 0.865), (3, 0.989)):
         assert np.mean(r2 <= level ** 2) == pytest.approx(share, abs=0.005)
+
+
+# ---------------------------------------------------------- changes too small to see
+def _settle(canvas):
+    from PyQt6.QtWidgets import QApplication
+
+    for _ in range(3):
+        QApplication.processEvents()
+
+
+def _drawn_outline(canvas, component=0):
+    x, y = canvas.ellipse_curves()[component][0].getData()
+    return np.column_stack([x, y])
+
+
+def _repaints_of(canvas, show):
+    """How many times the canvas's scene asked for a repaint while ``show()`` ran."""
+    _settle(canvas)
+    changes = []
+    canvas.scene().changed.connect(changes.append)
+    try:
+        show()
+        _settle(canvas)
+    finally:
+        canvas.scene().changed.disconnect(changes.append)
+    return len(changes)
+
+
+def test_a_state_that_moves_nothing_by_a_visible_amount_is_not_redrawn(canvas):
+    X, labels, centers, covs = three_blobs()
+    canvas.set_points(X)
+    canvas.show_snapshot(make_snapshot(centers, covs, labels=labels, iteration=100))
+    _settle(canvas)
+    drawn = _drawn_outline(canvas)
+    sx, sy = canvas.getViewBox().viewPixelSize()
+    # A converging run's next state: every mean a thousandth of a pixel further.
+    nudged = centers + [0.001 * sx, 0.001 * sy]
+    repaints = _repaints_of(canvas, lambda: canvas.show_snapshot(
+        make_snapshot(nudged, covs, labels=labels.copy(), iteration=101)))
+    assert repaints == 0
+    np.testing.assert_array_equal(_drawn_outline(canvas), drawn)
+    # A visible move (half a pixel) is drawn, where the new state puts it.
+    moved = centers + [0.5 * sx, 0.0]
+    repaints = _repaints_of(canvas, lambda: canvas.show_snapshot(
+        make_snapshot(moved, covs, labels=labels, iteration=102)))
+    assert repaints > 0
+    np.testing.assert_allclose(_drawn_outline(canvas), drawn + [0.5 * sx, 0.0], atol=1e-12)
+
+
+def test_small_changes_that_add_up_to_a_visible_one_are_drawn(canvas):
+    """The canvas compares with what it drew, so the picture never lags the newest state
+    by a visible amount."""
+    from gmm_viz.gui.views.visible_change import INVISIBLE_SHIFT_PX
+
+    X, labels, centers, covs = three_blobs()
+    canvas.set_points(X)
+    canvas.show_snapshot(make_snapshot(centers, covs, labels=labels))
+    _settle(canvas)
+    first = _drawn_outline(canvas)
+    sx, _ = canvas.getViewBox().viewPixelSize()
+    step = 0.4 * INVISIBLE_SHIFT_PX * sx
+    for n in range(1, 6):
+        canvas.show_snapshot(make_snapshot(centers + [n * step, 0.0], covs, labels=labels,
+                                           iteration=1 + n))
+        lag = np.abs((first[:, 0] + n * step) - _drawn_outline(canvas)[:, 0]).max()
+        assert lag < INVISIBLE_SHIFT_PX * sx
+    assert not np.array_equal(_drawn_outline(canvas), first)
+
+
+def test_new_labels_or_a_new_look_of_the_same_means_are_drawn(canvas):
+    X, labels, centers, covs = three_blobs()
+    canvas.set_points(X)
+    canvas.show_snapshot(make_snapshot(centers, covs, labels=labels))
+    swapped = labels.copy()
+    swapped[:10] = 2
+    assert _repaints_of(canvas, lambda: canvas.show_snapshot(
+        make_snapshot(centers, covs, labels=swapped, iteration=2))) > 0
+    # The same state flagged by a rule: dashed outlines, so drawn again.
+    assert _repaints_of(canvas, lambda: canvas.show_snapshot(
+        make_snapshot(centers, covs, labels=swapped, flagged=[True, False, False],
+                      iteration=3))) > 0
+    pen = canvas.ellipse_curves()[0][0].opts["pen"]
+    assert pen.style() != QtCore.Qt.PenStyle.SolidLine
+    # A re-placement marker belongs to the state it comes with.
+    assert _repaints_of(canvas, lambda: canvas.show_snapshot(
+        make_snapshot(centers, covs, labels=swapped, iteration=4),
+        replacements=(event(1, old_mean=(2.0, 2.0)),))) > 0

@@ -100,3 +100,35 @@ def test_a_component_without_weight_is_marked_empty_and_faded(qtbot):
             assert "empty" in text and grey == (150, 150, 150)
         else:
             assert "empty" not in text and grey != (150, 150, 150)
+
+
+def test_frames_that_change_no_text_leave_the_cells_alone_and_a_later_change_shows(qtbot):
+    """Once a run settles most frames change no text: the table sets nothing then, and
+    still shows the next value that does change, and a new palette's text colour."""
+    from PyQt6.QtGui import QColor, QPalette
+
+    table = ComponentTable()
+    qtbot.addWidget(table)
+    _, snaps = run_scenario(get_scenario("collapse"))
+    shown = snaps[-1]
+    table.show_snapshot(shown)
+    changed_cells = []
+    table.itemChanged.connect(lambda item: changed_cells.append((item.row(), item.column())))
+    # The next iteration of a settled run: values differ beyond the digits shown.
+    weights = np.array(shown.weights) * (1 + 1e-9)
+    weights.setflags(write=False)
+    table.show_snapshot(replace(shown, weights=weights, iteration=shown.iteration + 1))
+    assert changed_cells == []
+    weight = COLUMNS.index("weight")
+    bigger = np.array(shown.weights)
+    bigger[0] += 0.1
+    bigger.setflags(write=False)
+    table.show_snapshot(replace(shown, weights=bigger, iteration=shown.iteration + 2))
+    assert changed_cells == [(0, weight)]
+    assert table.item(0, weight).text() == f"{bigger[0]:.3f}"
+    palette = table.palette()
+    palette.setColor(QPalette.ColorRole.Text, QColor(10, 20, 200))
+    table.setPalette(palette)
+    table.show_snapshot(replace(shown, weights=bigger, iteration=shown.iteration + 3))
+    full = [r for r in range(shown.n_components) if not shown.nk[r] < 1]
+    assert table.item(full[0], weight).foreground().color() == QColor(10, 20, 200)

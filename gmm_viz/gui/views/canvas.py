@@ -38,6 +38,7 @@ from gmm_viz.gui.views.emptiness import empty_components
 from gmm_viz.gui.views.plot_style import style_plot
 from gmm_viz.gui.views.points_item import PointsItem
 from gmm_viz.gui.views.segments_item import SegmentsItem
+from gmm_viz.gui.views.visible_change import moves_visibly
 from gmm_viz.palette import (
     BACKGROUND,
     FOREGROUND,
@@ -295,6 +296,7 @@ class MixtureCanvas(pg.PlotWidget):
         self._feature_names: tuple[str, ...] = ()
         self._snapshot = None
         self._model_2d_cache = None  # (snapshot, axes, its marginal model): see _model_2d
+        self._model_drawn = None  # _ModelLook of the model last drawn: see _redraw
         self._point_colors = None
         self._sigma_levels = (1, 2)
         self._density_mode = "off"
@@ -536,6 +538,7 @@ class MixtureCanvas(pg.PlotWidget):
     def clear_model(self) -> None:
         """Hide everything that depends on a model (ellipses, means, markers, density)."""
         self._snapshot = None
+        self._model_drawn = None
         self._point_colors = None
         self._replacements = self._detections = self._identical = ()
         self._points.set_uniform(UNASSIGNED)
@@ -666,8 +669,14 @@ class MixtureCanvas(pg.PlotWidget):
         colors = component_colors(k)
         self._color_points(snap, colors)
         weights, means, covs = self._model_2d()
+        look = _ModelLook(self._model_style(snap, k), weights, means,
+                          ellipse_outlines(means, covs, SIGMA_LEVELS))
+        if self._model_drawn is not None and not self._model_drawn.differs_visibly(
+                look, self._vb.viewPixelSize()):
+            return  # nothing drawn would move by a visible amount (see visible_change)
+        self._model_drawn = look
         self._ensure_components(k)
-        self._draw_ellipses(weights, means, covs)
+        self._draw_ellipses(weights, means, covs, look.outlines)
         self._draw_means(means, colors)
         self._update_sigma_legend()
         self._draw_reset_markers()
@@ -700,11 +709,21 @@ class MixtureCanvas(pg.PlotWidget):
             self._labels.append(label)
             self._label_colors.append(None)
 
-    def _draw_ellipses(self, weights, means, covs):
+    def _model_style(self, snap, k: int) -> tuple:
+        """Everything but the positions that decides how the model is drawn (compared
+        by :class:`_ModelLook`; the events by identity)."""
+        flagged = (() if snap.flagged is None
+                   else tuple(bool(v) for v in np.ravel(snap.flagged)))
+        empty = tuple(bool(v) for v in empty_components(snap, k))
+        return (k, self._axes, self._sigma_levels, self._identical, flagged, empty,
+                self._density_mode, self._scale, self._replacements, self._detections)
+
+    def _draw_ellipses(self, weights, means, covs, outlines=None):
         snap = self._snapshot
         k = len(means)
         self._ensure_components(k)
-        outlines = ellipse_outlines(means, covs, SIGMA_LEVELS)
+        if outlines is None:
+            outlines = ellipse_outlines(means, covs, SIGMA_LEVELS)
         flagged = np.zeros(k, dtype=bool)
         if snap.flagged is not None and np.shape(snap.flagged) == (k,):
             flagged = np.asarray(snap.flagged, dtype=bool)
@@ -850,6 +869,42 @@ class MixtureCanvas(pg.PlotWidget):
             self._density_image.hide()
             self._density_contours.set_segments(contour_segments(density, xs, ys, levels))
             self._density_contours.show()
+
+
+class _ModelLook:
+    """What the canvas drew of a model: its style, the weights, the means and the
+    outlines (shapes (k,), (k, 2), (k, n_levels, n_points, 2))."""
+
+    # Density contours move with the weights too: by about (dw / w) times a component's
+    # size. A relative change this small moves them by well under a hundredth of a pixel
+    # even for a component as large as the view.
+    _WEIGHT_RTOL = 1e-6
+
+    def __init__(self, style: tuple, weights, means, outlines):
+        self.style = style
+        self.weights = weights
+        self.means = means
+        self.outlines = outlines
+
+    def differs_visibly(self, other: _ModelLook, pixel_size) -> bool:
+        """Whether drawing ``other`` in place of this one would change the picture."""
+        *plain, replacements, detections = self.style
+        *other_plain, other_replacements, other_detections = other.style
+        if plain != other_plain or not (_same_objects(replacements, other_replacements)
+                                        and _same_objects(detections, other_detections)):
+            return True
+        weights, other_weights = np.asarray(self.weights), np.asarray(other.weights)
+        if weights.shape != other_weights.shape or not np.allclose(
+                other_weights, weights, rtol=self._WEIGHT_RTOL, atol=0.0, equal_nan=True):
+            return True
+        return (moves_visibly(self.means, other.means, pixel_size)
+                or moves_visibly(self.outlines, other.outlines, pixel_size))
+
+
+def _same_objects(a: tuple, b: tuple) -> bool:
+    # (Events hold arrays, so == would compare them element-wise; the tuples drawn are
+    # kept, so an identical object cannot be a new one at a reused address.)
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
 class _DensityImage(pg.ImageItem):

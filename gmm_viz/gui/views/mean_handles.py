@@ -15,6 +15,8 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.Qt import QtCore
 
+from gmm_viz.gui.views.visible_change import moves_visibly
+
 #: Events that show the mouse is over the canvas (a grip may be hovered or grabbed next).
 _POINTER_EVENTS = (QtCore.QEvent.Type.Enter, QtCore.QEvent.Type.MouseMove,
                    QtCore.QEvent.Type.MouseButtonPress, QtCore.QEvent.Type.HoverEnter,
@@ -70,8 +72,9 @@ class MeanHandles(QtCore.QObject):
         self._place(means2d)
 
     def _place(self, means2d) -> None:
-        if self._shown is not None and np.array_equal(self._shown, means2d):
-            return  # (every frame while paused: nothing moved)
+        if self._shown is not None and not moves_visibly(
+                self._shown, means2d, self._plot.getViewBox().viewPixelSize()):
+            return  # (every frame while paused, and once a run settles: nothing moved)
         self._shown = means2d.copy()
         while len(self._grips) < len(means2d):
             self._grips.append(self._new_grip(len(self._grips)))

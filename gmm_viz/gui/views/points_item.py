@@ -247,6 +247,11 @@ class PointsItem(pg.GraphicsObject):
         if len(colors) == 0:
             self.set_uniform()
             return
+        if (self._mode == "labels" and np.array_equal(labels, self._labels)
+                and np.array_equal(colors, self._palette)):
+            # The same colours as drawn (most frames once a run settles): repainting
+            # every point would show the same picture.
+            return
         self._mode = "labels"
         self._labels = labels
         self._palette = colors
@@ -267,6 +272,8 @@ class PointsItem(pg.GraphicsObject):
                 f"colors must have shape ({len(self._xy)}, 3) to match the points; got "
                 f"{colors.shape}."
             )
+        if self._mode == "colors" and np.array_equal(colors, self._point_colors):
+            return  # the same colours as drawn (see set_labels)
         self._mode = "colors"
         self._point_colors = colors.astype(np.uint8, copy=False)
         self._labels = None
