@@ -13,6 +13,7 @@ import traceback
 from PyQt6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, pyqtSignal, pyqtSlot
 
 from gmm_viz.gui.worker.drawing_gate import DrawingGate
+from gmm_viz.gui.worker.gil_turns import GilTurns
 from gmm_viz.gui.worker.mailbox import FrameMailbox
 from gmm_viz.run.session import NO_RUN, RunRefused, RunRequest, SessionError, open_run
 
@@ -89,6 +90,8 @@ class EMWorker(QObject):
         self.mailbox = FrameMailbox()
         #: Closed by the GUI thread while it draws a frame; steps wait for it to open.
         self.gate = DrawingGate()
+        #: Gives the GUI thread the interpreter every few milliseconds of stepping.
+        self.gil_turns = GilTurns()
         #: Set once the window has painted for the first time (see prepare_window_kernel).
         self.first_painted = threading.Event()
         # Decorated slots (pyqtSlot) are connected without a PyQt proxy object, so these
@@ -296,6 +299,7 @@ class EMWorker(QObject):
     def _on_tick(self):
         if not self.gate.is_open:
             self.gate.wait()  # the window is drawing: step once it has painted
+            self.gil_turns.waited()
         session = self.session
         if self._stopped:
             return
@@ -309,6 +313,7 @@ class EMWorker(QObject):
                 self._fail(exc)
                 return
             self._publish()
+            self.gil_turns.after_step()
         if session.at_end:
             self._set_playing(False)
             self._publish(force=True)

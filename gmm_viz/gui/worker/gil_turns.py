@@ -1,0 +1,73 @@
+"""The worker gives the GUI thread a turn at the interpreter at least every few milliseconds.
+
+Python runs one thread at a time (the GIL). A thread that wants it waits for a switch
+interval (5 ms) and then asks the holder to let go. CPython makes that request only when
+the GIL did not change hands during the wait. The worker's EM step lets go of the GIL many
+times on its own: numpy's loops and the compiled E-step release it. Each of those releases
+is a change of hands, even though the worker takes the GIL back at once, before the GUI
+thread has woken up. So the GUI thread's request never comes, and it gets the GIL only
+when the worker blocks.
+
+Measured in the window at 2,000 points, playing as fast as possible (a timeline of
+both threads): a frame's "ready" notification, posted while the GUI thread was idle,
+was handled 13 to 21 ms later, after 20 to 40 worker steps in a row. The frame missed
+its time, and the GUI thread's timers fired up to 70 ms late.
+
+A real block hands the GIL over: the sleeping worker cannot take it back. So the worker
+sleeps briefly once it has held the interpreter for :data:`HOLD_BUDGET_S`, counted from
+its last wait of any kind (a sleep here, or the drawing gate). When the GUI thread has
+nothing to do, the sleep costs the worker its length and nothing more.
+
+Plain Python (no Qt), tested with an explicit clock.
+"""
+
+from __future__ import annotations
+
+import time
+
+#: The longest the worker steps without blocking, in seconds. The GUI thread then waits
+#: at most about this long, plus one step, for the interpreter.
+HOLD_BUDGET_S = 0.002
+#: How long the worker sleeps to give the GUI thread its turn, in seconds. Long enough
+#: for a waiting thread to wake and take the GIL; at 2,000 points it costs at most a
+#: tenth of the worker's time.
+TURN_S = 0.0002
+
+
+class GilTurns:
+    """Tells the worker when to step aside for the GUI thread.
+
+    Parameters
+    ----------
+    clock : callable () -> float, optional
+        Monotonic seconds (``time.perf_counter``); tests pass their own.
+    sleep : callable (float) -> None, optional
+        Blocks for that many seconds, releasing the GIL (``time.sleep``).
+    hold_budget_s, turn_s : float, optional
+        See :data:`HOLD_BUDGET_S` and :data:`TURN_S`.
+    """
+
+    def __init__(self, clock=time.perf_counter, sleep=time.sleep,
+                 hold_budget_s: float = HOLD_BUDGET_S, turn_s: float = TURN_S):
+        self._clock = clock
+        self._sleep = sleep
+        self.hold_budget_s = float(hold_budget_s)
+        self.turn_s = float(turn_s)
+        self._holding_since = None
+        #: How many turns were given (tests, diagnostics).
+        self.turns = 0
+
+    def waited(self) -> None:
+        """The worker just blocked on its own (the drawing gate): the GUI had its turn."""
+        self._holding_since = self._clock()
+
+    def after_step(self) -> None:
+        """Called after each step: sleeps for a turn when the budget is spent."""
+        now = self._clock()
+        if self._holding_since is None:
+            self._holding_since = now
+            return
+        if now - self._holding_since >= self.hold_budget_s:
+            self._sleep(self.turn_s)
+            self.turns += 1
+            self._holding_since = self._clock()

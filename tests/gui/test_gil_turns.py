@@ -1,0 +1,71 @@
+"""The worker's turns for the GUI thread (gmm_viz.gui.worker.gil_turns), with an explicit
+clock: no test here depends on timing."""
+
+from gmm_viz.gui.worker.gil_turns import GilTurns
+
+
+class FakeTime:
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def make(budget=0.002, turn=0.0002):
+    fake = FakeTime()
+    return fake, GilTurns(clock=fake.clock, sleep=fake.sleep, hold_budget_s=budget,
+                          turn_s=turn)
+
+
+def test_steps_within_the_budget_do_not_sleep():
+    fake, turns = make()
+    for _ in range(3):  # 3 steps of 0.5 ms: 1.5 ms held
+        turns.after_step()
+        fake.now += 0.0005
+    turns.after_step()
+    assert fake.sleeps == []
+
+
+def test_a_turn_once_the_budget_is_spent_then_the_count_starts_again():
+    fake, turns = make()
+    turns.after_step()
+    steps_between_turns = []
+    for step in range(1, 41):  # 40 steps of 0.5 ms = 20 ms of stepping
+        fake.now += 0.0005
+        before = len(fake.sleeps)
+        turns.after_step()
+        if len(fake.sleeps) > before:
+            steps_between_turns.append(step)
+    assert fake.sleeps and all(s == 0.0002 for s in fake.sleeps)
+    assert turns.turns == len(fake.sleeps)
+    # A turn after every 2 ms held (4 steps), never later: the GUI thread waits at most
+    # the budget plus a step.
+    gaps = [b - a for a, b in zip([0, *steps_between_turns], steps_between_turns)]
+    assert gaps and max(gaps) == 4
+
+
+def test_one_long_step_is_followed_by_a_turn():
+    fake, turns = make()
+    turns.after_step()
+    fake.now += 0.05  # a step at a million points
+    turns.after_step()
+    assert fake.sleeps == [0.0002]
+
+
+def test_a_wait_on_the_drawing_gate_counts_as_a_turn():
+    fake, turns = make()
+    turns.after_step()
+    fake.now += 0.0015
+    turns.waited()  # the worker blocked until the window painted
+    fake.now += 0.0015
+    turns.after_step()
+    assert fake.sleeps == []  # 1.5 ms since the wait, within the budget
+    fake.now += 0.001
+    turns.after_step()
+    assert fake.sleeps == [0.0002]
