@@ -68,3 +68,34 @@ def test_a_window_off_screen_never_holds_the_worker(qtbot):
         assert controller.worker.gate.is_open
     finally:
         controller.shutdown()
+
+
+def test_while_the_window_draws_a_stale_frame_the_worker_builds_the_newest_one(qtbot):
+    """The frame for the next display time is built while the window draws (before the
+    worker waits for the painting), not after it, so it is ready when it is due."""
+    from gmm_viz.data import make_dataset
+    from gmm_viz.engine import EMConfig
+    from gmm_viz.gui.worker.em_worker import EMWorker
+    from gmm_viz.run.session import RunRequest, open_run
+
+    worker = EMWorker()  # its slots called here, in this thread
+    dataset = make_dataset("blobs", n_samples=200, random_state=0)
+    worker.session = open_run(RunRequest(token=1, config=EMConfig(n_components=2,
+                                                                  random_state=0),
+                                         dataset=dataset), 1)
+    worker.play_requested = True
+    worker._publish(force=True)  # a frame waits for the GUI
+    worker.session.advance()
+    worker._publish()  # the worker moved on: the waiting frame is stale
+    newest = worker.iteration
+    shown, stale = worker.mailbox.take()  # the GUI takes it ...
+    assert stale and shown.iteration < newest
+    assert worker.mailbox.newest_wanted
+    worker.gate.max_wait_s = 0.001
+    worker.gate.drawing()  # ... and draws it
+    worker._on_tick()
+    assert not worker.mailbox.newest_wanted  # (until the GUI takes a stale frame again)
+    ready, _ = worker.mailbox.take()
+    # Built before this tick's step, which waited for the painting.
+    assert ready is not None and ready.iteration == newest
+    assert worker.iteration == newest + 1

@@ -19,7 +19,9 @@ draw while the window is on screen (:meth:`DrawingGate.drawing`, from
 and opens it once the window has painted that frame (:meth:`DrawingGate.idle`, from the
 controller's paint watcher). The worker waits (releasing the GIL) for it to open before
 a step, at most :attr:`DrawingGate.max_wait_s`, so a window that never finishes painting
-slows EM down but never stops it.
+slows EM down but never stops it. One thing the worker does before it waits: when the
+frame being drawn is older than the newest state, it builds the newest one, so that the
+next frame waits ready for its display time instead of being built after the painting.
 
 Every run waits, however large: at 100,000 and 1,000,000 points most of a step is the
 compiled E-step that holds no GIL, but the step's Python before and after it still took

@@ -31,6 +31,7 @@ class FrameMailbox:
         self._frame = None
         self._notified = False
         self._stale = False
+        self._newest_wanted = False
         self.notifications = 0
         self.taken = 0
         self.max_in_flight = 0
@@ -40,6 +41,12 @@ class FrameMailbox:
         """True while a notified frame waits to be taken."""
         with self._lock:
             return self._notified
+
+    @property
+    def newest_wanted(self) -> bool:
+        """True from the GUI's take of a stale frame until the next :meth:`put`."""
+        with self._lock:
+            return self._newest_wanted
 
     def mark_stale(self) -> bool:
         """Record that a newer state exists, if a notified frame is still waiting.
@@ -70,6 +77,7 @@ class FrameMailbox:
                 frame = replace(frame, events=waiting.events + frame.events)
             self._frame = frame
             self._stale = False
+            self._newest_wanted = False
             notify = not self._notified
             self._notified = True
             if notify:
@@ -92,4 +100,6 @@ class FrameMailbox:
                 self.taken += 1
             self._notified = False
             stale, self._stale = self._stale, False
+            if stale:
+                self._newest_wanted = True
         return frame, stale
