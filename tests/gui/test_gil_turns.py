@@ -26,20 +26,20 @@ def make(budget=0.002, turn=0.0002):
 def test_steps_within_the_budget_do_not_sleep():
     fake, turns = make()
     for _ in range(3):  # 3 steps of 0.5 ms: 1.5 ms held
-        turns.after_step()
+        turns.after_step(0.0005)
         fake.now += 0.0005
-    turns.after_step()
+    turns.after_step(0.0005)
     assert fake.sleeps == []
 
 
 def test_a_turn_once_the_budget_is_spent_then_the_count_starts_again():
     fake, turns = make()
-    turns.after_step()
+    turns.after_step(0.0005)
     steps_between_turns = []
     for step in range(1, 41):  # 40 steps of 0.5 ms = 20 ms of stepping
         fake.now += 0.0005
         before = len(fake.sleeps)
-        turns.after_step()
+        turns.after_step(0.0005)
         if len(fake.sleeps) > before:
             steps_between_turns.append(step)
     assert fake.sleeps and all(s == 0.0002 for s in fake.sleeps)
@@ -50,22 +50,31 @@ def test_a_turn_once_the_budget_is_spent_then_the_count_starts_again():
     assert gaps and max(gaps) == 4
 
 
-def test_one_long_step_is_followed_by_a_turn():
+def test_long_steps_let_the_gui_in_on_their_own_and_take_no_turn():
     fake, turns = make()
-    turns.after_step()
-    fake.now += 0.05  # a step at a million points
-    turns.after_step()
+    turns.after_step(0.0005)
+    for _ in range(10):
+        fake.now += 0.05  # steps at a million points: mostly compiled code without the GIL
+        turns.after_step(0.05)
+    assert fake.sleeps == []
+    # Short steps after a long one count from its end.
+    for _ in range(3):
+        fake.now += 0.0005
+        turns.after_step(0.0005)
+    assert fake.sleeps == []
+    fake.now += 0.0006  # 2.1 ms of short steps since the long one: past the budget
+    turns.after_step(0.0005)
     assert fake.sleeps == [0.0002]
 
 
 def test_a_wait_on_the_drawing_gate_counts_as_a_turn():
     fake, turns = make()
-    turns.after_step()
+    turns.after_step(0.0005)
     fake.now += 0.0015
     turns.waited()  # the worker blocked until the window painted
     fake.now += 0.0015
-    turns.after_step()
+    turns.after_step(0.0005)
     assert fake.sleeps == []  # 1.5 ms since the wait, within the budget
     fake.now += 0.001
-    turns.after_step()
+    turns.after_step(0.0005)
     assert fake.sleeps == [0.0002]

@@ -8,6 +8,7 @@ the latest-only :class:`~gmm_viz.gui.worker.mailbox.FrameMailbox` that the GUI r
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 
 from PyQt6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, pyqtSignal, pyqtSlot
@@ -313,13 +314,15 @@ class EMWorker(QObject):
             self._set_playing(False)
             return
         if not session.at_end:
+            started = time.perf_counter()
             try:
                 session.advance()
             except SessionError as exc:
                 self._fail(exc)
                 return
+            stepped = time.perf_counter() - started
             self._publish()
-            self.gil_turns.after_step()
+            self.gil_turns.after_step(stepped)
         if session.at_end:
             self._set_playing(False)
             self._publish(force=True)
