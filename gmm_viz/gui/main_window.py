@@ -142,6 +142,9 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         #: Draws the worker's frames at display rate at most.
         self.frame_pacer = FramePacer(self.controller.take_frame, self.show_frame, self)
+        # The worker steps aside for the GIL just before a waiting frame is due.
+        cadence = self.frame_pacer.cadence
+        self.controller.worker.frame_due = lambda: cadence.due
         self._connect()
         from gmm_viz.gui.analysis import install_analysis
 

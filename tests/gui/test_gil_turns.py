@@ -78,3 +78,21 @@ def test_a_wait_on_the_drawing_gate_counts_as_a_turn():
     fake.now += 0.001
     turns.after_step(0.0005)
     assert fake.sleeps == [0.0002]
+
+
+def test_a_waiting_frame_due_within_the_lead_gets_the_gil_at_its_time_once():
+    fake, turns = make()
+    fake.now = 0.9995
+    turns.waited()
+    fake.now = 1.0
+    turns.after_step(0.0005, frame_due=1.010)  # due in 10 ms: keep stepping
+    assert fake.sleeps == []
+    fake.now = 1.0095
+    turns.after_step(0.0005, frame_due=1.010)  # due in 0.5 ms: step aside until then
+    assert len(fake.sleeps) == 1 and fake.now > 1.010
+    fake.now += 0.0005
+    turns.after_step(0.0005, frame_due=1.010)  # (the same due time: not twice)
+    assert len(fake.sleeps) == 1
+    fake.now = 1.0259
+    turns.after_step(0.05, frame_due=1.026)  # a long step: the GUI got in during it
+    assert len(fake.sleeps) == 1

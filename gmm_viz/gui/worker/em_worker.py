@@ -93,6 +93,9 @@ class EMWorker(QObject):
         self.gate = DrawingGate()
         #: Gives the GUI thread the interpreter every few milliseconds of stepping.
         self.gil_turns = GilTurns()
+        #: Set by the window: () -> ``time.perf_counter()`` time at which it draws the
+        #: frame waiting in the mailbox (read from this thread: a float attribute).
+        self.frame_due = None
         #: Set once the window has painted for the first time (see prepare_window_kernel).
         self.first_painted = threading.Event()
         # Decorated slots (pyqtSlot) are connected without a PyQt proxy object, so these
@@ -322,7 +325,9 @@ class EMWorker(QObject):
                 return
             stepped = time.perf_counter() - started
             self._publish()
-            self.gil_turns.after_step(stepped)
+            due = self.frame_due
+            self.gil_turns.after_step(
+                stepped, due() if due is not None and self.mailbox.waiting else None)
         if session.at_end:
             self._set_playing(False)
             self._publish(force=True)
