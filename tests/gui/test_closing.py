@@ -69,3 +69,25 @@ def test_the_app_process_ends_after_close_even_if_the_worker_never_returns(tmp_p
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert "Destroyed while thread" not in result.stderr
+
+
+def test_a_controller_collected_during_a_garbage_collection_is_stopped_from_the_event_loop(
+        qtbot):
+    """Its finalizer runs in the middle of whatever allocated; stopping the thread there
+    (a signal, a wait that lets the worker run Python) broke that call, so the stop is
+    queued and the thread still ends."""
+    from gmm_viz.gui.worker import EMController, stopping
+
+    controller = EMController()
+    thread, worker = controller.thread, controller.worker
+    qtbot.waitUntil(thread.isRunning, timeout=TIMEOUT)
+    stopping._note_collection("start", {})
+    try:
+        stopping.stop_thread_of_collected(thread, worker)
+        assert thread.isRunning()  # nothing waited inside the collection
+        assert (thread, worker) in stopping._DEFERRED
+    finally:
+        stopping._note_collection("stop", {})
+    qtbot.waitUntil(lambda: not thread.isRunning(), timeout=TIMEOUT)
+    assert stopping._DEFERRED == []
+    controller._finalizer.detach()

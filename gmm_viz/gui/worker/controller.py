@@ -13,7 +13,7 @@ import numpy as np
 from PyQt6.QtCore import QEvent, QObject, Qt, QThread, QTimer, pyqtSignal
 
 from gmm_viz.gui.worker.em_worker import MAX_SPEED, EMWorker
-from gmm_viz.gui.worker.stopping import STOP_WAIT_MS, stop_thread
+from gmm_viz.gui.worker.stopping import STOP_WAIT_MS, stop_thread, stop_thread_of_collected
 from gmm_viz.run.session import RunRequest, RunSession
 
 __all__ = ["MAX_SPEED", "EMController"]
@@ -75,7 +75,7 @@ class EMController(QObject):
             getattr(worker, answer).connect(getattr(self, answer))
         # Whoever owns this controller, the thread is stopped before it can be destroyed
         # while running: on shutdown(), when the controller is garbage-collected, or at exit.
-        self._finalizer = weakref.finalize(self, stop_thread, self.thread, worker)
+        self._finalizer = weakref.finalize(self, stop_thread_of_collected, self.thread, worker)
         self._painted_window = None  # see watch_painting
         self.thread.start()
 

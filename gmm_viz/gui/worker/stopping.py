@@ -8,11 +8,12 @@ referenced here until it ends, and the interpreter's exit waits for it (bounded)
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import sys
 import threading
 
-from PyQt6.QtCore import Qt, QThread
+from PyQt6.QtCore import Qt, QThread, QTimer
 
 #: How long closing waits for the worker to stop between two EM steps (it normally stops
 #: within one step); a longer single computation (k-means on millions of points, reading a
@@ -52,6 +53,48 @@ def stop_thread(thread: QThread, worker, timeout_ms: int = STOP_WAIT_MS) -> bool
     return False
 
 
+#: Workers whose controller was garbage-collected during a collection, waiting to be
+#: stopped from the event loop (or at exit): kept referenced, as the abandoned ones.
+_DEFERRED: list = []
+_collecting = False
+
+
+def _note_collection(phase, _info):
+    global _collecting
+    _collecting = phase == "start"
+
+
+gc.callbacks.append(_note_collection)
+
+
+def stop_thread_of_collected(thread: QThread, worker) -> None:
+    """Stop the thread of a controller nobody holds any more (its ``weakref.finalize``).
+
+    The garbage collector runs a finalizer in the middle of whatever allocated: inside a
+    Qt call that builds Python objects, for one. Stopping a thread there (a signal emitted,
+    then a wait that lets the worker thread run Python) broke that call. Measured: a
+    window's ``findChildren`` failed with "TypeError: QBoxLayout(direction...): not
+    enough arguments" when an earlier test's controller was collected during it, in one
+    run of ``pytest tests/gui`` out of two. So during a collection, the stop is only
+    queued, and runs from the event loop (or at exit, if no event loop runs again).
+    """
+    if not _collecting:
+        stop_thread(thread, worker)
+        return
+    worker.play_requested = False  # (a plain attribute: safe anywhere)
+    with _ABANDONED_LOCK:
+        _DEFERRED.append((thread, worker))
+    QTimer.singleShot(0, _stop_deferred)
+
+
+def _stop_deferred():
+    with _ABANDONED_LOCK:
+        pairs = list(_DEFERRED)
+        _DEFERRED.clear()
+    for thread, worker in pairs:
+        stop_thread(thread, worker)
+
+
 def _forget_abandoned(pair):
     with _ABANDONED_LOCK:
         _ABANDONED.discard(pair)
@@ -84,6 +127,7 @@ def _wait_at_exit():
     running QThread at interpreter exit (Qt would abort): wait for those threads, for a
     bounded time, then end the process with an error rather than hang. The app itself
     ends the process without waiting (see gmm_viz.gui.app.run_app)."""
+    _stop_deferred()
     if not wait_for_abandoned_workers(EXIT_WAIT_MS):
         sys.stderr.write("gmm-viz: a worker thread was still busy at exit; ending the "
                          "process without it.\n")
