@@ -74,9 +74,10 @@ def stop_thread_of_collected(thread: QThread, worker) -> None:
     Qt call that builds Python objects, for one. Stopping a thread there (a signal emitted,
     then a wait that lets the worker thread run Python) broke that call. Measured: a
     window's ``findChildren`` failed with "TypeError: QBoxLayout(direction...): not
-    enough arguments" when an earlier test's controller was collected during it, in one
-    run of ``pytest tests/gui`` out of two. So during a collection, the stop is only
-    queued, and runs from the event loop (or at exit, if no event loop runs again).
+    enough arguments" when an earlier test's controller was collected during it, in 3 of
+    4 background runs of ``pytest tests/gui`` (none in 4 since). So during a collection,
+    the stop is only queued, and runs from the event loop (or at exit, if no event loop
+    runs again).
     """
     if not _collecting:
         stop_thread(thread, worker)
