@@ -229,6 +229,44 @@ def test_hard_colours_many_points(canvas, method):
     assert canvas.points_item.last_method == method
 
 
+def test_the_raster_of_many_points_is_rebuilt_only_when_its_colours_change(canvas, monkeypatch):
+    """Once labels settle the scene still repaints the points under the moving ellipses:
+    the same raster is drawn again, and every change of what it shows is drawn."""
+    n = SPRITE_LIMIT + 5_000
+    rng = np.random.default_rng(1)
+    X = np.vstack([rng.normal(size=(n - 1, 2)), [[12.0, 12.0]]])
+    labels = np.zeros(n, dtype=np.int8)
+    labels[-1] = 1
+    builds = []
+    item = canvas.points_item
+    build = item._build_raster
+    monkeypatch.setattr(item, "_build_raster", lambda *a: builds.append(1) or build(*a))
+    canvas.set_points(X)
+    canvas.set_point_style(alpha=1.0)
+    covs = [np.eye(2)] * 2
+    canvas.show_snapshot(make_snapshot([[0.0, 0.0], [0.5, 0.5]], covs, labels))
+    assert np.abs(pixel_at(canvas, 12.0, 12.0) - component_colors(2)[1]).max() <= 3
+    drawn = len(builds)
+    # Equal labels in a new array, the ellipses moved by half the view: the same picture.
+    canvas.show_snapshot(make_snapshot([[3.0, 3.0], [0.5, 0.5]], covs, labels.copy()))
+    assert np.abs(pixel_at(canvas, 12.0, 12.0) - component_colors(2)[1]).max() <= 3
+    assert len(builds) == drawn
+    # The far point changes component: its new colour shows.
+    labels = labels.copy()
+    labels[-1] = 0
+    canvas.show_snapshot(make_snapshot([[3.0, 3.0], [0.5, 0.5]], covs, labels))
+    assert np.abs(pixel_at(canvas, 12.0, 12.0) - component_colors(2)[0]).max() <= 3
+    # So do soft colours, one colour for all, and a new opacity.
+    colors = np.zeros((n, 3), dtype=np.uint8)
+    colors[-1] = (200, 30, 30)
+    canvas.show_snapshot(make_snapshot([[3.0, 3.0], [0.5, 0.5]], covs, labels),
+                         point_colors=colors)
+    assert np.abs(pixel_at(canvas, 12.0, 12.0) - (200, 30, 30)).max() <= 3
+    canvas.show_snapshot(make_snapshot([[3.0, 3.0], [0.5, 0.5]], covs, None))
+    assert np.abs(pixel_at(canvas, 12.0, 12.0) - 128).max() <= 3
+    canvas.set_point_style(alpha=0.5)
+    background = pixel_at(canvas, 12.0, 8.0)  # no point, no ellipse
+    assert np.abs(pixel_at(canvas, 12.0, 12.0) - (128 + background) / 2).max() <= 3
 @pytest.mark.parametrize("n_extra", [0, SPRITE_LIMIT])
 def test_soft_colours_are_drawn_per_point(canvas, n_extra):
     X, _, centers, covs = three_blobs()
