@@ -229,6 +229,34 @@ def test_hard_colours_many_points(canvas, method):
     assert canvas.points_item.last_method == method
 
 
+def test_the_raster_shows_what_qt_draws_point_by_point(canvas):
+    """Dense, overlapping points: each pixel's opacity grows with the points on it and its
+    colour is theirs, as Qt's own blending of one point after another gives."""
+    n = SPRITE_LIMIT + 5_000
+    rng = np.random.default_rng(3)
+    # Two tight clusters (many points per pixel), one per label, and a sparse halo.
+    X = np.vstack([rng.normal((-2.0, 0.0), 0.3, size=(n // 2, 2)),
+                   rng.normal((2.0, 0.0), 0.3, size=(n - n // 2 - 200, 2)),
+                   rng.uniform(-6.0, 6.0, size=(200, 2))])
+    labels = np.where(X[:, 0] < 0, 0, 1).astype(np.uint8)
+    canvas.set_points(X)
+    canvas.set_point_style(alpha=0.3)
+    pictures = {}
+    for method in ("points", "raster"):
+        canvas.points_item.hard_method = method
+        canvas.points_item.update()
+        canvas.show_snapshot(make_snapshot([[-2.0, 0.0], [2.0, 0.0]], [np.eye(2) * 1e-4] * 2,
+                                           labels))
+        image = canvas.grab().toImage()
+        assert canvas.points_item.last_method == method
+        pictures[method] = np.array([[image.pixelColor(x, y).getRgb()[:3]
+                                      for x in range(0, image.width(), 3)]
+                                     for y in range(0, image.height(), 3)], dtype=int)
+    difference = np.abs(pictures["raster"] - pictures["points"])
+    assert difference.max() <= 3
+    assert (pictures["points"].sum(axis=2) < 3 * 200).sum() > 100  # points were drawn
+
+
 def test_the_raster_of_many_points_is_rebuilt_only_when_its_colours_change(canvas, monkeypatch):
     """Once labels settle the scene still repaints the points under the moving ellipses:
     the same raster is drawn again, and every change of what it shows is drawn."""
