@@ -196,7 +196,7 @@ def test_fewer_components_hide_the_extra_items(canvas):
     canvas.show_snapshot(make_snapshot(centers[:2], covs[:2], labels % 2))
     assert visible_levels(canvas, 0) == [1, 2]
     assert visible_levels(canvas, 2) == []
-    assert len(canvas._means.data) == 2
+    assert len(canvas._means.getData()[0]) == 2
     assert not canvas._labels[2].isVisible()
     canvas.clear_model()
     assert all(visible_levels(canvas, c) == [] for c in range(3))
@@ -450,9 +450,9 @@ def test_identical_components_are_drawn_once_and_say_so(canvas):
     assert drawn == [0]
     texts = [label.toPlainText() for label in canvas._labels[:3] if label.isVisible()]
     assert texts == ["0\u20132 identical"]
-    assert len(canvas._means.data) == 1
+    assert len(canvas._means.getData()[0]) == 1
     np.testing.assert_array_equal(
-        np.array(canvas._means.data["brush"][0].color().getRgb()[:3]), component_colors(3)[0])
+        np.array(canvas._means.fills[0].color().getRgb()[:3]), component_colors(3)[0])
     # Distinct again: each drawn and numbered.
     canvas.show_snapshot(make_snapshot(np.array([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0]]), covs,
                                        labels))
@@ -664,7 +664,7 @@ def test_symbol_atlases_stop_growing_however_many_frames_and_runs(canvas):
     X, labels, centers, covs = three_blobs()
     canvas.set_points(X)
     rng = np.random.default_rng(1)
-    items = (canvas._means, canvas._reset_star, canvas._reset_ring, canvas._reset_origin)
+    items = (canvas._reset_star, canvas._reset_ring, canvas._reset_origin)
 
     def play(n_frames, k):
         for i in range(n_frames):
@@ -675,15 +675,12 @@ def test_symbol_atlases_stop_growing_however_many_frames_and_runs(canvas):
             canvas.grab()  # paint: symbols are rendered into the atlas when drawn
 
     play(30, 3)
-    first = [len(item.fragmentAtlas) for item in items]
     for run in range(5):  # restarted runs with another k, then back
         canvas.clear_model()
         play(30, 2 + run % 2)
         play(30, 3)
-    # The means: one symbol per colour, whatever the number of frames.
-    assert len(canvas._means.fragmentAtlas) == first[0] == 3
     # The re-placement markers: a few symbols, whatever the number of frames.
-    assert all(len(item.fragmentAtlas) <= 4 for item in items[1:])
+    assert all(len(item.fragmentAtlas) <= 4 for item in items)
 
 
 def test_run_frames_benchmark_runs_and_formats():
@@ -756,6 +753,30 @@ def test_an_outline_is_drawn_in_its_shade_at_any_zoom(canvas, half_width):
     assert np.abs(pixel_at(canvas, 2.0, 0.0) - shade).max() <= 25
 
 
+def test_a_mean_is_a_disc_of_its_colour_over_a_white_halo_at_any_zoom(canvas):
+    X, labels, centers, covs = three_blobs()
+    canvas.set_points(X)
+    canvas.set_sigma_levels((3,))  # outlines far from the means' discs
+    means = centers.astype(float).copy()
+    means[2] = np.nan  # not drawn, and nothing else is lost with it
+    canvas.show_snapshot(make_snapshot(means, covs, labels))
+    assert len(canvas._means.getData()[0]) == 2
+
+    def pixel_off(c, dx_px):
+        scene = canvas.getViewBox().mapViewToScene(QtCore.QPointF(*centers[c]))
+        point = canvas.mapFromScene(scene)
+        color = canvas.grab().toImage().pixelColor(point.x() + dx_px, point.y())
+        return np.array([color.red(), color.green(), color.blue()])
+
+    for c in (0, 1):
+        assert np.abs(pixel_off(c, 0) - component_colors(3)[c]).max() <= 3  # the disc
+        assert np.abs(pixel_off(c, 5) - component_colors(3)[c]).max() <= 3
+        assert pixel_off(c, 9).min() >= 235  # the halo: white around the outline
+    canvas.set_ui_scale(1.5)  # 21 px discs: 8 px from the centre is inside now
+    assert np.abs(pixel_off(0, 8) - component_colors(3)[0]).max() <= 3
+    assert pixel_off(0, 13).min() >= 235
+
+
 def test_an_empty_component_is_drawn_faded_dotted_and_labelled_empty(canvas):
     """A component with less than one point's worth of weight is not drawn like a live
     one: dotted faded outlines, a hollow mean, "empty" beside its number."""
@@ -772,7 +793,7 @@ def test_an_empty_component_is_drawn_faded_dotted_and_labelled_empty(canvas):
     assert faded.mean() > live.mean() + 40  # nearer to white
     texts = [label.toPlainText() for label in canvas._labels[:3]]
     assert texts == ["0", "1", "2 empty"]
-    brushes = canvas._means.data["brush"]
+    brushes = canvas._means.fills
     assert brushes[2].color().getRgb()[:3] == (255, 255, 255)
     assert brushes[0].color().getRgb()[:3] != (255, 255, 255)
 

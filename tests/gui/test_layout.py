@@ -110,7 +110,7 @@ def test_zoom_scales_fonts_and_markers_is_remembered_and_resets(qtbot, tmp_path,
     assert QApplication.font().pointSizeF() == pytest.approx(base * 1.25)
     assert window.canvas.getPlotItem().getAxis("bottom").style["tickFont"].pointSizeF() \
         == pytest.approx(tick * 1.25)
-    assert window.canvas._means.opts["size"] == pytest.approx(14 * 1.25)
+    assert window.canvas._means.size_px == pytest.approx(14 * 1.25)
     window.close()
     # Remembered: the next window opens zoomed.
     again = make_window(qtbot)

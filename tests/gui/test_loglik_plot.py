@@ -88,8 +88,8 @@ def _assert_same_markers(plot, other):
         mine, theirs = getattr(plot, item), getattr(other, item)
         assert mine.isVisible() == theirs.isVisible(), item
         if mine.isVisible():
-            assert mine.data["x"].tolist() == theirs.data["x"].tolist(), item
-            assert mine.data["y"].tolist() == theirs.data["y"].tolist(), item
+            for axis in (0, 1):
+                assert mine.getData()[axis].tolist() == theirs.getData()[axis].tolist(), item
     for item in ("_current_line", "_converged_line"):
         mine, theirs = getattr(plot, item), getattr(other, item)
         assert mine.isVisible() == theirs.isVisible(), item
@@ -202,7 +202,7 @@ def test_a_frame_that_changes_nothing_hands_the_items_nothing(plot, monkeypatch)
              "lines": plot._recovery_lines, "star": plot._converged_star,
              "ring": plot._current_dot}
     for name, item in items.items():
-        for method in ("setData", "addPoints"):
+        for method in ("setData", "addPoints", "set_markers"):
             if hasattr(item, method):
                 original = getattr(item, method)
                 monkeypatch.setattr(item, method,
@@ -298,10 +298,10 @@ def test_a_caught_state_off_the_curve_is_ringed_and_read_out_at_its_own_value(pl
     plot.show_history(iterations[:5], values[:5], [4], None, 4, current_value=-3121.75)
     assert "-3,121.75" in plot.full_readout_text()
     assert "\u0394 +9.25" in plot.full_readout_text()  # from iteration 3's -3131
-    np.testing.assert_allclose(plot._current_dot.data["y"], [-3121.75])
+    np.testing.assert_allclose(plot._current_dot.getData()[1], [-3121.75])
     plot.show_history(iterations[:5], values[:5], [4], None, 4)  # the re-placed state
     assert "-3,488.60" in plot.full_readout_text()
-    np.testing.assert_allclose(plot._current_dot.data["y"], [-3488.6])
+    np.testing.assert_allclose(plot._current_dot.getData()[1], [-3488.6])
 
 
 def test_a_short_run_leaves_its_far_start_out_of_the_range_as_it_grows(plot):

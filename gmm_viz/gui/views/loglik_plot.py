@@ -32,6 +32,7 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.Qt import QtCore, QtGui
 
+from gmm_viz.gui.views.disc_markers import DiscMarkers
 from gmm_viz.gui.views.plot_style import style_plot
 from gmm_viz.palette import BACKGROUND, FOREGROUND, FOREGROUND_HEX
 
@@ -343,9 +344,9 @@ class LogLikelihoodPlot(pg.PlotWidget):
         self._edit_marks.setZValue(12)
         self._edit_marks.hide()
         self._edits_shown = None
-        self._current_dot = pg.ScatterPlotItem(
-            size=10, pen=pg.mkPen(*_CURRENT_COLOR, width=1.5), brush=pg.mkBrush(255, 255, 255)
-        )
+        # A ring on the curve at the state shown; it moves every frame of a run, and a
+        # DiscMarkers costs a fraction of a scatter's setData and bounds (disc_markers).
+        self._current_dot = DiscMarkers(size_px=10, outline=pg.mkPen(*_CURRENT_COLOR, width=1.5))
         self._converged_line = pg.InfiniteLine(
             angle=90, movable=False,
             pen=pg.mkPen(*_CONVERGED_COLOR, width=1.5, style=QtCore.Qt.PenStyle.DashLine),
@@ -831,7 +832,10 @@ class LogLikelihoodPlot(pg.PlotWidget):
         line.setValue(key[0])
         line.show()
         if key[1] is not None:
-            dot.setData([key[0]], [key[1]])
+            if isinstance(dot, DiscMarkers):
+                dot.set_markers([key])
+            else:
+                dot.setData([key[0]], [key[1]])
         dot.setVisible(key[1] is not None)
         return key
 
