@@ -6,19 +6,23 @@ from gmm_viz import bulk
 def test_the_collector_pause_is_counted_and_restores_the_state():
     import gc
 
-    assert gc.isenabled()
-    with bulk.collector_paused():
-        with bulk.collector_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    gc.disable()
+    was_enabled = gc.isenabled()  # (off in the tests, as in the app: see conftest)
+    gc.enable()
     try:
+        with bulk.collector_paused():
+            with bulk.collector_paused():
+                assert not gc.isenabled()
+            assert not gc.isenabled()
+        assert gc.isenabled()
+        gc.disable()
         with bulk.collector_paused():
             pass
         assert not gc.isenabled()  # it was off before: it stays off
     finally:
-        gc.enable()
+        if was_enabled:
+            gc.enable()
+        else:
+            gc.disable()
 
 
 def test_release_empties_large_lists_in_place():

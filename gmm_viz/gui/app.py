@@ -12,6 +12,7 @@ from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QApplication
 
 from gmm_viz.gui import settings as app_settings
+from gmm_viz.gui.collector import collect_between_events
 
 if TYPE_CHECKING:
     from gmm_viz.gui.main_window import LaunchOptions
@@ -57,6 +58,8 @@ def run_app(options: LaunchOptions | None = None) -> int:
     # of numpy, scipy, scikit-learn, numba and Qt) holding the GIL, and froze the window
     # for 60-130 ms five times in 10 s of playing 2,000 points.
     gc.freeze()
+    # From now on the collector runs only between events, in this thread (see collector).
+    collect_between_events()
     # Ctrl+C in the terminal closes the window cleanly (worker stopped, settings saved).
     # Python only runs signal handlers between bytecodes, so a timer wakes it regularly.
     previous = signal.signal(signal.SIGINT, lambda *_: window.close())
