@@ -1,17 +1,16 @@
 """Python's cyclic garbage collector runs only from the GUI thread's event loop.
 
-Left automatic, a collection starts inside whatever allocates, in whichever thread. With
-PyQt that breaks things that have nothing to do with the garbage:
+Left automatic, a collection starts inside whatever allocates, in whichever thread, and
+runs the finalizers of what it frees there, Qt objects' destruction included. With PyQt
+that breaks code that has nothing to do with the garbage:
 
-- sip wraps a C++ object for Python (an event handed to a Python ``event`` method, a
-  layout found by ``findChildren``) by noting it as pending for the current thread and
-  then building the wrapper. A collection that starts while the wrapper is allocated
-  runs finalizers and destroys collected Qt objects, which wrap objects of their own;
-  the outer wrapper then finds nothing pending and is built as a constructor call with no
-  arguments. Seen in this project's tests: "TypeError: QBoxLayout(direction...): not
-  enough arguments" in ``findChildren``, and "QChildEvent(type, child): not enough
-  arguments" in the event loop, each making a window fail half-built.
-- A collection in the EM worker's thread destroys collected widgets there, and Qt
+- Seen in this project's test runs: PyQt building the Python object of a Qt one failed
+  as if called with no arguments. "TypeError: QBoxLayout(direction...): not enough
+  arguments" came from a window's ``findChildren``, and "QChildEvent(type, child): not
+  enough arguments" from the event loop; each left a window half-built. A collection
+  starting inside that step, running finalizers that call Qt themselves, is the one
+  cause that fits both: nothing else runs Python code in the middle of it.
+- A collection in the EM worker's thread would destroy collected widgets there, and Qt
   objects must be destroyed in their own thread.
 
 So automatic collection is off and pyqtgraph's ``GarbageCollector`` collects on a timer
