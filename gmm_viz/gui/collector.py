@@ -9,7 +9,7 @@ that breaks code that has nothing to do with the garbage:
   arguments" came from a window's ``findChildren``, and "QChildEvent(type, child): not
   enough arguments" from the event loop; each left a window half-built. A collection
   starting inside that step, running finalizers that call Qt themselves, is the one
-  cause that fits both: nothing else runs Python code in the middle of it.
+  cause that fits both.
 - A collection in the EM worker's thread would destroy collected widgets there, and Qt
   objects must be destroyed in their own thread.
 
