@@ -107,6 +107,14 @@ class DiscMarkers(PixelPaddedItem):
         """The pens of the drawn discs, in the order of :meth:`getData`."""
         return list(self._outlines)
 
+    def dataBounds(self, ax, frac=1.0, orthoRange=None):
+        """Range of the centres along ``ax`` (0: x, 1: y), for a ViewBox's auto-range, as
+        a scatter gives it (the discs' size is :meth:`pixelPadding`)."""
+        return None if self._ranges is None else self._ranges[ax]
+
+    def pixelPadding(self):
+        return self._pad_px()
+
     def _pad_px(self) -> float:
         widest = max((pen.widthF() for pen in self._outlines), default=0.0)
         return max(self._size / 2 + widest / 2, self._halo / 2) + 1.0

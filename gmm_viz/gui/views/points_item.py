@@ -606,7 +606,7 @@ class PointsItem(pg.GraphicsObject):
             source = projection["index"][source]  # among all the item's points
         self._raster = {
             "key": key, "pixels": pixels, "source": source,
-            "level": (alpha32[pixels] >> np.uint32(24)).astype(np.intp),
+            "level": (alpha32[pixels] >> np.uint32(24)).astype(np.uint8),
             "buffer": np.zeros(rows * stride, dtype=np.uint32),
             "shape": (rows, stride), "origin": (x0, y0),
         }
@@ -701,17 +701,6 @@ def _pack_rgb(colors: np.ndarray) -> np.ndarray:
     rgb |= colors[:, 1].astype(np.uint32) << np.uint32(8)
     rgb |= colors[:, 2]
     return rgb
-
-
-def _label_colours(packed: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """``np.take(packed, labels, mode="wrap")``: the packed colour of each label.
-
-    The engine's labels (uint8 up to 256 components) index a table of all 256 values
-    directly, which at a million points is several times faster than ``take``'s wrapping.
-    """
-    if labels.dtype == np.uint8 and len(packed):
-        return packed[np.arange(256) % len(packed)][labels]
-    return np.take(packed, labels, mode="wrap")
 
 
 def _pixel_offsets(size: int) -> list[tuple[int, int]]:
