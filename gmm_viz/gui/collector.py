@@ -26,8 +26,7 @@ def collect_between_events(interval_s: float = 0.1):
     """Turn automatic collection off and collect from a GUI-thread timer from now on.
 
     Call it from the GUI thread once a ``QApplication`` exists; later calls return the
-    same collector. ``interval_s`` bounds how long cyclic garbage waits (at 0.1 s, a run
-    makes at most a few megabytes of it in between).
+    same collector. ``interval_s`` bounds how long cyclic garbage waits to be freed.
 
     Returns
     -------
