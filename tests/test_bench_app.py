@@ -21,11 +21,12 @@ WINDOW_KEYS = ("fps", "its", "lateness_p50_ms", "lateness_p99_ms", "lateness_max
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    """``python -m gmm_viz.bench app`` on 300 points, 1 s, one run: (table, JSON)."""
+    """``python -m gmm_viz.bench app`` on 300 points, 1 s, one run, with density contours
+    drawn (the heaviest drawing): (table, JSON)."""
     path = tmp_path_factory.mktemp("bench") / "raw.json"
     done = subprocess.run(
         [sys.executable, "-m", "gmm_viz.bench", "app", "--sizes", str(TINY), "--seconds",
-         "1", "--repeats", "1", "--study-sizes", str(TINY), "--json", str(path)],
+         "1", "--repeats", "1", "--study-sizes", str(TINY), "--density", "contours", "--json", str(path)],
         capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout, json.loads(path.read_text())
@@ -38,6 +39,7 @@ def test_every_measurement_of_the_window_is_made(tiny_run):
     for key in WINDOW_KEYS:
         assert isinstance(window_run[key], float), key
     assert window_run["n_points"] == TINY
+    assert window_run["density"] == "contours"  # what the canvas drew, not what was asked
     assert window_run["frames"] >= 1 and window_run["iterations"] >= 1
     (engine_run,) = document["engine"][str(TINY)]
     assert engine_run["steps"] >= 3 and engine_run["its"] > 0
@@ -48,6 +50,7 @@ def test_every_measurement_of_the_window_is_made(tiny_run):
 def test_the_table_has_every_measure_and_the_machine_in_its_header(tiny_run):
     table, document = tiny_run
     assert "shared and noisy" in table and " cores" in table
+    assert "density contours" in table
     for _key, label in bench_app.WINDOW_MEASURES:
         assert label in table
     assert "the study's matplotlib loop, frames/s" in table

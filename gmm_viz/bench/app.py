@@ -16,6 +16,10 @@ large ``max_iter`` (so that it never stops), plays it "as fast as possible" and 
   ``sigFrameShown`` shows the next iteration;
 - the time from closing the window (while it plays) to the end of the process.
 
+``--density contours`` (or ``image``) turns the canvas's density drawing on for the window
+runs, as its Density control does; with a long ``--seconds`` that measures the window while
+a long history grows under the heaviest drawing (the chaos runs' stalls, issue 9).
+
 Beside them, in the same run: the engine alone stepping at that size (``EMEngine.step``
 in a loop, no window), so the app's overhead shows as a ratio, and the origin study's
 matplotlib loop (:mod:`gmm_viz.bench.study_loop`) at 500 and 2,000 points.
@@ -56,6 +60,8 @@ PROBE_MS = 50
 STEP_PRESSES = 5
 #: How long the window plays again before it is closed.
 PLAY_BEFORE_CLOSE_S = 0.5
+#: The canvas's density drawings (as the Density control offers them).
+DENSITY_CHOICES = ("off", "contours", "image")
 
 
 def bench_config():
@@ -120,11 +126,14 @@ class _WindowScript:
     n_points : int
     seconds : float
         Measured seconds of playing, after a warm-up.
+    density : {"off", "contours", "image"}
+        The canvas's density drawing during the run.
     """
 
-    def __init__(self, n_points: int, seconds: float):
+    def __init__(self, n_points: int, seconds: float, density: str = "off"):
         self.n_points = n_points
         self.seconds = seconds
+        self.density = density
         self.window = None
 
     # ------------------------------------------------------------------ entry points
@@ -166,12 +175,16 @@ class _WindowScript:
                          60, "the window's first frame")
         first_run = window.last_frame.run.run_id
         window.panel.speed_slider.setValue(SPEEDS.index(MAX_SPEED))
+        # Through the Density control, as a person turns it on.
+        combo = window.panel.density_combo
+        combo.setCurrentIndex(combo.findData(self.density))
         requested = time.monotonic()
         window.start_run(bench_config(), bench_data(self.n_points))
         self._wait_for_frame(lambda f: f.run.run_id != first_run, 600, "the run's first frame")
         result = {"n_points": self.n_points, "platform": QGuiApplication.platformName(),
                   "window": [window.width(), window.height()],
-                  "first_frame_s": time.monotonic() - requested}
+                  "first_frame_s": time.monotonic() - requested,
+                  "density": window.canvas.density_mode}
         window.panel.action_play.trigger()
         if not window.playing:
             raise RuntimeError("Play did not start the run")
@@ -332,13 +345,13 @@ class _WindowScript:
             raise RuntimeError(f"waited {timeout_s:.0f} s for {what}")
 
 
-def _child_window(n_points: int, seconds: float) -> int:
+def _child_window(n_points: int, seconds: float, density: str = "off") -> int:
     """Start gmm-viz as its command does, measure the window, close it; the exit status."""
     from PyQt6.QtCore import QTimer
 
     from gmm_viz.cli import main
 
-    script = _WindowScript(n_points, seconds)
+    script = _WindowScript(n_points, seconds, density)
     QTimer.singleShot(0, script.begin)  # runs once the window's event loop does
     return main(["--dataset", "blobs", "--k", str(N_COMPONENTS), "--seed", "0"])
 
@@ -408,11 +421,11 @@ def _run_child(args: list, env: dict, timeout_s: float) -> tuple:
     return lines, tail, ended
 
 
-def measure_window(n_points: int, seconds: float, env: dict) -> dict:
+def measure_window(n_points: int, seconds: float, env: dict, density: str = "off") -> dict:
     """One window run in a fresh process; its measures, or ``{"error": ...}``."""
     timeout = 4 * seconds + 600
-    lines, stderr, ended = _run_child(["--child-window", str(n_points), str(seconds)], env,
-                                      timeout)
+    lines, stderr, ended = _run_child(
+        ["--child-window", str(n_points), str(seconds), density], env, timeout)
     result = next((line for line in lines if "closed_at" not in line), None)
     closed = next((line["closed_at"] for line in lines if "closed_at" in line), None)
     if result is None:
@@ -448,7 +461,7 @@ def measure_study(n_points: int, seconds: float, env: dict) -> dict:
 
 
 def run_benchmark(sizes=APP_SIZES, seconds=DEFAULT_SECONDS, repeats=DEFAULT_REPEATS,
-                  study_sizes=STUDY_SIZES, log=None) -> dict:
+                  study_sizes=STUDY_SIZES, log=None, density: str = "off") -> dict:
     """Every measurement, each run in a fresh process; the raw results.
 
     The window and the engine alone alternate, repeat by repeat, so that a noisy minute
@@ -462,11 +475,12 @@ def run_benchmark(sizes=APP_SIZES, seconds=DEFAULT_SECONDS, repeats=DEFAULT_REPE
     log = log or (lambda text: None)
     with tempfile.TemporaryDirectory(prefix="gmm-viz-bench-") as folder:
         env, where = child_environment(folder)
-        return _run_all(sizes, seconds, repeats, study_sizes, env, where, log)
+        return _run_all(sizes, seconds, repeats, study_sizes, env, where, log, density)
 
 
-def _run_all(sizes, seconds, repeats, study_sizes, env, where, log) -> dict:
+def _run_all(sizes, seconds, repeats, study_sizes, env, where, log, density) -> dict:
     raw = {"settings": {"sizes": list(sizes), "seconds": seconds, "repeats": repeats,
+                        "density": density,
                         "study_sizes": list(study_sizes), "k": N_COMPONENTS,
                         "warmup_seconds": _warmup_seconds(seconds), "where": where,
                         "cpus": os.cpu_count(), "python": platform.python_version(),
@@ -478,7 +492,7 @@ def _run_all(sizes, seconds, repeats, study_sizes, env, where, log) -> dict:
     for n in sizes:
         for repeat in range(repeats):
             log(f"{n:,} points, run {repeat + 1} of {repeats}: the window ...")
-            raw["window"].setdefault(n, []).append(measure_window(n, seconds, env))
+            raw["window"].setdefault(n, []).append(measure_window(n, seconds, env, density))
             log(f"{n:,} points, run {repeat + 1} of {repeats}: the engine alone ...")
             raw["engine"].setdefault(n, []).append(measure_engine(n, seconds, env))
     for n in study_sizes:
@@ -641,7 +655,8 @@ def _header(raw: dict) -> list:
                 f"{s.get('load_average_after') or 0:.1f} after")
     return [
         "The whole app at full speed: the real MainWindow playing \"as fast as possible\"",
-        (f"Window: {s['where']}; blobs scaled up, K = {s['k']}, tol 0; {s['seconds']:g} s "
+        (f"Window: {s['where']}; blobs scaled up, K = {s['k']}, tol 0, density "
+         f"{s.get('density', 'off')}; {s['seconds']:g} s "
          f"measured per run after {s['warmup_seconds']:g} s of warm-up; every run a fresh "
          "process."),
         (f"Machine: {s['cpus']} cores, shared and noisy (other work runs beside it): read "
@@ -726,6 +741,9 @@ def add_arguments(parser):
                         help="measured seconds per run (default %(default)g)")
     parser.add_argument("--repeats", type=int, default=DEFAULT_REPEATS,
                         help="runs per median, each a fresh process (default %(default)s)")
+    parser.add_argument("--density", choices=DENSITY_CHOICES, default="off",
+                        help="the canvas's density drawing in the window runs "
+                             "(default %(default)s)")
     parser.add_argument("--json", nargs="?", const="-", metavar="PATH",
                         help="the raw numbers as JSON: on standard output instead of the "
                              "table, or into PATH beside the table")
@@ -737,7 +755,8 @@ def run(args) -> int:
         print("--seconds must be positive and --repeats at least 1", file=sys.stderr)
         return 2
     raw = run_benchmark(args.sizes, args.seconds, args.repeats, args.study_sizes,
-                        log=lambda text: print(text, file=sys.stderr, flush=True))
+                        log=lambda text: print(text, file=sys.stderr, flush=True),
+                        density=args.density)
     rows = summarize(raw)
     document = {**raw, "rows": rows}
     if args.json == "-":
@@ -755,11 +774,12 @@ def main(argv=None) -> int:
                                      description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     add_arguments(parser)
-    parser.add_argument("--child-window", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--child-window", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--child-engine", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_window:
-        return _child_window(int(args.child_window[0]), float(args.child_window[1]))
+        n_points, seconds, density = args.child_window
+        return _child_window(int(n_points), float(seconds), density)
     if args.child_engine:
         return _child_engine(int(args.child_engine[0]), float(args.child_engine[1]))
     return run(args)
