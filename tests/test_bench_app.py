@@ -26,7 +26,8 @@ def tiny_run(tmp_path_factory):
     path = tmp_path_factory.mktemp("bench") / "raw.json"
     done = subprocess.run(
         [sys.executable, "-m", "gmm_viz.bench", "app", "--sizes", str(TINY), "--seconds",
-         "1", "--repeats", "1", "--study-sizes", str(TINY), "--density", "contours", "--json", str(path)],
+         "1", "--repeats", "1", "--study-sizes", str(TINY), "--density", "contours",
+         "--json", str(path)],
         capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout, json.loads(path.read_text())
@@ -115,3 +116,4 @@ def test_the_study_loop_says_how_to_install_matplotlib_when_it_is_missing():
     assert done.returncode == 1
     assert done.stdout.strip() == MATPLOTLIB_MISSING
     assert "Traceback" not in done.stderr
+

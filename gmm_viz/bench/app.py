@@ -60,8 +60,6 @@ PROBE_MS = 50
 STEP_PRESSES = 5
 #: How long the window plays again before it is closed.
 PLAY_BEFORE_CLOSE_S = 0.5
-#: The canvas's density drawings (as the Density control offers them).
-DENSITY_CHOICES = ("off", "contours", "image")
 
 
 def bench_config():
@@ -741,7 +739,10 @@ def add_arguments(parser):
                         help="measured seconds per run (default %(default)g)")
     parser.add_argument("--repeats", type=int, default=DEFAULT_REPEATS,
                         help="runs per median, each a fresh process (default %(default)s)")
-    parser.add_argument("--density", choices=DENSITY_CHOICES, default="off",
+    # The command line's copy of the canvas's modes: the parent process imports no Qt.
+    from gmm_viz.cli.render import DENSITY_MODES
+
+    parser.add_argument("--density", choices=DENSITY_MODES, default="off",
                         help="the canvas's density drawing in the window runs "
                              "(default %(default)s)")
     parser.add_argument("--json", nargs="?", const="-", metavar="PATH",
