@@ -128,7 +128,7 @@ class _WindowScript:
         The canvas's density drawing during the run.
     """
 
-    def __init__(self, n_points: int, seconds: float, density: str = "off"):
+    def __init__(self, n_points: int, seconds: float, density: str):
         self.n_points = n_points
         self.seconds = seconds
         self.density = density
@@ -343,7 +343,7 @@ class _WindowScript:
             raise RuntimeError(f"waited {timeout_s:.0f} s for {what}")
 
 
-def _child_window(n_points: int, seconds: float, density: str = "off") -> int:
+def _child_window(n_points: int, seconds: float, density: str) -> int:
     """Start gmm-viz as its command does, measure the window, close it; the exit status."""
     from PyQt6.QtCore import QTimer
 
